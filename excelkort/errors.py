@@ -1,0 +1,84 @@
+"""Errors and warnings a user sees: one Norwegian message naming file, sheet and cell (or line).
+
+Exit codes follow SPEC §8: 0 success, 1 internal error, 2 the user's input is wrong and nothing
+was done, 3 finished with some inputs rejected.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_INPUT = 2
+EXIT_PARTIAL = 3
+
+ERROR = "feil"
+WARNING = "advarsel"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about a user's input, located as precisely as we can."""
+
+    message: str
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    line: int | None = None
+    column: str | None = None
+    severity: str = ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def location(self) -> str:
+        parts: list[str] = []
+        if self.file:
+            parts.append(Path(self.file).name)
+        if self.sheet:
+            parts.append(f"ark «{self.sheet}»")
+        if self.cell:
+            parts.append(f"celle {self.cell}")
+        if self.line is not None:
+            parts.append(f"linje {self.line}")
+        if self.column:
+            parts.append(f"kolonne «{self.column}»")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.location()
+        prefix = "Advarsel: " if self.severity == WARNING else ""
+        return f"{where}: {prefix}{self.message}" if where else f"{prefix}{self.message}"
+
+
+class ExcelkortError(Exception):
+    """Base of every error excelkort raises on purpose."""
+
+    exit_code = EXIT_INTERNAL
+
+
+class InputError(ExcelkortError):
+    """The user's input is wrong; nothing was done. Carries one or more located problems."""
+
+    exit_code = EXIT_INPUT
+
+    def __init__(self, problems: "list[Problem] | Problem | str", **where):
+        if isinstance(problems, str):
+            problems = [Problem(problems, **where)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+
+def raise_if_errors(problems: list[Problem]) -> list[Problem]:
+    """Raise InputError if any problem is an error; otherwise return the warnings."""
+    if any(p.is_error for p in problems):
+        raise InputError(problems)
+    return problems
