@@ -1,0 +1,134 @@
+"""Property tests of the number rules (SPEC §4) with hypothesis."""
+from __future__ import annotations
+
+import math
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from excelkort.model import Indicator, Series
+from excelkort.rules import (GREEN, RED, TOO_LITTLE_DATA, YELLOW, aggregate, evaluate,
+                             round_shown, status_of)
+
+RANK = {GREEN: 2, YELLOW: 1, RED: 0}
+
+
+def ind(measure="andel", direction="høyere", target=65.0, tolerance=5.0, ytd_mode="akkumulert",
+        decimals=None):
+    return Indicator("X1", "Test", "Bruker", "Effekt", measure, direction, target, tolerance,
+                     ytd_mode=ytd_mode, decimals_given=decimals)
+
+
+maybe = lambda s: st.one_of(st.none(), s)  # noqa: E731
+counts = st.integers(min_value=0, max_value=5000)
+
+
+@st.composite
+def tn_series(draw):
+    """An office's teller/nevner year: some months missing, teller ≤ nevner."""
+    teller, nevner = [], []
+    for _ in range(12):
+        if draw(st.integers(0, 9)) == 0:
+            teller.append(None)
+            nevner.append(None)
+            continue
+        n = draw(st.integers(1, 2000))
+        teller.append(float(draw(st.integers(0, n))))
+        nevner.append(float(n))
+    return Series(teller, nevner)
+
+
+@st.composite
+def bare_series(draw):
+    vals = [draw(maybe(st.integers(0, 10000).map(lambda v: v / 100))) for _ in range(12)]
+    return Series(vals, [None] * 12)
+
+
+@given(st.lists(st.lists(tn_series(), min_size=1, max_size=5), min_size=1, max_size=5))
+@settings(max_examples=150, deadline=None)
+def test_office_county_nation_equals_office_nation(counties):
+    """Summing teller and nevner is associative: via counties equals directly from offices."""
+    i = ind()
+    offices = [s for county in counties for s in county]
+    direct = aggregate(i, offices)
+    via = aggregate(i, [aggregate(i, county) for county in counties])
+    assert direct.teller == via.teller and direct.nevner == via.nevner
+    assert direct.weighted and via.weighted
+    assert evaluate(i, direct, 12) == evaluate(i, via, 12)
+
+
+@given(st.lists(st.lists(bare_series(), min_size=1, max_size=4), min_size=1, max_size=4))
+@settings(max_examples=100, deadline=None)
+def test_unweighted_aggregation_is_associative_and_marked(counties):
+    i = ind()
+    offices = [s for county in counties for s in county]
+    direct = aggregate(i, offices)
+    via = aggregate(i, [aggregate(i, county) for county in counties])
+    assert direct.teller == via.teller and direct.nevner == via.nevner
+    if any(v is not None for s in offices for v in s.teller):
+        assert not direct.weighted
+    # the unweighted mean over leaf units, month by month
+    for m in range(12):
+        present = [s.teller[m] for s in offices if s.teller[m] is not None]
+        if present:
+            assert math.isclose(direct.teller[m] / direct.nevner[m], sum(present) / len(present))
+
+
+@given(st.sampled_from(["høyere", "lavere", "nær"]), st.floats(0, 200), st.floats(0, 200),
+       st.floats(0, 200), st.floats(0.01, 20))
+def test_status_is_monotone(direction, y1, y2, t, e):
+    """Closer to or further past the target never gives a worse colour."""
+    if direction == "høyere":
+        lo, hi = sorted((y1, y2))
+        assert RANK[status_of(direction, hi, t, e)] >= RANK[status_of(direction, lo, t, e)]
+    elif direction == "lavere":
+        lo, hi = sorted((y1, y2))
+        assert RANK[status_of(direction, lo, t, e)] >= RANK[status_of(direction, hi, t, e)]
+    else:
+        near, far = sorted((y1, y2), key=lambda y: abs(y - t))
+        assume(abs(far - t) - abs(near - t) > 1e-6)
+        assert RANK[status_of(direction, near, t, e)] >= RANK[status_of(direction, far, t, e)]
+
+
+@given(st.integers(0, 20000), st.integers(1, 20000), st.sampled_from([0, 1, 2]),
+       st.sampled_from(["høyere", "lavere", "nær"]), st.floats(1, 100), st.floats(0.1, 10))
+def test_colour_agrees_with_number_shown(teller, nevner, decimals, direction, target, tol):
+    """Two values that show the same number always get the same colour."""
+    assume(teller <= nevner)
+    i = ind(direction=direction, target=target, tolerance=tol, decimals=decimals)
+    r = evaluate(i, Series([float(teller)] + [None] * 11, [float(nevner)] + [None] * 11), 1)
+    shown = round_shown(r.ytd, decimals)
+    assert r.status == status_of(direction, shown, target, tol)
+    # the shown text, parsed back, gives the same colour
+    text = f"{shown:.{decimals}f}"
+    assert status_of(direction, float(text), target, tol) == r.status
+
+
+@given(st.lists(st.integers(0, 10000).map(lambda v: v / 100), min_size=6, max_size=6),
+       st.floats(0, 20), st.floats(30, 90))
+@settings(max_examples=200, deadline=None)
+def test_probability_in_unit_interval_and_monotone_in_level(values, shift, target):
+    i = ind(target=target)
+    base = Series([*values] + [None] * 6, [None] * 12)
+    moved = Series([v + shift for v in values] + [None] * 6, [None] * 12)
+    p0 = evaluate(i, base, 6).probability
+    p1 = evaluate(i, moved, 6).probability
+    assert 0.0 <= p0 <= 1.0 and 0.0 <= p1 <= 1.0
+    assert p1 >= p0 - 1e-12
+
+
+@given(tn_series(), st.integers(1, 12))
+@settings(max_examples=200, deadline=None)
+def test_missing_month_is_never_zero(series, period):
+    """A missing month leaves Hittil i år as the ratio of the months present."""
+    i = ind()
+    r = evaluate(i, series, period)
+    months = [m for m in range(1, period + 1)
+              if series.teller[m - 1] is not None and series.nevner[m - 1] > 0]
+    if not months:
+        assert r.ytd is None and r.probability == TOO_LITTLE_DATA
+        return
+    st_ = sum(series.teller[m - 1] for m in months)
+    sn = sum(series.nevner[m - 1] for m in months)
+    assert math.isclose(r.ytd, 100 * st_ / sn)
+    assert r.months_with_data == tuple(months)
