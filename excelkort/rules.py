@@ -278,7 +278,8 @@ def evaluate(
     # Trend
     before = [m for m in data_months if m < M][-3:]
     if before:
-        rb = round_shown(fmean(values[m] for m in before), D)
+        # the base as the workbook sums it: the month just before L first, then earlier ones
+        rb = round_shown(sum(values[m] for m in reversed(before)) / len(before), D)
         rl = round_shown(values[M], D)
         trend = trend_of(indicator.direction, rl, rb, e_m, t_m)
         trend_colour = status_of(indicator.direction, rl, t_m, e_m)

@@ -1,0 +1,135 @@
+"""The Python API a statistics officer can script; the command line is a thin layer over it.
+
+    from excelkort import api
+    files = api.new_scorecard("0101", "2026-10", outdir="kontor/0101")
+    summary = api.build_demo("arbeidsmappe")
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalogue import default_catalogue, write_catalogue_csv, write_unit_targets_csv
+from .errors import InputError, Problem
+from .extract import write_extract_csv
+from .model import Catalogue, Unit
+from .register import Register, demo_register, write_register_csv
+from .actionplan import write_action_plan
+from .workbook import ScorecardContent, write_scorecard
+
+DEMO_PERIOD = "2026-10"
+DEMO_SEED = 2026
+
+
+def check_period_text(period: str) -> str:
+    """YYYY-MM (also YYYYMM) → YYYY-MM, or a Norwegian InputError."""
+    text = str(period).strip()
+    m = re.fullmatch(r"(\d{4})-?(\d{2})", text)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise InputError(Problem(f"Ugyldig periode «{text}». Skriv perioden som ÅÅÅÅ-MM, f.eks. 2026-10."))
+    return f"{m.group(1)}-{m.group(2)}"
+
+
+def scorecard_name(unit_id: str, year: int) -> str:
+    return f"målekort_{unit_id}_{year}.xlsx"
+
+
+def action_plan_name(unit_id: str, year: int) -> str:
+    return f"tiltaksplan_{unit_id}_{year}.xlsx"
+
+
+@dataclass
+class NewFiles:
+    scorecard: Path
+    action_plan: Path
+
+
+def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = None,
+                  register: Register | None = None, targets: dict | None = None,
+                  outdir: str | Path = ".", teller: dict | None = None,
+                  nevner: dict | None = None, bare: dict | None = None) -> NewFiles:
+    """A unit's målekort and tiltaksplan (SPEC §8 ``ny``); local values may be given."""
+    period = check_period_text(period)
+    catalogue = catalogue or default_catalogue()
+    register = register or demo_register()
+    unit = register.find_unit(unit_id, period)
+    if unit is None:
+        hint = register.suggest(unit_id)
+        more = f" Mente du «{hint}»?" if hint else ""
+        raise InputError(Problem(f"Ukjent enhet «{unit_id}» i registeret for {period}.{more}"))
+    year = int(period[:4])
+    outdir = Path(outdir)
+    unit_targets = {ind: t for (u, ind), t in (targets or {}).items() if u == unit.id}
+    content = ScorecardContent(unit.id, unit.name, period, catalogue,
+                               teller=dict(teller or {}), nevner=dict(nevner or {}),
+                               bare=dict(bare or {}), targets=unit_targets)
+    sc = outdir / scorecard_name(unit.id, year)
+    write_scorecard(content, sc)
+    ap = write_action_plan(outdir / action_plan_name(unit.id, year), unit.id, unit.name, period)
+    return NewFiles(sc, ap)
+
+
+@dataclass
+class DemoSummary:
+    folder: Path
+    period: str
+    offices: int
+    counties: int
+    extract_rows: int
+    files: list[Path] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_SEED,
+               progress=None) -> DemoSummary:
+    """A whole synthetic month for all of Norway in a work folder (SPEC §8 ``demo``).
+
+    Writes the register, the catalogue, per-unit targets, the month's extract and every
+    office's målekort and tiltaksplan with the local values the office has typed.
+    """
+    from .synth import cut_to_period, extract_rows, generate_year, local_values
+
+    period = check_period_text(period)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    register = demo_register()
+    catalogue = default_catalogue()
+    tree = register.tree(period)
+    offices: list[Unit] = tree.offices()
+    year = generate_year(catalogue, offices, int(period[:4]), seed=seed)
+    summary = DemoSummary(folder, period, len(offices), len(tree.counties()), 0)
+
+    write_register_csv(register, folder / "enheter.csv")
+    write_catalogue_csv(catalogue, folder / "indikatorer.csv")
+    targets = dict(year.targets)
+    write_unit_targets_csv(targets, folder / "mål.csv")
+    rows = extract_rows(year, catalogue, period)
+    (folder / "uttrekk").mkdir(exist_ok=True)
+    extract_path = folder / "uttrekk" / f"uttrekk_{period}.csv"
+    write_extract_csv(rows, extract_path)
+    summary.extract_rows = len(rows)
+    summary.files += [folder / "enheter.csv", folder / "indikatorer.csv", folder / "mål.csv",
+                      extract_path]
+
+    typed = local_values(year, catalogue, period)
+    month = int(period[5:7])
+    for i, office in enumerate(offices):
+        teller, nevner, bare = {}, {}, {}
+        for ind in catalogue:
+            if ind.is_automatic:
+                continue
+            s = cut_to_period(typed[(office.id, ind.id)], month)
+            if any(v is not None for v in s.nevner):
+                teller[ind.id], nevner[ind.id] = s.teller, s.nevner
+            else:
+                bare[ind.id] = s.teller
+        files = new_scorecard(office.id, period, catalogue=catalogue, register=register,
+                              targets=targets, outdir=folder / "kontor" / office.id,
+                              teller=teller, nevner=nevner, bare=bare)
+        summary.files += [files.scorecard, files.action_plan]
+        if progress:
+            progress(i + 1, len(offices))
+    for sub in ("konsolidert", "rapporter", "kontroll"):
+        (folder / sub).mkdir(exist_ok=True)
+    return summary

@@ -1,0 +1,117 @@
+"""The command line: a thin click layer over ``excelkort.api``. Everything a user sees is
+Norwegian. Exit codes: 0 ok, 1 internal error, 2 wrong input (nothing done), 3 some inputs
+rejected."""
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__, api
+from .errors import EXIT_INPUT, EXIT_INTERNAL, ExcelkortError, InputError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def friendly_errors(func):
+    """Turn our errors into one clear message and an exit code, never a traceback."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            for problem in exc.problems:
+                click.echo(f"Feil: {problem}" if problem.is_error else str(problem), err=True)
+            click.echo("Ingenting ble endret.", err=True)
+            sys.exit(exc.exit_code)
+        except ExcelkortError as exc:
+            click.echo(f"Feil: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Avbrutt.", err=True)
+            sys.exit(EXIT_INPUT)
+        except click.exceptions.Exit:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            click.echo(f"Intern feil i excelkort: {exc.__class__.__name__}: {exc}", err=True)
+            click.echo("Meld fra til den som drifter excelkort, og legg ved teksten under.", err=True)
+            click.echo("".join(traceback.format_exception(exc)), err=True)
+            sys.exit(EXIT_INTERNAL)
+    return wrapper
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "--versjon", message="excelkort %(version)s")
+def main():
+    """excelkort – målstyring for NAV: målekort, tiltaksplan og statusrapport.
+
+    Fyller automatiske indikatorer inn i kontorenes egne målekort uten å ta Excel fra dem,
+    konsoliderer kontor til fylke og nasjonalt, og lager statusrapporter.
+    """
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("mappe", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--periode", default=api.DEMO_PERIOD, show_default=True,
+              help="Demomåneden (ÅÅÅÅ-MM).")
+@click.option("--frø", "seed", default=api.DEMO_SEED, show_default=True, type=int,
+              help="Frø for de syntetiske tallene (samme frø gir samme tall).")
+@friendly_errors
+def demo(mappe: Path, periode: str, seed: int):
+    """Lag en hel syntetisk måned for hele landet i arbeidsmappen MAPPE.
+
+    Skriver enhetsregister, indikatorkatalog, mål per enhet, månedens uttrekk og hvert
+    kontors målekort og tiltaksplan med de lokale tallene kontoret har tastet.
+    """
+    with click.progressbar(length=1, label="Lager kontorenes målekort",
+                           file=sys.stderr) as bar:
+        state = {"total": None}
+
+        def progress(done, total):
+            if state["total"] is None:
+                bar.length = total
+                state["total"] = total
+            bar.update(1)
+
+        summary = api.build_demo(mappe, periode, seed, progress=progress)
+    click.echo(f"Demo for {summary.period} skrevet til {summary.folder}/")
+    click.echo(f"  enheter.csv: {summary.offices} kontor i {summary.counties} fylkesenheter + nasjonalt")
+    click.echo(f"  uttrekk/uttrekk_{summary.period}.csv: {summary.extract_rows} rader")
+    click.echo(f"  kontor/: {summary.offices} målekort og {summary.offices} tiltaksplaner")
+    click.echo(f"Oppsummering: {len(summary.files)} filer skrevet, {len(summary.warnings)} advarsler, 0 feil.")
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--enhet", "unit_id", required=True, help="Enhetens id i registeret, f.eks. 0101.")
+@click.option("--periode", required=True, help="Perioden (ÅÅÅÅ-MM); året gir arbeidsboken.")
+@click.option("--katalog", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Indikatorkatalog (CSV eller .xlsx). Ellers indikatorer.csv i mappen, ellers standard.")
+@click.option("--register", "register_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Enhetsregister (enheter.csv). Ellers enheter.csv i mappen, ellers demoregisteret.")
+@click.option("--mal", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Mål per enhet (enhet;indikator;mål). Ellers mål.csv i mappen.")
+@click.option("-o", "--ut", "outdir", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="Mappen filene skrives til.")
+@friendly_errors
+def ny(unit_id, periode, katalog, register_file, mal, outdir):
+    """Lag målekort og tiltaksplan for en enhet fra malene."""
+    from .catalogue import find_in_folder, resolve_catalogue, resolve_unit_targets
+    from .register import demo_register, load_register
+
+    workdir = Path.cwd()
+    catalogue = resolve_catalogue(katalog, workdir)
+    reg_path = register_file or find_in_folder(workdir, "enheter.csv")
+    register = load_register(reg_path) if reg_path else demo_register()
+    targets = resolve_unit_targets(mal, workdir, catalogue)
+    files = api.new_scorecard(unit_id, periode, catalogue=catalogue, register=register,
+                              targets=targets, outdir=outdir)
+    click.echo(f"Skrev {files.scorecard}")
+    click.echo(f"Skrev {files.action_plan}")
+    click.echo("Oppsummering: 2 filer skrevet, 0 advarsler, 0 feil.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

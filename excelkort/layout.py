@@ -1,0 +1,135 @@
+"""The målekort workbook's layout, declared once (SPEC §5).
+
+The template builder, the writer, the reader and the surgical filler all take sheet names,
+labels, positions and defined names from here. Readers never trust the positions: they find
+the header rows by their labels (a user may insert columns or move the table); the positions
+are where *we* put things in a new workbook.
+"""
+from __future__ import annotations
+
+from .model import MONTHS
+
+# --- sheets -----------------------------------------------------------------------------------
+SCORECARD_SHEET = "Målekort"
+DATA_SHEET = "Data"
+CATALOGUE_SHEET = "Indikatorer"
+LOG_SHEET = "Logg"
+SHEETS = (SCORECARD_SHEET, DATA_SHEET, CATALOGUE_SHEET, LOG_SHEET)
+
+MONTHS_BY_NUMBER = {m: name for m, name in enumerate(MONTHS, start=1)}
+
+# --- Målekort ---------------------------------------------------------------------------------
+COL_ID, COL_NAME, COL_PERSPECTIVE, COL_TYPE, COL_TARGET = (
+    "ID", "Indikator", "Perspektiv", "Type", "Mål")
+COL_YTD, COL_STATUS, COL_TREND = "Hittil i år", "Status", "Trend"
+COL_PROGNOSIS, COL_REQUIREMENT, COL_PROBABILITY = (
+    "Prognose", "Krav resten av året", "Sannsynlighet")
+COL_RISK_SUGGESTED, COL_RISK_ASSESSED, COL_COMMENT = (
+    "Risiko (forslag)", "Risiko (vurdering)", "Kommentar")
+
+SCORECARD_LABELS = (
+    COL_ID, COL_NAME, COL_PERSPECTIVE, COL_TYPE, COL_TARGET, *MONTHS,
+    COL_YTD, COL_STATUS, COL_TREND, COL_PROGNOSIS, COL_REQUIREMENT, COL_PROBABILITY,
+    COL_RISK_SUGGESTED, COL_RISK_ASSESSED, COL_COMMENT,
+)
+
+#: hidden helper columns after Kommentar (their labels sit in the header row, hidden)
+HELPER_PREFIX = "hj:"
+HELPER_SCALARS = ("Pw", "harN", "e", "em", "tm", "n", "M", "sumT", "sumN", "rl", "rb", "farge")
+HELPER_MONTHLY = ("v", "T", "N", "i")  # month value, teller used, nevner used, month index
+
+
+def helper_label(name: str, month: int | None = None) -> str:
+    return f"{HELPER_PREFIX}{name}{month if month else ''}"
+
+
+HELPER_LABELS = tuple(helper_label(h) for h in HELPER_SCALARS) + tuple(
+    helper_label(h, m) for h in HELPER_MONTHLY for m in range(1, 13))
+
+#: where a new workbook puts things (0-based row/col for XlsxWriter; A1 text in names)
+TITLE_CELL = (0, 0)
+INFO_LABELS = (("Enhet", 1), ("Enhetsnavn", 2), ("Periode", 3), ("År", 4))  # (name, row)
+INFO_LABEL_COL = 1  # column B (the wide Indikator column)
+INFO_VALUE_COL = 2  # column C
+MONTH_COMMENT_LABEL_CELL = (0, 5)  # F1
+MONTH_COMMENT_RANGE = (1, 5, 4, 16)  # F2:Q5, merged input for the month comment
+SCORECARD_HEADER_ROW = 6  # row 7
+FIRST_HELPER_COL = len(SCORECARD_LABELS) + 1  # one spacer column after Kommentar
+
+DEFINED_NAMES = {
+    "Enhet": f"'{SCORECARD_SHEET}'!$C$2",
+    "Enhetsnavn": f"'{SCORECARD_SHEET}'!$C$3",
+    "Periode": f"'{SCORECARD_SHEET}'!$C$4",
+    "År": f"'{SCORECARD_SHEET}'!$C$5",
+    "Månedskommentar": f"'{SCORECARD_SHEET}'!$F$2",
+}
+
+# --- Data ---------------------------------------------------------------------------------------
+DATA_LABELS = (COL_ID, COL_NAME) + tuple(
+    f"{m} {part}" for m in MONTHS for part in ("teller", "nevner"))
+DATA_HEADER_ROW = 0  # row 1
+
+
+def data_label(month: int, part: str) -> str:
+    """``Jan teller`` … ``Des nevner``."""
+    return f"{MONTHS[month - 1]} {part}"
+
+
+# --- Logg ---------------------------------------------------------------------------------------
+LOG_LABELS = ("Tidspunkt", "Ark", "Celle", "Indikator", "Gammel verdi", "Ny verdi", "Kilde")
+
+# --- Indikatorer ----------------------------------------------------------------------------------
+CATALOGUE_LABELS = (
+    "ID", "Indikator", "Perspektiv", "Type", "Måletype", "Retning", "Mål", "Toleranse",
+    "Hittil", "Kilde", "Frekvens", "Desimaler", "Etterslep", "Styringslinje", "Resultatkrav",
+    "Ansvarlig", "Datakilde", "Beskrivelse",
+)
+
+MODEL_NOTES = (
+    "Slik regner målekortet",
+    "Alle tall bygger på teller og nevner per måned. En måned uten tall mangler – den teller "
+    "aldri som 0.",
+    "Hittil i år: summen av teller delt på summen av nevner for månedene med tall (andel i "
+    "prosentpoeng), eller siste måned der indikatoren måles på siste verdi.",
+    "Fargene sammenligner tallet slik det vises (avrundet til indikatorens desimaler) med målet: "
+    "grønn = nådd, gul = innenfor toleransen, rød = utenfor. For «nær» er det avstanden til målet "
+    "som teller. Antall som summeres over året sammenlignes med målet fordelt på månedene.",
+    "Trendpilen sammenligner siste måned med snittet av de inntil tre månedene før: → stabil når "
+    "endringen er innenfor en halv toleranse; ellers ↑ eller ↓ med bedring eller forverring. "
+    "Fargen på pilen viser om siste måned når målet.",
+    "Prognose: året ut med snittet av de tre siste månedene. Krav resten av året: hva resten av "
+    "månedene i snitt må ligge på for å ende på målet («nådd» eller «umulig» når det er avgjort).",
+    "Sannsynlighet: hvor sannsynlig det er at året ender grønt. Resten av året antas å ligge rundt "
+    "nivået de tre siste månedene, med spredningen de seks siste månedene har vist. Under tre "
+    "måneder med tall: «for lite data». Risiko (forslag): Lav ≥ 75 %, Høy < 25 %, ellers Middels. "
+    "Risiko (vurdering) er enhetens egen vurdering og går foran forslaget.",
+    "Måneder som ennå ikke er klare (etterslep) vises som «ikke klar». Prognose, Krav, "
+    "Sannsynlighet og Risiko (forslag) regnes av excelkort når tallene fylles; de andre "
+    "kolonnene er formler som oppdateres med én gang.",
+)
+
+
+def column_letter(col: int) -> str:
+    """0-based column index → Excel letters (0 → A)."""
+    out = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def cell_ref(row: int, col: int, *, abs_col: bool = False, abs_row: bool = False) -> str:
+    """0-based (row, col) → A1 text."""
+    return f"{'$' if abs_col else ''}{column_letter(col)}{'$' if abs_row else ''}{row + 1}"
+
+
+def parse_ref(ref: str) -> tuple[int, int]:
+    """A1 text → 0-based (row, col)."""
+    ref = ref.replace("$", "")
+    letters = "".join(ch for ch in ref if ch.isalpha())
+    digits = ref[len(letters):]
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + (ord(ch) - 64)
+    return int(digits) - 1, col - 1
