@@ -5,12 +5,11 @@ they patch the user's file cell by cell like the målekort filler does.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import xlsxwriter
 
+from .atomic import atomic_output
 from .workbook import HEADER_FILL, INPUT_FILL, period_datetime
 
 ACTION_SHEET = "Tiltak"
@@ -27,11 +26,8 @@ WIDTHS = (5, 40, 28, 40, 16, 11, 11, 13, 24, 30, 13, 12, 12)
 def write_action_plan(path: str | Path, unit_id: str, unit_name: str, period: str) -> Path:
     """Write an empty tiltaksplan atomically (input rows styled, validated and unlocked)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~excelkort-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False,
+    with atomic_output(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
                                        "strings_to_urls": False})
         wb.set_properties({"title": f"Tiltaksplan {unit_name} {period[:4]}", "author": "excelkort",
                            "created": period_datetime(period)})
@@ -66,11 +62,4 @@ def write_action_plan(path: str | Path, unit_id: str, unit_name: str, period: st
         ws.fit_to_pages(1, 0)
         ws.repeat_rows(ACTION_HEADER_ROW)
         wb.close()
-        if path.exists() and path.read_bytes() == Path(tmp).read_bytes():
-            os.unlink(tmp)
-        else:
-            os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path

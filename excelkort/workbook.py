@@ -7,14 +7,13 @@ users' files are only ever patched cell by cell (``excelkort.fill``). Layout com
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import xlsxwriter
 
 from . import layout as L
+from .atomic import atomic_output
 from .catalogue import catalogue_to_rows
 from .model import Catalogue, Indicator
 from .rowmodel import Cell, Positions, RowInputs, compute_row
@@ -174,20 +173,8 @@ def _risk_rules(ws, first_row: int, last_row: int, col: int, st: _Styles):
 
 def write_scorecard(content: ScorecardContent, path: str | Path) -> dict[str, Result]:
     """Write a new målekort atomically; returns the engine's result per indicator id."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~excelkort-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        results = _write_scorecard(content, tmp)
-        if path.exists() and path.read_bytes() == Path(tmp).read_bytes():
-            os.unlink(tmp)
-        else:
-            os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_output(path) as tmp:
+        results = _write_scorecard(content, str(tmp))
     return results
 
 

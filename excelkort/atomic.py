@@ -1,0 +1,60 @@
+"""Atomic file output: write to a temp file beside the target, then rename.
+
+A file is rewritten only when its content changes (re-running a step leaves it byte-identical),
+and a new file gets the usual permissions (umask), an existing one keeps its own.
+"""
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_output(path: str | Path):
+    """Yield a temp path to write; on success it replaces ``path`` (unless identical).
+
+    On any exception the temp file is removed and ``path`` is left untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".~excelkort-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        if path.exists() and _same_content(path, tmp):
+            tmp.unlink()
+            return
+        mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else _default_mode()
+        os.chmod(tmp, mode)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _same_content(a: Path, b: Path) -> bool:
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    return a.read_bytes() == b.read_bytes()
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> bool:
+    """Write ``data`` atomically; returns False when the file already held exactly that."""
+    path = Path(path)
+    if path.exists() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        return False
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(data)
+    return True
