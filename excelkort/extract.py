@@ -47,16 +47,17 @@ import io
 import math
 import os
 import re
-import tempfile
+import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import partial
 from itertools import repeat
 from operator import itemgetter
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
+from .atomic import write_bytes_atomic
 from .errors import ERROR, WARNING, InputError, Problem
 from .model import Catalogue
 
@@ -412,6 +413,10 @@ def read_extract(
         raise InputError(Problem("filen finnes ikke. Sjekk navn og mappe.", file=name))
     if p.is_dir():
         raise InputError(Problem("dette er en mappe, ikke en uttrekksfil.", file=name))
+    if p.name.startswith("~$"):
+        raise InputError(Problem(
+            "dette er Excels låsefil for en arbeidsbok som er åpen, ikke et uttrekk. Bruk selve "
+            f"filen («{p.name[2:]}»).", file=name))
     try:
         with open(p, "rb") as f:
             magic = f.read(8)
@@ -432,7 +437,7 @@ def read_extract(
                 "lagre den som .xlsx uten passord, eller som CSV.", file=name)])
         elif suffix in (".xlsx", ".xlsm"):
             raise _Reject([Problem(
-                "filen heter .xlsx, men er ikke en Excel-arbeidsbok (ødelagt, eller en annen "
+                f"filen heter {suffix}, men er ikke en Excel-arbeidsbok (ødelagt, eller en annen "
                 "filtype med feil navn). Lag uttrekket på nytt.", file=name)])
         elif suffix == ".parquet":
             raise _Reject([Problem(
@@ -568,18 +573,34 @@ def _no_header_problem(lines: list[int], records: list[list[Any]], name: str,
 
 
 # ---- xlsx ----------------------------------------------------------------------------------
+#: A zip bomb guard: an extract's workbook never unpacks to more than this (a national
+#: extract of 60 000 rows is ~15 MB unpacked).
+MAX_XLSX_UNPACKED = 512 * 1024 * 1024
+
+
 def _read_xlsx(p: Path, name: str) -> _Table:
     from python_calamine import CalamineWorkbook
 
+    unreadable = Problem(
+        "filen ser ut som en Excel-arbeidsbok, men kan ikke leses (ødelagt, passordbeskyttet "
+        "eller ikke en .xlsx). Åpne den i Excel og lagre den på nytt som .xlsx, eller lag "
+        "uttrekket som CSV.", file=name)
+    try:
+        with zipfile.ZipFile(p) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError):
+        raise _Reject([unreadable]) from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise _Reject([Problem(
+            f"filen pakker seg ut til {unpacked // 2**20} MB, mer enn et uttrekk kan være "
+            f"({MAX_XLSX_UNPACKED // 2**20} MB); den blir ikke åpnet. Lag uttrekket som CSV "
+            "eller Parquet.", file=name)])
     try:
         wb = CalamineWorkbook.from_path(str(p))
         sheet_name = wb.sheet_names[0]
         rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception:  # noqa: BLE001 - any failure of the reader means an unreadable file
-        raise _Reject([Problem(
-            "filen ser ut som en Excel-arbeidsbok, men kan ikke leses (ødelagt, "
-            "passordbeskyttet eller ikke en .xlsx). Åpne den i Excel og lagre den på nytt som "
-            ".xlsx, eller lag uttrekket som CSV.", file=name)]) from None
+        raise _Reject([unreadable]) from None
     lines = [i for i, cells in enumerate(rows, 1) if any(c != "" for c in cells)]
     records = [rows[i - 1] for i in lines]
     return _table_from_records("xlsx", lines, records, name, sheet_name)
@@ -747,14 +768,15 @@ def _validate(
                 antall_nevner[ind_id].append(line)
             nevner = n_reason = None
         elif nevner == 0 and teller:  # teller > 0 (negatives are rejected above)
-            problem(f"nevner er 0, men teller er {_fmt(teller)}. Med nevner 0 kan verdien ikke "
-                    "regnes ut: rett nevner, eller la både teller og nevner stå tomme hvis tallet "
-                    "mangler.", line, col_n)
+            problem(f"nevner er 0, men teller er {_fmt(teller)}. Med nevner 0 kan verdien "
+                    "ikke regnes ut: rett nevner, eller la både teller og nevner stå tomme hvis "
+                    "tallet mangler.", line, col_n)
             continue
         elif kind == 3 and teller is not None and nevner is not None and teller > nevner:
             problem(f"andel over 100 %: teller ({_fmt(teller)}) er større enn nevner "
-                    f"({_fmt(nevner)}) for indikatoren «{ind_id}». Rett tallene; bare indikatorer med "
-                    "retning «nær» (som budsjettbruk) kan gå over 100 %.", line, col_t)
+                    f"({_fmt(nevner)}) for indikatoren «{ind_id}». Rett tallene; bare "
+                    "indikatorer med retning «nær» (som budsjettbruk) kan gå over 100 %.",
+                    line, col_t)
             continue
         key = (unit, period, ind_id)
         if key in first_line:
@@ -911,23 +933,4 @@ def write_extract_csv(rows: Iterable[ExtractRow | Mapping[str, Any]], path: str 
             _format_value(r.nevner, r.nevner_reason),
             _escape_text(r.merknad) if r.merknad else "",
         ))
-    data = buf.getvalue().encode("utf-8-sig")
-    target = Path(path)
-    try:
-        if target.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    fd, tmp = tempfile.mkstemp(prefix=".~" + target.name, suffix=".tmp",
-                               dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return True
+    return write_bytes_atomic(path, buf.getvalue().encode("utf-8-sig"))

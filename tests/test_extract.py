@@ -1,0 +1,628 @@
+"""The data-warehouse extract (SPEC §6, §9): formats, values, every bad input's exact message."""
+from __future__ import annotations
+
+import datetime
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from excelkort.errors import EXIT_INPUT, InputError
+from excelkort.extract import (
+    REASON_IMPOSSIBLE,
+    REASON_NOT_AVAILABLE,
+    REASON_NOT_READY,
+    REASON_SUPPRESSED,
+    Extract,
+    ExtractRow,
+    parse_number,
+    parse_period,
+    read_extract,
+    write_extract_csv,
+)
+from excelkort.model import Catalogue, Indicator
+
+BAD = Path(__file__).parent / "bad_inputs" / "extract"
+
+CATALOGUE = Catalogue((
+    Indicator("B1", "Andel i arbeid", "Bruker", "Effekt", "andel", "høyere", 65, 5),
+    Indicator("B3", "Varighet sykefravær (dager)", "Bruker", "Effekt", "snitt", "lavere", 39, 3),
+    Indicator("P1", "Antall avklaringer", "Produksjon", "Måle", "antall", "høyere", 1200),
+    Indicator("Ø1", "Budsjettbruk", "Økonomi", "Måle", "andel", "nær", 100, 2),
+    Indicator("M1", "Medarbeidertilfredshet", "Medarbeider", "Effekt", "andel", "høyere", 80,
+              source="lokal"),
+))
+UNITS = {"0101", "0104", "0105", "0301", "5001", "NAV01"}
+
+TEXT_IN_NUMBER = (
+    "er ikke et tall. Skriv bare tallet (f.eks. 1234 eller 1234,5, uten %-tegn eller tekst), "
+    "la feltet stå tomt, eller bruk : (prikket), .. (mangler), ... (ikke klar ennå), . (umulig) "
+    "eller - (null)."
+)
+EXPECTED_COLUMNS = (
+    "Uttrekket skal ha en overskriftsrad med kolonnene enhet, periode, indikator, teller, "
+    "nevner (og eventuelt merknad), i valgfri rekkefølge."
+)
+PERIOD_HELP = "Skriv periode som ÅÅÅÅ-MM (f.eks. 2024-03) eller ÅÅÅÅMM (f.eks. 202403)."
+
+
+def row(unit, period, ind, teller, nevner, t_reason=None, n_reason=None, merknad=None, line=None):
+    return ExtractRow(unit, period, ind, teller, nevner, t_reason, n_reason, merknad, line)
+
+
+def messages_of_error(path, units=UNITS) -> list[str]:
+    with pytest.raises(InputError) as exc:
+        read_extract(path, CATALOGUE, units)
+    assert exc.value.exit_code == EXIT_INPUT
+    assert exc.value.errors, "an InputError carries at least one error"
+    return [str(p) for p in exc.value.problems]
+
+
+# --------------------------------------------------------------------------------------------
+# The corpus of bad extracts: one problem each, the exact message the user reads
+# --------------------------------------------------------------------------------------------
+ERRORS = {
+    "mangler_kolonne.csv": [
+        "mangler_kolonne.csv, linje 1: mangler kolonnene «teller» og «nevner». Fant «enhet», "
+        f"«periode», «indikator» og «verdi». {EXPECTED_COLUMNS}"],
+    "tom.csv": [f"tom.csv: filen er tom. {EXPECTED_COLUMNS}"],
+    "tegnkoding.csv": [
+        "tegnkoding.csv, linje 3: ukjent tegnkoding: byte 0x81 er ikke gyldig UTF-8 eller "
+        "Windows-1252. Lagre filen som «CSV UTF-8 (kommadelt)» i Excel, eller som UTF-8 fra "
+        "datavarehuset."],
+    "tekst_i_tallfelt.csv": [
+        f"tekst_i_tallfelt.csv, linje 2, kolonne «teller»: tekst i tallfelt: «65 %» "
+        f"{TEXT_IN_NUMBER}"],
+    "tekst_abc.csv": [
+        f"tekst_abc.csv, linje 2, kolonne «nevner»: tekst i tallfelt: «abc» {TEXT_IN_NUMBER}"],
+    "formel_i_tallfelt.csv": [
+        "formel_i_tallfelt.csv, linje 2, kolonne «teller»: tekst i tallfelt: «=SUM(A1:A3)» "
+        f"{TEXT_IN_NUMBER}"],
+    "ugyldig_periode.csv": [
+        f"ugyldig_periode.csv, linje 2, kolonne «periode»: ugyldig periode «2024-13». "
+        f"{PERIOD_HELP}"],
+    "periode_mangler.csv": [
+        f"periode_mangler.csv, linje 2, kolonne «periode»: periode mangler. {PERIOD_HELP}"],
+    "enhet_mangler.csv": [
+        "enhet_mangler.csv, linje 2, kolonne «enhet»: enhet mangler. Skriv enhetsnummeret slik "
+        "det står i enhetsregisteret."],
+    "nevner_null.csv": [
+        "nevner_null.csv, linje 2, kolonne «nevner»: nevner er 0, men teller er 12. Med nevner 0 "
+        "kan verdien ikke regnes ut: rett nevner, eller la både teller og nevner stå tomme hvis "
+        "tallet mangler."],
+    "negativ.csv": [
+        "negativ.csv, linje 2, kolonne «nevner»: negativ nevner (-3). Teller og nevner kan ikke "
+        "være negative: rett tallet i kilden."],
+    "andel_over_100.csv": [
+        "andel_over_100.csv, linje 2, kolonne «teller»: andel over 100 %: teller (120) er større "
+        "enn nevner (100) for indikatoren «B1». Rett tallene; bare indikatorer med retning «nær» "
+        "(som budsjettbruk) kan gå over 100 %."],
+    "duplikat.csv": [
+        "duplikat.csv, linje 2: enhet «0101», periode 2024-01, indikator «B1» står flere ganger: "
+        "linje 2, 4 og 5. Hver kombinasjon av enhet, periode og indikator skal stå på én linje: "
+        "fjern duplikatene."],
+    "komma_desimal_uten_anfoersel.csv": [
+        "komma_desimal_uten_anfoersel.csv, linje 2: linjen har 6 felt, men overskriften har 5. "
+        "Skilletegnet er komma: står det et tall med desimalkomma uten anførselstegn? Bruk "
+        "semikolon som skilletegn, eller sett slike verdier i anførselstegn."],
+    "dobbel_kolonne.csv": [
+        "dobbel_kolonne.csv, linje 1, kolonne «Teller»: kolonnen «Teller» står to ganger "
+        "(kolonne 4 og 6). Fjern den ene."],
+    "gammel.xls": [
+        "gammel.xls: filen er i det gamle .xls-formatet eller passordbeskyttet. Åpne den i Excel "
+        "og lagre den som .xlsx uten passord, eller som CSV."],
+    "ikke_xlsx.xlsx": [
+        "ikke_xlsx.xlsx: filen heter .xlsx, men er ikke en Excel-arbeidsbok (ødelagt, eller en "
+        "annen filtype med feil navn). Lag uttrekket på nytt."],
+}
+
+WARNINGS = {
+    "ukjent_indikator.csv": [
+        "ukjent_indikator.csv, linje 3, kolonne «indikator»: Advarsel: indikatoren «X9» finnes "
+        "ikke i katalogen; 2 rader hoppet over (linje 3 og 4). Rett ID-en, eller legg "
+        "indikatoren inn i katalogen."],
+    "lokal_indikator.csv": [
+        "lokal_indikator.csv, linje 3, kolonne «indikator»: Advarsel: indikatoren «M1» er lokal "
+        "(Kilde = lokal) og fylles inn av enheten selv, ikke fra uttrekket; 1 rad hoppet over "
+        "(linje 3)."],
+    "ukjent_enhet.csv": [
+        "ukjent_enhet.csv, linje 2, kolonne «enhet»: Advarsel: enheten «101» finnes ikke i "
+        "enhetsregisteret; 1 rad hoppet over (linje 2). Mente du «0101»? Enhetsnummer er tekst, "
+        "og ledende null kan ha falt bort i Excel: rett enhetsnummeret i uttrekket."],
+    "antall_med_nevner.csv": [
+        "antall_med_nevner.csv, linje 2, kolonne «nevner»: Advarsel: indikatoren «P1» er et "
+        "antall og har ingen nevner; nevner er ignorert på 1 rad (linje 2)."],
+    "ukjent_kolonne.csv": [
+        "ukjent_kolonne.csv, linje 1: Advarsel: ukjent kolonne «enhetsnavn» blir ikke lest. "
+        f"{EXPECTED_COLUMNS}"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_bad_extract_is_rejected_with_exact_message(name):
+    assert messages_of_error(BAD / name) == ERRORS[name]
+
+
+@pytest.mark.parametrize("name", sorted(WARNINGS))
+def test_warning_extract_is_read_with_exact_message(name):
+    extract = read_extract(BAD / name, CATALOGUE, UNITS)
+    assert [str(p) for p in extract.problems] == WARNINGS[name]
+    assert all(not p.is_error for p in extract.problems)
+
+
+def test_every_corpus_file_is_covered():
+    names = {p.name for p in BAD.iterdir()}
+    covered = set(ERRORS) | set(WARNINGS) | {n for n in names if n.startswith("ok_")}
+    assert names == covered
+
+
+def test_rejection_leaves_the_file_untouched(tmp_path):
+    target = tmp_path / "duplikat.csv"
+    shutil.copy(BAD / "duplikat.csv", target)
+    before = target.read_bytes()
+    with pytest.raises(InputError):
+        read_extract(target, CATALOGUE, UNITS)
+    assert target.read_bytes() == before
+
+
+def test_skipped_rows_leave_the_rest():
+    extract = read_extract(BAD / "ukjent_indikator.csv", CATALOGUE, UNITS)
+    assert extract.rows == [row("0101", "2024-01", "B1", 65.0, 100.0, line=2)]
+    assert extract.rows_read == 3
+    extract = read_extract(BAD / "ukjent_enhet.csv", CATALOGUE, UNITS)
+    assert [r.unit for r in extract.rows] == ["0104"]
+
+
+def test_antall_nevner_is_dropped():
+    extract = read_extract(BAD / "antall_med_nevner.csv", CATALOGUE, UNITS)
+    assert [(r.teller, r.nevner) for r in extract.rows] == [(12.0, None), (7.0, None)]
+
+
+def test_without_unit_register_every_unit_is_kept():
+    extract = read_extract(BAD / "ukjent_enhet.csv", CATALOGUE)
+    assert [r.unit for r in extract.rows] == ["101", "0104"]
+    assert extract.problems == []
+
+
+# --------------------------------------------------------------------------------------------
+# Formats and encodings that must be read
+# --------------------------------------------------------------------------------------------
+def test_cp1252_file():
+    extract = read_extract(BAD / "ok_cp1252.csv", CATALOGUE, UNITS)
+    assert extract.rows == [
+        # a nær indicator (budget use) may exceed 100 %
+        row("0101", "2024-01", "Ø1", 101.5, 100.0, merknad="Overforbruk på lønn – ekstra vikar",
+            line=2),
+        row("0101", "2024-01", "B1", 65.0, 100.0, line=3),
+    ]
+    assert extract.format == "csv"
+
+
+def test_bom_file_with_thousand_separators():
+    extract = read_extract(BAD / "ok_bom.csv", CATALOGUE, UNITS)
+    assert [(r.teller, r.nevner) for r in extract.rows] == [(1234.5, 2000.0), (1234.5, 100.0)]
+    assert extract.problems == []
+
+
+def test_comma_separated_file():
+    extract = read_extract(BAD / "ok_komma.csv", CATALOGUE, UNITS)
+    assert [(r.unit, r.teller, r.line) for r in extract.rows] == [
+        ("0101", 1234.5, 2), ("0104", 1234.5, 3)]
+
+
+def test_yyyymm_periods_and_header_case():
+    extract = read_extract(BAD / "ok_yyyymm.csv", CATALOGUE, UNITS)
+    assert extract.periods() == ["2024-01", "2024-02"]
+    assert extract.latest_period() == "2024-02"
+
+
+def test_statistics_norway_symbols():
+    extract = read_extract(BAD / "ok_ssb_symboler.csv", CATALOGUE, UNITS)
+    got = [(r.unit, r.teller, r.teller_reason, r.nevner, r.nevner_reason) for r in extract.rows]
+    assert got == [
+        ("0101", None, REASON_SUPPRESSED, 100.0, None),
+        ("0104", None, REASON_NOT_AVAILABLE, None, REASON_NOT_AVAILABLE),
+        ("0105", None, REASON_NOT_READY, None, None),
+        ("0301", None, REASON_IMPOSSIBLE, 100.0, None),
+        ("5001", 0.0, None, 100.0, None),  # "-" is zero
+    ]
+    assert extract.rows[0].reasons == {"teller": "prikket"}
+    assert extract.rows[1].reasons == {"teller": "mangler", "nevner": "mangler"}
+    assert extract.rows[4].reasons == {}
+
+
+def test_formula_like_text_stays_text():
+    extract = read_extract(BAD / "ok_formel_i_merknad.csv", CATALOGUE, UNITS)
+    assert [r.merknad for r in extract.rows] == [
+        '=HYPERLINK("http://x.no";"klikk")', "+cmd", "@SUM(A1)"]
+
+
+def test_unit_ids_are_text(tmp_path):
+    path = tmp_path / "u.csv"
+    path.write_text("enhet;periode;indikator;teller;nevner\n0101;2024-01;B1;1;2\n"
+                    "0030;2024-01;B1;1;2\n", encoding="utf-8")
+    extract = read_extract(path, CATALOGUE)
+    assert [r.unit for r in extract.rows] == ["0101", "0030"]
+    assert list(extract.by_unit()) == ["0030", "0101"]
+
+
+def test_line_numbers_count_blank_lines_title_lines_and_multiline_text(tmp_path):
+    path = tmp_path / "u.csv"
+    path.write_bytes(
+        "sep=;\r\nUttrekk fra datavarehuset\r\nPeriode;Enhet;Nevner;Teller;Indikator;Merknad\r\n"
+        '2024-01;0101;100;65;B1;"to\r\nlinjer"\r\n\r\n;;;;;\r\n2024-01;0104;100;abc;B1;\r\n'
+        .encode("utf-8"))
+    assert messages_of_error(path) == [
+        f"u.csv, linje 8, kolonne «Teller»: tekst i tallfelt: «abc» {TEXT_IN_NUMBER}"]
+
+
+def test_tab_separated_utf16_file(tmp_path):
+    # Excel's "Unicode text" export
+    path = tmp_path / "u.txt"
+    path.write_bytes("enhet\tperiode\tindikator\tteller\tnevner\r\n0101\t2024-03\tB3\t12,5\t3\r\n"
+                     .encode("utf-16"))
+    extract = read_extract(path, CATALOGUE, UNITS)
+    assert extract.rows == [row("0101", "2024-03", "B3", 12.5, 3.0, line=2)]
+
+
+def test_all_problems_reported_at_once_in_line_order(tmp_path):
+    path = tmp_path / "mange.csv"
+    path.write_text(
+        "enhet;periode;indikator;teller;nevner\n"
+        "0101;2024-01;B1;65;100\n"
+        "0101;2024-1;B1;65 %;100\n"
+        "101;2024-01;B1;65;100\n"
+        "0104;2024-01;B1;65;0\n"
+        "0101;2024-01;B1;65;100\n", encoding="utf-8")
+    assert messages_of_error(path) == [
+        "mange.csv, linje 2: enhet «0101», periode 2024-01, indikator «B1» står flere ganger: "
+        "linje 2 og 6. Hver kombinasjon av enhet, periode og indikator skal stå på én linje: "
+        "fjern duplikatene.",
+        f"mange.csv, linje 3, kolonne «periode»: ugyldig periode «2024-1». {PERIOD_HELP}",
+        f"mange.csv, linje 3, kolonne «teller»: tekst i tallfelt: «65 %» {TEXT_IN_NUMBER}",
+        "mange.csv, linje 4, kolonne «enhet»: Advarsel: enheten «101» finnes ikke i "
+        "enhetsregisteret; 1 rad hoppet over (linje 4). Mente du «0101»? Enhetsnummer er tekst, "
+        "og ledende null kan ha falt bort i Excel: rett enhetsnummeret i uttrekket.",
+        "mange.csv, linje 5, kolonne «nevner»: nevner er 0, men teller er 65. Med nevner 0 kan "
+        "verdien ikke regnes ut: rett nevner, eller la både teller og nevner stå tomme hvis "
+        "tallet mangler.",
+    ]
+
+
+def test_unit_hint_for_case_and_whitespace(tmp_path):
+    path = tmp_path / "u.csv"
+    path.write_text("enhet;periode;indikator;teller;nevner\nnav 01;2024-01;B1;1;2\n",
+                    encoding="utf-8")
+    extract = read_extract(path, CATALOGUE, UNITS)
+    assert [str(p) for p in extract.problems] == [
+        "u.csv, linje 2, kolonne «enhet»: Advarsel: enheten «nav 01» finnes ikke i "
+        "enhetsregisteret; 1 rad hoppet over (linje 2). Mente du «NAV01»? Rett enhetsnummeret i "
+        "uttrekket."]
+
+
+def test_indicator_hint_for_case(tmp_path):
+    path = tmp_path / "u.csv"
+    path.write_text("enhet;periode;indikator;teller;nevner\n0101;2024-01;b1;1;2\n",
+                    encoding="utf-8")
+    extract = read_extract(path, CATALOGUE, UNITS)
+    assert [str(p) for p in extract.problems] == [
+        "u.csv, linje 2, kolonne «indikator»: Advarsel: indikatoren «b1» finnes ikke i "
+        "katalogen; 1 rad hoppet over (linje 2). Mente du «B1»? Rett ID-en i uttrekket."]
+
+
+def test_long_line_lists_are_shortened(tmp_path):
+    path = tmp_path / "u.csv"
+    lines = ["enhet;periode;indikator;teller;nevner"]
+    lines += [f"0101;2024-{m:02d};X9;1;2" for m in range(1, 13)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    extract = read_extract(path, CATALOGUE, UNITS)
+    assert [str(p) for p in extract.problems] == [
+        "u.csv, linje 2, kolonne «indikator»: Advarsel: indikatoren «X9» finnes ikke i "
+        "katalogen; 12 rader hoppet over (linje 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 og 2 andre). "
+        "Rett ID-en, eller legg indikatoren inn i katalogen."]
+
+
+def test_header_only_is_a_warning(tmp_path):
+    path = tmp_path / "u.csv"
+    path.write_text("enhet;periode;indikator;teller;nevner\n;;;;\n", encoding="utf-8")
+    extract = read_extract(path, CATALOGUE, UNITS)
+    assert extract.rows == []
+    assert [str(p) for p in extract.problems] == [
+        "u.csv, linje 1: Advarsel: uttrekket har ingen datarader under overskriften."]
+
+
+def test_excel_lock_file(tmp_path):
+    path = tmp_path / "~$uttrekk.xlsx"
+    path.write_bytes(b"\x05ola  " + b"\x00" * 100)
+    assert messages_of_error(path) == [
+        "~$uttrekk.xlsx: dette er Excels låsefil for en arbeidsbok som er åpen, ikke et uttrekk. "
+        "Bruk selve filen («uttrekk.xlsx»)."]
+
+
+def test_missing_file(tmp_path):
+    assert messages_of_error(tmp_path / "finnes_ikke.csv") == [
+        "finnes_ikke.csv: filen finnes ikke. Sjekk navn og mappe."]
+
+
+# --------------------------------------------------------------------------------------------
+# xlsx and Parquet, made here
+# --------------------------------------------------------------------------------------------
+def make_xlsx(path, rows, title=True):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Uttrekk"
+    if title:
+        ws.append(["Uttrekk fra datavarehuset, januar 2024"])
+        ws.append([])
+    for r in rows:
+        ws.append(r)
+    for cells in ws.iter_rows():
+        for cell in cells:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text that looks like a formula, as a data warehouse writes
+    wb.save(path)
+
+
+def test_xlsx_header_found_by_labels(tmp_path):
+    path = tmp_path / "uttrekk.xlsx"
+    make_xlsx(path, [
+        ["Indikator", "Enhet", "Periode", "Teller", "Nevner", "Merknad"],
+        ["B1", "0101", "2024-01", 65, 100, "=HYPERLINK(\"x\")"],
+        ["B3", "0104", 202402, "1 234,5", 100, None],
+        ["P1", "0105", datetime.datetime(2024, 3, 1), 7, None, None],
+        ["B1", "0301", "2024-01", ":", "..", None],
+    ])
+    extract = read_extract(path, CATALOGUE, UNITS)
+    assert extract.format == "xlsx"
+    assert extract.rows == [
+        row("0101", "2024-01", "B1", 65.0, 100.0, merknad='=HYPERLINK("x")', line=4),
+        row("0104", "2024-02", "B3", 1234.5, 100.0, line=5),
+        row("0105", "2024-03", "P1", 7.0, None, line=6),
+        row("0301", "2024-01", "B1", None, None, REASON_SUPPRESSED, REASON_NOT_AVAILABLE,
+            line=7),
+    ]
+
+
+def test_xlsx_problems_name_sheet_and_row(tmp_path):
+    path = tmp_path / "uttrekk.xlsx"
+    make_xlsx(path, [
+        ["enhet", "periode", "indikator", "teller", "nevner"],
+        [101, "2024-01", "B1", 65, 100],  # a number cell: the leading zero is gone
+        ["0104", "2024-01", "B1", "65 %", 100],
+        ["0105", "2024-01", "B1", True, 100],
+    ])
+    assert messages_of_error(path) == [
+        "uttrekk.xlsx, ark «Uttrekk», linje 4, kolonne «enhet»: Advarsel: enheten «101» finnes "
+        "ikke i enhetsregisteret; 1 rad hoppet over (linje 4). Mente du «0101»? Enhetsnummer er "
+        "tekst, og ledende null kan ha falt bort i Excel: rett enhetsnummeret i uttrekket.",
+        f"uttrekk.xlsx, ark «Uttrekk», linje 5, kolonne «teller»: tekst i tallfelt: «65 %» "
+        f"{TEXT_IN_NUMBER}",
+        f"uttrekk.xlsx, ark «Uttrekk», linje 6, kolonne «teller»: tekst i tallfelt: «SANN» "
+        f"{TEXT_IN_NUMBER}",
+    ]
+
+
+def test_xlsx_without_header(tmp_path):
+    path = tmp_path / "uttrekk.xlsx"
+    make_xlsx(path, [["enhet", "periode", "indikator", "verdi"]], title=False)
+    assert messages_of_error(path) == [
+        "uttrekk.xlsx, ark «Uttrekk», linje 1: mangler kolonnene «teller» og «nevner». Fant "
+        f"«enhet», «periode», «indikator» og «verdi». {EXPECTED_COLUMNS}"]
+
+
+def test_xlsx_zip_bomb_is_not_opened(tmp_path, monkeypatch):
+    import excelkort.extract as extract_module
+
+    path = tmp_path / "uttrekk.xlsx"
+    make_xlsx(path, [["enhet", "periode", "indikator", "teller", "nevner"]])
+    monkeypatch.setattr(extract_module, "MAX_XLSX_UNPACKED", 2 * 2**20)
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr("xl/media/nuller.bin", b"\0" * (3 * 2**20), zipfile.ZIP_DEFLATED)
+    assert len(messages_of_error(path)) == 1
+    assert messages_of_error(path)[0].startswith(
+        "uttrekk.xlsx: filen pakker seg ut til 3 MB, mer enn et uttrekk kan være (2 MB); den "
+        "blir ikke åpnet.")
+
+
+def test_corrupt_xlsx(tmp_path):
+    path = tmp_path / "uttrekk.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    assert messages_of_error(path) == [
+        "uttrekk.xlsx: filen ser ut som en Excel-arbeidsbok, men kan ikke leses (ødelagt, "
+        "passordbeskyttet eller ikke en .xlsx). Åpne den i Excel og lagre den på nytt som .xlsx, "
+        "eller lag uttrekket som CSV."]
+
+
+def test_parquet(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "uttrekk.parquet"
+    pq.write_table(pa.table({
+        "ENHET": ["0101", "0104", "0105"],
+        "periode": ["2024-01", "202402", "2024-03"],
+        "indikator": ["B1", "B3", "B1"],
+        "teller": pa.array([65.0, 12.5, None]),
+        "nevner": pa.array([100, 3, 100], type=pa.int64()),
+    }), path)
+    extract = read_extract(path, CATALOGUE, UNITS)
+    assert extract.format == "parquet"
+    assert extract.rows == [
+        row("0101", "2024-01", "B1", 65.0, 100.0, line=2),
+        row("0104", "2024-02", "B3", 12.5, 3.0, line=3),
+        row("0105", "2024-03", "B1", None, 100.0, line=4),
+    ]
+
+
+def test_parquet_with_integer_unit_ids_and_bad_values(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "uttrekk.parquet"
+    pq.write_table(pa.table({
+        "enhet": pa.array([101, 104], type=pa.int64()),
+        "periode": ["2024-01", "2024-01"],
+        "indikator": ["B1", "B1"],
+        "teller": ["65", "-5"],
+        "nevner": ["100", "100"],
+    }), path)
+    assert messages_of_error(path) == [
+        "uttrekk.parquet, linje 2, kolonne «enhet»: Advarsel: enheten «101» finnes ikke i "
+        "enhetsregisteret; 1 rad hoppet over (linje 2). Mente du «0101»? Enhetsnummer er tekst, "
+        "og ledende null kan ha falt bort i Excel: rett enhetsnummeret i uttrekket.",
+        "uttrekk.parquet, linje 3, kolonne «teller»: negativ teller (-5). Teller og nevner kan "
+        "ikke være negative: rett tallet i kilden.",
+    ]
+
+
+def test_parquet_wrong_columns(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "uttrekk.parquet"
+    pq.write_table(pa.table({"enhet": ["0101"], "verdi": [1.0]}), path)
+    assert messages_of_error(path) == [
+        "uttrekk.parquet, linje 1: mangler kolonnene «periode», «indikator», «teller» og "
+        f"«nevner». Fant «enhet» og «verdi». {EXPECTED_COLUMNS}"]
+
+
+def test_corrupt_parquet(tmp_path):
+    path = tmp_path / "uttrekk.parquet"
+    path.write_bytes(b"PAR1" + b"\x00" * 20)
+    assert messages_of_error(path) == [
+        "uttrekk.parquet: filen kan ikke leses som Parquet (ødelagt eller ufullstendig). Lag "
+        "uttrekket på nytt."]
+
+
+# --------------------------------------------------------------------------------------------
+# Single values
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, expected", [
+    ("1234", (1234.0, None, True)),
+    ("1234.5", (1234.5, None, True)),
+    ("1234,5", (1234.5, None, True)),
+    ("1 234,5", (1234.5, None, True)),
+    ("1\u00a0234\u00a0567,25", (1234567.25, None, True)),
+    ("1\u202f234", (1234.0, None, True)),
+    ("1.234,5", (1234.5, None, True)),
+    ("1,234.5", (1234.5, None, True)),
+    (" 12 ", (12.0, None, True)),
+    ("1,5e+20", (1.5e20, None, True)),
+    ("", (None, None, True)),
+    (":", (None, REASON_SUPPRESSED, True)),
+    ("..", (None, REASON_NOT_AVAILABLE, True)),
+    ("...", (None, REASON_NOT_READY, True)),
+    ("\u2026", (None, REASON_NOT_READY, True)),
+    (".", (None, REASON_IMPOSSIBLE, True)),
+    ("-", (0.0, None, True)),
+    ("\u22125", (-5.0, None, True)),
+    ("65 %", (None, None, False)),
+    ("65,3 %", (None, None, False)),
+    ("abc", (None, None, False)),
+    ("ikke klar", (None, None, False)),
+    ("=SUM(A1)", (None, None, False)),
+    ("+cmd", (None, None, False)),
+    ("@SUM(A1)", (None, None, False)),
+    ("12 34", (None, None, False)),
+    ("nan", (None, None, False)),
+    ("inf", (None, None, False)),
+    ("\u0663", (None, None, False)),  # an Arabic-Indic digit: float() would take it
+])
+def test_parse_number(text, expected):
+    assert parse_number(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2024-03", "2024-03"), ("202403", "2024-03"), (" 2024-12 ", "2024-12"),
+    ("2024-13", None), ("2024-00", None), ("2024-3", None), ("24-03", None), ("mars", None),
+])
+def test_parse_period(text, expected):
+    assert parse_period(text) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# The Extract object
+# --------------------------------------------------------------------------------------------
+def test_extract_helpers():
+    rows = [row("0104", "2024-02", "B1", 1.0, 2.0), row("0101", "2024-01", "B1", 1.0, 2.0),
+            row("0101", "2024-02", "B1", 1.0, 2.0)]
+    extract = Extract("x.csv", "csv", rows)
+    assert extract.periods() == ["2024-01", "2024-02"]
+    assert extract.latest_period() == "2024-02"
+    assert extract.by_unit() == {"0101": rows[1:], "0104": rows[:1]}
+    assert extract.lookup()[("0101", "2024-01", "B1")] is rows[1]
+    assert Extract("x.csv", "csv", []).latest_period() is None
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+def test_write_as_norwegian_excel(tmp_path):
+    path = tmp_path / "uttrekk.csv"
+    rows = [
+        row("0101", "2024-01", "B3", 1234.5, 100.0, merknad="=HYPERLINK(\"x\")"),
+        row("0104", "202402", "P1", 7.0, None),
+        {"enhet": "0105", "periode": "2024-03", "indikator": "B1", "teller": None,
+         "nevner": 100, "teller_reason": REASON_SUPPRESSED, "merknad": "a;b"},
+    ]
+    assert write_extract_csv(rows, path) is True
+    data = path.read_bytes()
+    assert data == (
+        "\ufeffenhet;periode;indikator;teller;nevner;merknad\r\n"
+        "0101;2024-01;B3;1234,5;100;\"'=HYPERLINK(\"\"x\"\")\"\r\n"
+        "0104;2024-02;P1;7;;\r\n"
+        '0105;2024-03;B1;:;100;"a;b"\r\n').encode("utf-8")
+    before = path.stat().st_mtime_ns
+    assert write_extract_csv(rows, path) is False  # unchanged content: not rewritten
+    assert path.stat().st_mtime_ns == before
+    extract = read_extract(path, CATALOGUE, UNITS)
+    assert [r.merknad for r in extract.rows] == ['=HYPERLINK("x")', None, "a;b"]
+    assert list(tmp_path.iterdir()) == [path]  # no temporary files left
+
+
+text_field = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"),
+                           include_characters="\n\r\t"),
+    min_size=1, max_size=20,
+).map(str.strip).filter(bool)
+unit_ids = st.text(alphabet="0123456789ABCDEFabø-=+@' ", min_size=1, max_size=6) \
+    .map(str.strip).filter(bool)
+amounts = st.one_of(st.integers(0, 10**9).map(float),
+                    st.floats(0, 1e15, allow_nan=False, allow_infinity=False))
+reasons = st.sampled_from([None, REASON_SUPPRESSED, REASON_NOT_AVAILABLE, REASON_NOT_READY,
+                           REASON_IMPOSSIBLE])
+
+
+@st.composite
+def valid_rows(draw):
+    ind = draw(st.sampled_from(["B1", "B3", "P1", "Ø1"]))
+    period = f"{draw(st.integers(2000, 2099))}-{draw(st.integers(1, 12)):02d}"
+    nevner = draw(st.one_of(st.none(), amounts))
+    teller = draw(st.one_of(st.none(), amounts))
+    if ind == "B1" and teller is not None and nevner is not None:
+        teller = nevner * draw(st.floats(0, 1))  # andel ≤ 100 %
+    if ind != "P1" and nevner == 0 and teller:
+        teller = 0.0
+    t_reason = draw(reasons) if teller is None else None
+    n_reason = draw(reasons) if nevner is None else None
+    if ind == "P1":  # antall: no nevner
+        nevner, n_reason = None, None
+    merknad = draw(st.one_of(st.none(), text_field))
+    return row(draw(unit_ids), period, ind, teller, nevner, t_reason, n_reason, merknad)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(valid_rows(), min_size=1, max_size=25, unique_by=lambda r: r.key))
+def test_write_then_read_round_trips(tmp_path, rows):
+    path = tmp_path / "rundtur.csv"
+    write_extract_csv(rows, path)
+    extract = read_extract(path, CATALOGUE)
+    assert [r._replace(line=None) for r in extract.rows] == rows
+    assert [r.line for r in extract.rows] == sorted(r.line for r in extract.rows)
+    assert extract.problems == []
