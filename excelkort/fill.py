@@ -1,0 +1,178 @@
+"""``excelkort fyll``: fill automatic indicators from an extract into users' own workbooks.
+
+A user's workbook is never loaded and re-saved through a library: we read it (``reader``),
+plan the edits to the cells excelkort owns (Data's automatic cells, the Målekort's formula and
+computed cells with their cached values, ``Periode``, the Logg sheet), and patch exactly those
+cells in the sheet XML (``xlsxpatch``); every other part of the file stays byte-identical.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import layout as L
+from .errors import InputError, Problem
+from .extract import ExtractRow, read_extract
+from .model import Catalogue
+from .reader import ScorecardFile, read_scorecard
+from .rowmodel import Cell, Positions, RowInputs, compute_row
+from .rules import Result
+from .xlsxfile import lock_file_for
+from .xlsxpatch import CellEdit, PatchResult, patch_workbook
+
+
+@dataclass
+class FillPlan:
+    """What filling one workbook changes."""
+
+    path: Path
+    unit_id: str
+    year: int
+    period_before: str
+    period_after: str
+    edits: dict[str, dict[str, Cell]] = field(default_factory=dict)  # sheet → ref → cell
+    log_rows: list[list] = field(default_factory=list)
+    data_changes: int = 0
+    results: dict[str, Result] = field(default_factory=dict)
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).replace(".", ",") if isinstance(value, float) else str(value)
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return float(a) == float(b)
+
+
+def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, source: str,
+              now: dt.datetime | None = None) -> FillPlan:
+    """The edits that bring ``sc`` up to date with the extract rows of its unit and year."""
+    now = now or dt.datetime.now().replace(microsecond=0)
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S")
+    year = sc.year or int(sc.period[:4])
+    periods = [r.period for r in rows if int(r.period[:4]) == year]
+    period_after = max([sc.period, *periods])
+    plan = FillPlan(sc.path, sc.unit_id, year, sc.period, period_after)
+    data_edits: dict[str, Cell] = {}
+    sc_edits: dict[str, Cell] = {}
+
+    for r in rows:
+        if int(r.period[:4]) != year or r.indicator not in catalogue:
+            continue
+        ind = catalogue[r.indicator]
+        item = sc.rows.get(r.indicator)
+        if not ind.is_automatic or item is None or item.data_row is None:
+            continue
+        m = int(r.period[5:7])
+        new_values = {"teller": r.teller, "nevner": None if ind.measure == "antall" else r.nevner}
+        for part, current in (("teller", item.teller), ("nevner", item.nevner)):
+            new = new_values[part]
+            if _same(current[m - 1], new):
+                continue
+            ref = L.cell_ref(item.data_row, sc.data_cols[L.data_label(m, part)])
+            data_edits[ref] = Cell(new)
+            reason = r.reasons.get(part) if hasattr(r, "reasons") else None
+            shown_new = _fmt(new) if reason is None else f"{_fmt(new)} ({reason})".strip()
+            plan.log_rows.append([stamp, L.DATA_SHEET, ref, ind.id, _fmt(current[m - 1]),
+                                  shown_new, source])
+            current[m - 1] = new
+            plan.data_changes += 1
+
+    period_month = int(period_after[5:7])
+    for ind in catalogue:
+        item = sc.rows.get(ind.id)
+        if item is None or item.data_row is None:
+            continue
+        target = item.target if item.target is not None else ind.target
+        tolerance = ind.tolerance if ind.tolerance is not None else 0.05 * abs(target)
+        inputs = RowInputs(ind, list(item.teller), list(item.nevner), list(item.bare), target,
+                           tolerance, weighted=True, months_are_formulas=ind.is_automatic)
+        pos = Positions(sc.cols, sc.data_cols, item.row, item.data_row)
+        cells, result = compute_row(inputs, pos, period_month)
+        plan.results[ind.id] = result
+        for label, cell in cells.items():
+            if label in sc.cols:
+                sc_edits[L.cell_ref(item.row, sc.cols[label])] = cell
+
+    if period_after != sc.period:
+        sheet, ref = sc.names.get("Periode", L.DEFINED_NAMES["Periode"]).rsplit("!", 1)
+        sc_edits[ref.replace("$", "")] = Cell(period_after)
+        plan.log_rows.append([stamp, L.SCORECARD_SHEET, ref.replace("$", ""), "Periode",
+                              sc.period, period_after, source])
+    plan.edits = {L.DATA_SHEET: data_edits, L.SCORECARD_SHEET: sc_edits}
+    return plan
+
+
+@dataclass
+class FillReport:
+    """What ``fill_workbooks`` did, for the summary and the exit code."""
+
+    extract: Path
+    changed: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    rejected: list[tuple[Path, str]] = field(default_factory=list)  # (file, reason)
+    warnings: list[Problem] = field(default_factory=list)
+    data_changes: int = 0
+    backups: list[Path] = field(default_factory=list)
+    rows_read: int = 0
+    units_without_workbook: set[str] = field(default_factory=set)
+
+
+
+def _cell_edit(cell: Cell) -> CellEdit:
+    """A formula cell keeps its formula (as the user's file has it) and gets a new cached value."""
+    return CellEdit.cached(cell.value) if cell.formula is not None else CellEdit(cell.value)
+
+
+def apply_plan(plan: FillPlan) -> PatchResult:
+    """Patch the planned cells into the workbook in place (backup first, atomic, lossless)."""
+    edits = {sheet: {ref: _cell_edit(cell) for ref, cell in cells.items()}
+             for sheet, cells in plan.edits.items()}
+    return patch_workbook(plan.path, edits=edits,
+                          append_rows={L.LOG_SHEET: plan.log_rows} if plan.log_rows else None,
+                          full_calc_on_load=True, backup=True)
+
+
+def fill_workbooks(extract_path: str | Path, workbooks: list[str | Path], catalogue: Catalogue,
+                   now: dt.datetime | None = None, progress=None) -> FillReport:
+    """``excelkort fyll``: each extract row into its unit's workbook whose År matches.
+
+    One bad workbook never stops the run: it is listed as rejected with the reason.
+    """
+    extract_path = Path(extract_path)
+    extract = read_extract(extract_path, catalogue)
+    report = FillReport(extract_path, warnings=list(extract.problems), rows_read=len(extract.rows))
+    by_unit = extract.by_unit()
+    seen_units: set[str] = set()
+    for i, wb in enumerate(workbooks):
+        wb = Path(wb)
+        try:
+            if (lock := lock_file_for(wb)) is not None:
+                raise InputError(Problem(
+                    f"Filen er åpen (låsefilen «{lock.name}» finnes) og ble hoppet over. "
+                    "Lukk den og kjør fyll på nytt.", file=str(wb)))
+            sc = read_scorecard(wb, catalogue)
+            seen_units.add(sc.unit_id)
+            report.warnings += sc.warnings
+            plan = plan_fill(sc, by_unit.get(sc.unit_id, []), catalogue, extract_path.name, now)
+            result = apply_plan(plan)
+            if result.written:
+                report.changed.append(wb)
+                report.data_changes += plan.data_changes
+                if result.backup:
+                    report.backups.append(result.backup)
+            else:
+                report.unchanged.append(wb)
+        except InputError as exc:
+            report.rejected.append((wb, "; ".join(str(p) for p in exc.errors or exc.problems)))
+        if progress:
+            progress(i + 1, len(workbooks))
+    report.units_without_workbook = set(by_unit) - seen_units
+    return report

@@ -1,0 +1,261 @@
+"""Reading a målekort workbook, tolerant of what users do to it (SPEC §5).
+
+Tables are found by their header labels, not fixed addresses: a user may insert columns, move
+the table down or add rows of their own. Values are read with python-calamine (fast, cached
+values); number formats and defined names come from the package XML. Typed local values are
+read in the forms people type, with a warning wherever the reader had to guess.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from . import layout as L
+from .errors import WARNING, InputError, Problem
+from .model import Catalogue
+from .rules import RISKS
+from .xlsxfile import open_package
+
+REQUIRED_SCORECARD = (L.COL_ID, L.COL_NAME, *L.MONTHS_BY_NUMBER.values(), L.COL_YTD,
+                      L.COL_STATUS, L.COL_RISK_ASSESSED, L.COL_COMMENT)
+REQUIRED_DATA = L.DATA_LABELS
+MISSING_TEXT = {"", "-", "–", "ikke klar", ".", "..", "...", ":", "x", "n/a"}
+
+
+@dataclass
+class IndicatorRow:
+    """What one indicator row of a målekort holds."""
+
+    id: str
+    name: str
+    row: int  # 0-based row in Målekort
+    data_row: int | None  # 0-based row in Data
+    target: float | None
+    teller: list = field(default_factory=lambda: [None] * 12)
+    nevner: list = field(default_factory=lambda: [None] * 12)
+    bare: list = field(default_factory=lambda: [None] * 12)
+    risk_assessed: str | None = None
+    comment: str = ""
+    cached: dict[str, object] = field(default_factory=dict)  # visible output columns as cached
+
+
+@dataclass
+class ScorecardFile:
+    """A målekort as read: identity, table positions, rows, and the reader's warnings."""
+
+    path: Path
+    unit_id: str
+    unit_name: str
+    period: str
+    year: int | None
+    month_comment: str
+    cols: dict[str, int]
+    data_cols: dict[str, int]
+    header_row: int
+    data_header_row: int
+    rows: dict[str, IndicatorRow]
+    warnings: list[Problem] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # defined name → reference as stored
+
+    @property
+    def period_month(self) -> int:
+        return int(self.period[5:7])
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def find_header(rows: list[list], labels: tuple[str, ...], required: tuple[str, ...],
+                file: Path, sheet: str) -> tuple[int, dict[str, int]]:
+    """The header row (0-based) and column of each label found, searched by labels."""
+    wanted = {lab.casefold(): lab for lab in labels}
+    best_row, best_hits = -1, {}
+    for r, row in enumerate(rows[:200]):
+        hits = {}
+        for c, v in enumerate(row):
+            key = _text(v).casefold()
+            if key in wanted and wanted[key] not in hits:
+                hits[wanted[key]] = c
+        if len(hits) > len(best_hits):
+            best_row, best_hits = r, hits
+    missing = [lab for lab in required if lab not in best_hits]
+    if best_row < 0 or len(best_hits) < max(2, len(required) // 2):
+        raise InputError(Problem(
+            f"Fant ikke overskriftsraden (med {', '.join('«' + x + '»' for x in required[:3])} …). "
+            "Sett tilbake overskriftene slik malen har dem.", file=str(file), sheet=sheet))
+    if missing:
+        raise InputError([Problem(
+            f"Overskriften «{lab}» mangler i rad {best_row + 1}. Gi kolonnen tilbake navnet «{lab}».",
+            file=str(file), sheet=sheet) for lab in missing])
+    return best_row, best_hits
+
+
+def _check_merged(sheet_obj, first_row: int, last_row: int, cols: list[int], file: Path, sheet: str):
+    lo, hi = min(cols), max(cols)
+    for (r0, c0), (r1, c1) in getattr(sheet_obj, "merged_cell_ranges", None) or []:
+        if r1 >= first_row and r0 <= last_row and c1 >= lo and c0 <= hi:
+            rng = f"{L.cell_ref(r0, c0)}:{L.cell_ref(r1, c1)}"
+            raise InputError(Problem(
+                f"Sammenslåtte celler ({rng}) ligger over tabellen. Del opp cellene "
+                "(Hjem → Slå sammen og midtstill → Del celler) og prøv igjen.",
+                file=str(file), sheet=sheet, cell=L.cell_ref(r0, c0)))
+
+
+_NUMBER_TEXT = re.compile(r"^[+-]?\d[\d\s\u00a0]*([.,]\d+)?$")
+
+
+def parse_typed_number(value, *, percent_format: bool, andel: bool, where: dict,
+                       warnings: list[Problem]) -> float | None:
+    """A value typed in an input cell → a number in the indicator's unit, or None (missing)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        warnings.append(Problem("Sannhetsverdi i tallcelle leses som tom.", severity=WARNING, **where))
+        return None
+    if isinstance(value, (int, float)):
+        v = float(value)
+        if andel and percent_format:
+            warnings.append(Problem(
+                f"Cellen er formatert som prosent ({v:.4g}); leses som {v * 100:.4g} %.".replace(".", ","),
+                severity=WARNING, **where))
+            return v * 100
+        return v
+    text = str(value).strip()
+    if text.casefold() in MISSING_TEXT:
+        warnings.append(Problem(f"Teksten «{text}» leses som manglende verdi.", severity=WARNING, **where))
+        return None
+    cleaned = text.rstrip("%").strip()
+    if _NUMBER_TEXT.match(cleaned):
+        number = float(cleaned.replace(" ", "").replace("\u00a0", "").replace(",", "."))
+        warnings.append(Problem(f"Tallet er skrevet som tekst («{text}»); leses som {cleaned}.",
+                                severity=WARNING, **where))
+        return number
+    warnings.append(Problem(f"Teksten «{text}» er ikke et tall og leses som manglende verdi.",
+                            severity=WARNING, **where))
+    return None
+
+
+def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> ScorecardFile:
+    """Read a målekort. Raises InputError (Norwegian, located) when it cannot be read."""
+    path = Path(path)
+    package = open_package(path)
+    names = package.defined_names()
+    percent_styles = package.percent_style_cells(L.SCORECARD_SHEET)
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # noqa: BLE001 - calamine's own error types vary
+        raise InputError(Problem(f"Filen kan ikke leses som Excel-arbeidsbok ({exc}).", file=str(path)))
+    for sheet in (L.SCORECARD_SHEET, L.DATA_SHEET):
+        if sheet not in wb.sheet_names:
+            raise InputError(Problem(
+                f"Arket «{sheet}» mangler. Et målekort har arkene {', '.join(L.SHEETS[:2])}; "
+                "lag det på nytt med «excelkort ny» eller gi arket tilbake navnet.", file=str(path)))
+    sc_sheet = wb.get_sheet_by_name(L.SCORECARD_SHEET)
+    sc = sc_sheet.to_python(skip_empty_area=False)
+    data_sheet = wb.get_sheet_by_name(L.DATA_SHEET)
+    data = data_sheet.to_python(skip_empty_area=False)
+    warnings: list[Problem] = []
+
+    def named(name: str):
+        ref = names.get(name)
+        if not ref or "!" not in ref:
+            return None
+        sheet, cell = ref.rsplit("!", 1)
+        sheet = sheet.strip("'")
+        rows = {L.SCORECARD_SHEET: sc, L.DATA_SHEET: data}.get(sheet)
+        if rows is None:
+            return None
+        r, c = L.parse_ref(cell.split(":")[0])
+        return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
+
+    unit_id = _text(named("Enhet"))
+    period = _text(named("Periode"))
+    if not unit_id or not re.fullmatch(r"\d{4}-\d{2}", period):
+        raise InputError(Problem(
+            "Fant ikke enhet og periode (navnene «Enhet» og «Periode» mangler eller er tomme). "
+            "Lag målekortet på nytt med «excelkort ny».", file=str(path), sheet=L.SCORECARD_SHEET))
+    year_value = named("År")
+
+    labels = L.SCORECARD_LABELS + L.HELPER_LABELS
+    header_row, cols = find_header(sc, labels, REQUIRED_SCORECARD, path, L.SCORECARD_SHEET)
+    data_header_row, data_cols = find_header(data, REQUIRED_DATA, REQUIRED_DATA, path, L.DATA_SHEET)
+    _check_merged(sc_sheet, header_row, len(sc) - 1,
+                  [cols[x] for x in L.SCORECARD_LABELS if x in cols], path, L.SCORECARD_SHEET)
+
+    data_rows: dict[str, int] = {}
+    for r in range(data_header_row + 1, len(data)):
+        ind_id = _text(data[r][data_cols[L.COL_ID]])
+        if not ind_id:
+            continue
+        if ind_id in data_rows:
+            raise InputError(Problem(f"Indikatoren {ind_id} står to ganger (rad {data_rows[ind_id] + 1} "
+                                     f"og {r + 1}). Slett den ene raden.", file=str(path),
+                                     sheet=L.DATA_SHEET, cell=L.cell_ref(r, data_cols[L.COL_ID])))
+        data_rows[ind_id] = r
+
+    rows: dict[str, IndicatorRow] = {}
+    for r in range(header_row + 1, len(sc)):
+        line = sc[r]
+        ind_id = _text(line[cols[L.COL_ID]])
+        if not ind_id:
+            continue
+        if ind_id in rows:
+            raise InputError(Problem(f"Indikatoren {ind_id} står to ganger (rad {rows[ind_id].row + 1} "
+                                     f"og {r + 1}). Slett den ene raden.", file=str(path),
+                                     sheet=L.SCORECARD_SHEET, cell=L.cell_ref(r, cols[L.COL_ID])))
+        ind = catalogue[ind_id] if catalogue is not None and ind_id in catalogue else None
+        if catalogue is not None and ind is None:
+            warnings.append(Problem(f"Ukjent indikator «{ind_id}» (ikke i katalogen); raden hoppes over.",
+                                    file=str(path), sheet=L.SCORECARD_SHEET,
+                                    cell=L.cell_ref(r, cols[L.COL_ID]), severity=WARNING))
+            continue
+        target = line[cols[L.COL_TARGET]] if L.COL_TARGET in cols else None
+        item = IndicatorRow(ind_id, _text(line[cols[L.COL_NAME]]), r, data_rows.get(ind_id),
+                            float(target) if isinstance(target, (int, float)) else None)
+        local = ind is not None and not ind.is_automatic
+        andel = ind is not None and ind.measure == "andel"
+        for m, label in L.MONTHS_BY_NUMBER.items():
+            c = cols[label]
+            if local:
+                where = dict(file=str(path), sheet=L.SCORECARD_SHEET, cell=L.cell_ref(r, c))
+                item.bare[m - 1] = parse_typed_number(
+                    line[c], percent_format=L.cell_ref(r, c) in percent_styles, andel=andel,
+                    where=where, warnings=warnings)
+        if item.data_row is not None:
+            drow = data[item.data_row]
+            for m in range(1, 13):
+                for part, target_list in (("teller", item.teller), ("nevner", item.nevner)):
+                    c = data_cols[L.data_label(m, part)]
+                    where = dict(file=str(path), sheet=L.DATA_SHEET, cell=L.cell_ref(item.data_row, c))
+                    target_list[m - 1] = parse_typed_number(
+                        drow[c] if c < len(drow) else None, percent_format=False, andel=False,
+                        where=where, warnings=warnings)
+        risk = _text(line[cols[L.COL_RISK_ASSESSED]])
+        if risk:
+            match = next((x for x in RISKS if x.casefold() == risk.casefold()), None)
+            if match is None:
+                warnings.append(Problem(f"Ukjent risiko «{risk}»; bruk Lav, Middels eller Høy.",
+                                        file=str(path), sheet=L.SCORECARD_SHEET, severity=WARNING,
+                                        cell=L.cell_ref(r, cols[L.COL_RISK_ASSESSED])))
+            item.risk_assessed = match
+        item.comment = _text(line[cols[L.COL_COMMENT]])
+        for label in (L.COL_YTD, L.COL_STATUS, L.COL_TREND, L.COL_PROGNOSIS, L.COL_REQUIREMENT,
+                      L.COL_PROBABILITY, L.COL_RISK_SUGGESTED):
+            if label in cols:
+                item.cached[label] = line[cols[label]]
+        rows[ind_id] = item
+
+    return ScorecardFile(
+        path=path, unit_id=unit_id, unit_name=_text(named("Enhetsnavn")), period=period,
+        year=int(year_value) if isinstance(year_value, (int, float)) else int(period[:4]),
+        month_comment=_text(named("Månedskommentar")), cols=cols, data_cols=data_cols,
+        header_row=header_row, data_header_row=data_header_row, rows=rows, warnings=warnings,
+        names=dict(names))
