@@ -16,7 +16,7 @@ from .errors import InputError, Problem
 from .extract import ExtractRow, read_extract
 from .model import Catalogue
 from .reader import ScorecardFile, read_scorecard
-from .rowmodel import Cell, Positions, RowInputs, compute_row
+from .rowmodel import VALUE_LABELS, RowInputs, row_values
 from .rules import Result
 from .xlsxfile import lock_file_for
 from .xlsxpatch import CellEdit, PatchResult, patch_workbook
@@ -31,7 +31,7 @@ class FillPlan:
     year: int
     period_before: str
     period_after: str
-    edits: dict[str, dict[str, Cell]] = field(default_factory=dict)  # sheet → ref → cell
+    edits: dict[str, dict[str, CellEdit]] = field(default_factory=dict)  # sheet → ref → edit
     log_rows: list[list] = field(default_factory=list)
     data_changes: int = 0
     results: dict[str, Result] = field(default_factory=dict)
@@ -51,17 +51,32 @@ def _same(a, b) -> bool:
     return float(a) == float(b)
 
 
+def same_cached(current, new) -> bool:
+    """Whether a cell already caches ``new`` (so it needs no edit)."""
+    if new is None or new == "":
+        return current is None or current == ""
+    if isinstance(new, bool) or isinstance(current, bool):
+        return type(new) is type(current) and new == current
+    if isinstance(new, (int, float)):
+        return isinstance(current, (int, float)) and float(current) == float(new)
+    return current == new
+
+
 def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, source: str,
               now: dt.datetime | None = None) -> FillPlan:
-    """The edits that bring ``sc`` up to date with the extract rows of its unit and year."""
+    """The edits that bring ``sc`` up to date with the extract rows of its unit and year.
+
+    Only cells whose content changes are edited: Data's automatic cells, and the Målekort's
+    owned cells (formula cells keep their formula; only the cached value changes).
+    """
     now = now or dt.datetime.now().replace(microsecond=0)
     stamp = now.strftime("%Y-%m-%d %H:%M:%S")
     year = sc.year or int(sc.period[:4])
     periods = [r.period for r in rows if int(r.period[:4]) == year]
     period_after = max([sc.period, *periods])
     plan = FillPlan(sc.path, sc.unit_id, year, sc.period, period_after)
-    data_edits: dict[str, Cell] = {}
-    sc_edits: dict[str, Cell] = {}
+    data_edits: dict[str, CellEdit] = {}
+    sc_edits: dict[str, CellEdit] = {}
 
     for r in rows:
         if int(r.period[:4]) != year or r.indicator not in catalogue:
@@ -72,14 +87,14 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
             continue
         m = int(r.period[5:7])
         new_values = {"teller": r.teller, "nevner": None if ind.measure == "antall" else r.nevner}
+        reasons = r.reasons
         for part, current in (("teller", item.teller), ("nevner", item.nevner)):
             new = new_values[part]
             if _same(current[m - 1], new):
                 continue
             ref = L.cell_ref(item.data_row, sc.data_cols[L.data_label(m, part)])
-            data_edits[ref] = Cell(new)
-            reason = r.reasons.get(part) if hasattr(r, "reasons") else None
-            shown_new = _fmt(new) if reason is None else f"{_fmt(new)} ({reason})".strip()
+            data_edits[ref] = CellEdit(new)
+            shown_new = _fmt(new) if part not in reasons else f"{_fmt(new)} ({reasons[part]})".strip()
             plan.log_rows.append([stamp, L.DATA_SHEET, ref, ind.id, _fmt(current[m - 1]),
                                   shown_new, source])
             current[m - 1] = new
@@ -94,19 +109,22 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
         tolerance = ind.tolerance if ind.tolerance is not None else 0.05 * abs(target)
         inputs = RowInputs(ind, list(item.teller), list(item.nevner), list(item.bare), target,
                            tolerance, weighted=True, months_are_formulas=ind.is_automatic)
-        pos = Positions(sc.cols, sc.data_cols, item.row, item.data_row)
-        cells, result = compute_row(inputs, pos, period_month)
+        values, result = row_values(inputs, period_month)
         plan.results[ind.id] = result
-        for label, cell in cells.items():
-            if label in sc.cols:
-                sc_edits[L.cell_ref(item.row, sc.cols[label])] = cell
+        for label, value in values.items():
+            col = sc.cols.get(label)
+            if col is None or same_cached(sc.cached(L.SCORECARD_SHEET, item.row, col), value):
+                continue
+            edit = CellEdit(value) if label in VALUE_LABELS else CellEdit.cached(value)
+            sc_edits[L.cell_ref(item.row, col)] = edit
 
     if period_after != sc.period:
         sheet, ref = sc.names.get("Periode", L.DEFINED_NAMES["Periode"]).rsplit("!", 1)
-        sc_edits[ref.replace("$", "")] = Cell(period_after)
+        sc_edits[ref.replace("$", "")] = CellEdit(period_after)
         plan.log_rows.append([stamp, L.SCORECARD_SHEET, ref.replace("$", ""), "Periode",
                               sc.period, period_after, source])
-    plan.edits = {L.DATA_SHEET: data_edits, L.SCORECARD_SHEET: sc_edits}
+    plan.edits = {name: cells for name, cells in
+                  ((L.DATA_SHEET, data_edits), (L.SCORECARD_SHEET, sc_edits)) if cells}
     return plan
 
 
@@ -126,16 +144,9 @@ class FillReport:
 
 
 
-def _cell_edit(cell: Cell) -> CellEdit:
-    """A formula cell keeps its formula (as the user's file has it) and gets a new cached value."""
-    return CellEdit.cached(cell.value) if cell.formula is not None else CellEdit(cell.value)
-
-
 def apply_plan(plan: FillPlan) -> PatchResult:
     """Patch the planned cells into the workbook in place (backup first, atomic, lossless)."""
-    edits = {sheet: {ref: _cell_edit(cell) for ref, cell in cells.items()}
-             for sheet, cells in plan.edits.items()}
-    return patch_workbook(plan.path, edits=edits,
+    return patch_workbook(plan.path, edits=plan.edits,
                           append_rows={L.LOG_SHEET: plan.log_rows} if plan.log_rows else None,
                           full_calc_on_load=True, backup=True)
 

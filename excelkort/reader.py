@@ -59,6 +59,14 @@ class ScorecardFile:
     rows: dict[str, IndicatorRow]
     warnings: list[Problem] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # defined name → reference as stored
+    values: dict[str, list[list]] = field(default_factory=dict, repr=False)  # sheet → cached cells
+
+    def cached(self, sheet: str, row: int, col: int):
+        """The cached value of a cell as the file holds it ("" when empty)."""
+        rows = self.values.get(sheet, [])
+        if row < len(rows) and col < len(rows[row]):
+            return rows[row][col]
+        return ""
 
     @property
     def period_month(self) -> int:
@@ -258,4 +266,4 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
         year=int(year_value) if isinstance(year_value, (int, float)) else int(period[:4]),
         month_comment=_text(named("Månedskommentar")), cols=cols, data_cols=data_cols,
         header_row=header_row, data_header_row=data_header_row, rows=rows, warnings=warnings,
-        names=dict(names))
+        names=dict(names), values={L.SCORECARD_SHEET: sc, L.DATA_SHEET: data})

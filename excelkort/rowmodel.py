@@ -78,8 +78,21 @@ def _blank(value):
     return "" if value is None else value
 
 
+#: owned cells that hold values excelkort computes (every other owned cell is a formula)
+VALUE_LABELS = frozenset({L.COL_TARGET, L.helper_label("e"), L.COL_PROGNOSIS, L.COL_REQUIREMENT,
+                          L.COL_PROBABILITY, L.COL_RISK_SUGGESTED})
+
+
 def compute_row(inputs: RowInputs, pos: Positions, period_month: int) -> tuple[dict[str, Cell], Result]:
-    """All owned cells of the row (by column label) and the engine's result."""
+    """All owned cells of the row (by column label): formula text with cached value, or value."""
+    values, res = row_values(inputs, period_month)
+    formulas = row_formulas(inputs, pos)
+    cells = {label: Cell(value, formulas.get(label)) for label, value in values.items()}
+    return cells, res
+
+
+def row_values(inputs: RowInputs, period_month: int) -> tuple[dict[str, object], Result]:
+    """The value (cached result) of every owned cell of the row, by column label."""
     ind = inputs.indicator
     P = period_month
     series = inputs.engine_series(P)
@@ -88,43 +101,21 @@ def compute_row(inputs: RowInputs, pos: Positions, period_month: int) -> tuple[d
     antall = ind.measure == "antall"
     window = window_months(ind, P)
     has_n = (not antall) and any(series.nevner[m - 1] is not None for m in window)
-    factor = value_factor(ind, inputs.weighted)
     data_months = set(res.months_with_data)
-    h = pos.helper
-    cells: dict[str, Cell] = {}
-
-    # scalar helpers that do not depend on the months
-    cells[L.helper_label("Pw")] = Cell(P - ind.lag, f"{PERIOD_MONTH}-{ind.lag}")
-    cells[L.helper_label("e")] = Cell(inputs.tolerance)
     f = ind.months_per_period
-    t_m = inputs.target * f / 12 if pro_rata(ind) else inputs.target
-    e_m = inputs.tolerance * f / 12 if pro_rata(ind) else inputs.tolerance
-    cells[L.helper_label("tm")] = Cell(t_m, month_target_expr(ind).excel({"t": pos.ref(L.COL_TARGET)}))
-    cells[L.helper_label("em")] = Cell(e_m, month_target_expr(ind).excel({"t": h("e")}))
-    cells[L.COL_TARGET] = Cell(inputs.target)
+    out: dict[str, object] = {
+        L.helper_label("Pw"): P - ind.lag,
+        L.helper_label("e"): inputs.tolerance,
+        L.helper_label("tm"): inputs.target * f / 12 if pro_rata(ind) else inputs.target,
+        L.helper_label("em"): inputs.tolerance * f / 12 if pro_rata(ind) else inputs.tolerance,
+        L.COL_TARGET: inputs.target,
+    }
     if not antall:
-        terms = ",".join(f"AND(ISNUMBER({pos.data_ref(m, 'nevner')}),{m}<={h('Pw')})"
-                         for m in ind.reporting_months)
-        cells[L.helper_label("harN")] = Cell(has_n, f"OR({terms})")
-
-    # month helpers and the visible month cells
-    ratio = ratio_expr(factor)
+        out[L.helper_label("harN")] = has_n
     sum_t = sum_n = 0.0
-    for m in range(1, 13):
-        if m not in ind.reporting_months:
-            continue
-        t_ref, n_ref = pos.data_ref(m, "teller"), pos.data_ref(m, "nevner")
-        bare_ref = t_ref if inputs.months_are_formulas else pos.ref(L.MONTHS_BY_NUMBER[m])
-        v_ref = h("v", m)
-        in_window = f"{m}<={h('Pw')}"
-        if antall:
-            v_formula = f'IF(AND({in_window},ISNUMBER({bare_ref})),{bare_ref},"")'
-        else:
-            ratio_text = ratio.excel({"T": t_ref, "N": n_ref})
-            v_formula = (f'IF({in_window},IF({h("harN")},IF(AND(ISNUMBER({t_ref}),ISNUMBER({n_ref})),'
-                         f'IF({n_ref}>0,{ratio_text},""),""),IF(ISNUMBER({bare_ref}),{bare_ref},"")),"")')
+    for m in ind.reporting_months:
         value = res.month_values[m - 1] if m in data_months else ""
-        cells[L.helper_label("v", m)] = Cell(value, v_formula)
+        out[_V[m]] = value
         if m in data_months:
             t_used = series.teller[m - 1] if has_n else value
             n_used = series.nevner[m - 1] if has_n else 1
@@ -132,71 +123,109 @@ def compute_row(inputs: RowInputs, pos: Positions, period_month: int) -> tuple[d
             sum_n += n_used
         else:
             t_used = n_used = ""
-        if antall:
-            cells[L.helper_label("T", m)] = Cell(t_used, f'IF(ISNUMBER({v_ref}),{v_ref},"")')
-        else:
-            cells[L.helper_label("T", m)] = Cell(
-                t_used, f'IF(ISNUMBER({v_ref}),IF({h("harN")},{t_ref},{v_ref}),"")')
-            cells[L.helper_label("N", m)] = Cell(
-                n_used, f'IF(ISNUMBER({v_ref}),IF({h("harN")},{n_ref},1),"")')
-        cells[L.helper_label("i", m)] = Cell(m if m in data_months else "",
-                                             f'IF(ISNUMBER({v_ref}),{m},"")')
+        out[_T[m]] = t_used
+        if not antall:
+            out[_N[m]] = n_used
+        out[_I[m]] = m if m in data_months else ""
         if inputs.months_are_formulas:
-            shown = res.month_values[m - 1]
-            cells[L.MONTHS_BY_NUMBER[m]] = Cell(
-                _blank(shown),
+            out[L.MONTHS_BY_NUMBER[m]] = _blank(res.month_values[m - 1])
+    out[L.helper_label("n")] = len(res.months_with_data)
+    out[L.helper_label("M")] = res.last_month
+    out[L.helper_label("sumT")] = sum_t
+    if not antall:
+        out[L.helper_label("sumN")] = sum_n
+    out[L.COL_YTD] = _blank(res.ytd)
+    out[L.COL_STATUS] = res.status
+    M = res.last_month
+    before = [m for m in res.months_with_data if m < M][-3:]
+    if before:
+        out[L.helper_label("rl")] = round_shown(res.month_values[M - 1], D)
+        out[L.helper_label("rb")] = round_shown(
+            sum(res.month_values[m - 1] for m in reversed(before)) / len(before), D)
+    else:
+        out[L.helper_label("rl")] = out[L.helper_label("rb")] = ""
+    out[L.COL_TREND] = res.trend
+    out[L.helper_label("farge")] = _blank(res.trend_colour)
+    out[L.COL_PROGNOSIS] = _blank(res.prognosis)
+    out[L.COL_REQUIREMENT] = _blank(res.requirement)
+    out[L.COL_PROBABILITY] = _blank(res.probability)
+    out[L.COL_RISK_SUGGESTED] = _blank(res.risk)
+    return out, res
+
+
+_V = {m: L.helper_label("v", m) for m in range(1, 13)}
+_T = {m: L.helper_label("T", m) for m in range(1, 13)}
+_N = {m: L.helper_label("N", m) for m in range(1, 13)}
+_I = {m: L.helper_label("i", m) for m in range(1, 13)}
+
+
+def row_formulas(inputs: RowInputs, pos: Positions) -> dict[str, str]:
+    """The Excel formula of every formula cell of the row, rendered from the rule expressions."""
+    ind = inputs.indicator
+    D = ind.decimals
+    antall = ind.measure == "antall"
+    h = pos.helper
+    out: dict[str, str] = {
+        L.helper_label("Pw"): f"{PERIOD_MONTH}-{ind.lag}",
+        L.helper_label("tm"): month_target_expr(ind).excel({"t": pos.ref(L.COL_TARGET)}),
+        L.helper_label("em"): month_target_expr(ind).excel({"t": h("e")}),
+    }
+    if not antall:
+        terms = ",".join(f"AND(ISNUMBER({pos.data_ref(m, 'nevner')}),{m}<={h('Pw')})"
+                         for m in ind.reporting_months)
+        out[L.helper_label("harN")] = f"OR({terms})"
+    ratio = ratio_expr(value_factor(ind, inputs.weighted))
+    for m in ind.reporting_months:
+        t_ref, n_ref = pos.data_ref(m, "teller"), pos.data_ref(m, "nevner")
+        bare_ref = t_ref if inputs.months_are_formulas else pos.ref(L.MONTHS_BY_NUMBER[m])
+        v_ref = h("v", m)
+        in_window = f"{m}<={h('Pw')}"
+        if antall:
+            out[_V[m]] = f'IF(AND({in_window},ISNUMBER({bare_ref})),{bare_ref},"")'
+            out[_T[m]] = f'IF(ISNUMBER({v_ref}),{v_ref},"")'
+        else:
+            ratio_text = ratio.excel({"T": t_ref, "N": n_ref})
+            out[_V[m]] = (f'IF({in_window},IF({h("harN")},IF(AND(ISNUMBER({t_ref}),ISNUMBER({n_ref})),'
+                          f'IF({n_ref}>0,{ratio_text},""),""),IF(ISNUMBER({bare_ref}),{bare_ref},"")),"")')
+            out[_T[m]] = f'IF(ISNUMBER({v_ref}),IF({h("harN")},{t_ref},{v_ref}),"")'
+            out[_N[m]] = f'IF(ISNUMBER({v_ref}),IF({h("harN")},{n_ref},1),"")'
+        out[_I[m]] = f'IF(ISNUMBER({v_ref}),{m},"")'
+        if inputs.months_are_formulas:
+            out[L.MONTHS_BY_NUMBER[m]] = (
                 f'IF(ISNUMBER({v_ref}),{v_ref},IF(AND({m}>{h("Pw")},{m}<={PERIOD_MONTH}),'
                 f'"{NOT_READY}",""))')
-
-    n = len(res.months_with_data)
-    M = res.last_month
     v_range, i_range = pos.helper_range("v"), pos.helper_range("i")
-    cells[L.helper_label("n")] = Cell(n, f"COUNT({v_range})")
-    cells[L.helper_label("M")] = Cell(M, f"MAX({i_range})")
-    cells[L.helper_label("sumT")] = Cell(sum_t, f"SUM({pos.helper_range('T')})")
+    out[L.helper_label("n")] = f"COUNT({v_range})"
+    out[L.helper_label("M")] = f"MAX({i_range})"
+    out[L.helper_label("sumT")] = f"SUM({pos.helper_range('T')})"
     if not antall:
-        cells[L.helper_label("sumN")] = Cell(sum_n, f"SUM({pos.helper_range('N')})")
+        out[L.helper_label("sumN")] = f"SUM({pos.helper_range('N')})"
 
-    # Hittil i år
     if ind.ytd_mode == "siste":
-        ytd_formula = f"INDEX({v_range},{h('M')})"
+        ytd = f"INDEX({v_range},{h('M')})"
     elif antall:
-        ytd_formula = h("sumT")
+        ytd = h("sumT")
     else:
         sums = {"T": h("sumT"), "N": h("sumN")}
-        ytd_formula = f"IF({h('harN')},{ratio.excel(sums)},{ratio_expr(1).excel(sums)})"
+        ytd = f"IF({h('harN')},{ratio.excel(sums)},{ratio_expr(1).excel(sums)})"
     first = ind.reporting_months[0]
     not_ready = f'IF(AND({first}>{h("Pw")},{first}<={PERIOD_MONTH}),"{NOT_READY}","")'
-    cells[L.COL_YTD] = Cell(_blank(res.ytd), f"IF({h('n')}=0,{not_ready},{ytd_formula})")
+    out[L.COL_YTD] = f"IF({h('n')}=0,{not_ready},{ytd})"
 
-    # Status
     t_ytd = ytd_target_expr(ind).excel({"t": pos.ref(L.COL_TARGET), "M": h("M")})
     e_ytd = ytd_target_expr(ind).excel({"t": h("e"), "M": h("M")})
     status = status_expr(ind.direction).excel(
         {"y": f"ROUND({pos.ref(L.COL_YTD)},{D})", "t": t_ytd, "e": e_ytd})
-    cells[L.COL_STATUS] = Cell(res.status, f'IF({h("n")}=0,"grå",{status})')
+    out[L.COL_STATUS] = f'IF({h("n")}=0,"grå",{status})'
 
-    # Trend: base = mean of the up to three months before the last
-    before = [m for m in res.months_with_data if m < M][-3:]
-    rl = res.month_values[M - 1] if before else None
-    rl_value = round_shown(rl, D) if before else ""
-    rb_value = (round_shown(sum(res.month_values[m - 1] for m in reversed(before)) / len(before), D)
-                if before else "")
     nth = lambda k: f"INDEX({v_range},LARGE({i_range},{k}))"  # noqa: E731
     base = (f"({nth(2)}+IF({h('n')}>=3,{nth(3)},0)+IF({h('n')}>=4,{nth(4)},0))"
             f"/MIN({h('n')}-1,3)")
-    cells[L.helper_label("rl")] = Cell(rl_value, f'IF({h("n")}<2,"",ROUND(INDEX({v_range},{h("M")}),{D}))')
-    cells[L.helper_label("rb")] = Cell(rb_value, f'IF({h("n")}<2,"",ROUND({base},{D}))')
+    out[L.helper_label("rl")] = f'IF({h("n")}<2,"",ROUND(INDEX({v_range},{h("M")}),{D}))'
+    out[L.helper_label("rb")] = f'IF({h("n")}<2,"",ROUND({base},{D}))'
     trend = trend_expr(ind.direction).excel(
         {"rl": h("rl"), "rb": h("rb"), "em": h("em"), "tm": h("tm")})
-    cells[L.COL_TREND] = Cell(res.trend, f'IF({h("n")}<2,"–",{trend})')
+    out[L.COL_TREND] = f'IF({h("n")}<2,"–",{trend})'
     colour = status_expr(ind.direction).excel({"y": h("rl"), "t": h("tm"), "e": h("em")})
-    cells[L.helper_label("farge")] = Cell(_blank(res.trend_colour), f'IF({h("n")}<2,"",{colour})')
-
-    # computed by excelkort, written as values
-    cells[L.COL_PROGNOSIS] = Cell(_blank(res.prognosis))
-    cells[L.COL_REQUIREMENT] = Cell(_blank(res.requirement))
-    cells[L.COL_PROBABILITY] = Cell(_blank(res.probability))
-    cells[L.COL_RISK_SUGGESTED] = Cell(_blank(res.risk))
-    return cells, res
-
+    out[L.helper_label("farge")] = f'IF({h("n")}<2,"",{colour})'
+    return out
