@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from . import __version__, api
-from .errors import EXIT_INPUT, EXIT_INTERNAL, ExcelkortError, InputError
+from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_PARTIAL, ExcelkortError, InputError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -111,6 +111,95 @@ def ny(unit_id, periode, katalog, register_file, mal, outdir):
     click.echo(f"Skrev {files.scorecard}")
     click.echo(f"Skrev {files.action_plan}")
     click.echo("Oppsummering: 2 filer skrevet, 0 advarsler, 0 feil.")
+
+
+def _catalogue_option(func):
+    return click.option("--katalog", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                        help="Indikatorkatalog. Ellers indikatorer.csv i mappen, ellers standard.")(func)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("uttrekk", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("arbeidsboker", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@_catalogue_option
+@friendly_errors
+def fyll(uttrekk, arbeidsboker, katalog):
+    """Fyll automatiske indikatorer fra UTTREKK inn i målekortene ARBEIDSBOKER.
+
+    Bare cellene excelkort eier endres (Data, formelcellenes lagrede verdier, Periode, Logg);
+    alt annet i filen er uendret. En kopi av hver endret fil legges i .excelkort/backup/
+    ved siden av den. Å fylle samme uttrekk to ganger endrer ingenting.
+    """
+    from .catalogue import resolve_catalogue
+    from .fill import fill_workbooks
+
+    catalogue = resolve_catalogue(katalog, Path.cwd())
+    with click.progressbar(length=len(arbeidsboker), label="Fyller målekort", file=sys.stderr) as bar:
+        report = fill_workbooks(uttrekk, list(arbeidsboker), catalogue,
+                                progress=lambda done, total: bar.update(1))
+    for problem in report.warnings:
+        click.echo(str(problem), err=True)
+    for path, reason in report.rejected:
+        click.echo(f"Avvist: {reason}", err=True)
+    click.echo(f"{report.rows_read} rader lest fra {uttrekk.name}.")
+    click.echo(f"{len(report.changed)} målekort oppdatert ({report.data_changes} dataceller endret), "
+               f"{len(report.unchanged)} uendret, {len(report.rejected)} avvist.")
+    if report.units_without_workbook:
+        click.echo(f"{len(report.units_without_workbook)} enheter i uttrekket hadde ikke noe målekort i denne kjøringen.")
+    click.echo(f"Oppsummering: {len(report.changed)} filer skrevet, {len(report.warnings)} advarsler, "
+               f"{len(report.rejected)} feil.")
+    if report.rejected:
+        sys.exit(EXIT_PARTIAL)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("filer", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_catalogue_option
+@friendly_errors
+def sjekk(filer, katalog):
+    """Kontroller målekort, uttrekk, kataloger og registre. Endrer ingenting.
+
+    Avslutter med 0 når det bare er advarsler, 2 når noe er feil.
+    """
+    from .catalogue import resolve_catalogue
+    from .check import KINDS, check_file
+
+    catalogue = resolve_catalogue(katalog, Path.cwd())
+    errors = warnings = 0
+    for path in filer:
+        result = check_file(path, catalogue)
+        status = "feil" if result.errors else ("advarsler" if result.problems else "ok")
+        click.echo(f"{path} ({KINDS[result.kind]}): {status}")
+        for problem in result.problems:
+            click.echo(f"  {'Feil: ' if problem.is_error else ''}{problem}")
+        errors += len(result.errors)
+        warnings += len(result.problems) - len(result.errors)
+    click.echo(f"Oppsummering: {len(filer)} filer sjekket, {warnings} advarsler, {errors} feil.")
+    if errors:
+        sys.exit(EXIT_INPUT)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("fil", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@friendly_errors
+def gjenopprett(fil):
+    """Legg tilbake den nyeste sikkerhetskopien av FIL som excelkort endret.
+
+    Filen slik den er nå tas også vare på som sikkerhetskopi.
+    """
+    from .xlsxpatch import backup_file, newest_backup
+    from .atomic import write_bytes_atomic
+
+    backup = newest_backup(fil)
+    if backup is None:
+        raise InputError(f"Fant ingen sikkerhetskopi av filen i {fil.parent / '.excelkort' / 'backup'}.",
+                         file=str(fil))
+    data = backup.read_bytes()
+    current = backup_file(fil)
+    write_bytes_atomic(fil, data)
+    click.echo(f"La tilbake {backup.name}; filen slik den var er lagret som {current.name}.")
+    click.echo("Oppsummering: 1 fil skrevet, 0 advarsler, 0 feil.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,100 @@
+"""``excelkort sjekk``: validate workbooks, extracts, catalogues and registers; change nothing."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalogue import check_catalogue, check_unit_targets
+from .errors import ERROR, InputError, Problem
+from .model import Catalogue
+from .reader import read_scorecard
+from .register import check_register
+from .xlsxfile import open_package
+
+KINDS = {
+    "målekort": "målekort", "uttrekk": "uttrekk", "katalog": "indikatorkatalog",
+    "register": "enhetsregister", "mål": "mål per enhet", "ukjent": "ukjent filtype",
+}
+
+
+@dataclass
+class CheckResult:
+    path: Path
+    kind: str
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+
+def _header_words(path: Path) -> set[str]:
+    raw = path.read_bytes()[:4096]
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return set()
+    first = next((line for line in text.splitlines() if line.strip() and not line.startswith("sep=")), "")
+    for sep in (";", ",", "\t"):
+        first = first.replace(sep, "|")
+    return {w.strip().strip('"').casefold() for w in first.split("|")}
+
+
+def detect_kind(path: Path) -> str:
+    """What a file is, from its content (header labels, sheet names)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        try:
+            sheets = set(open_package(path, allow_locked=True).sheet_names())
+        except InputError:
+            return "målekort"  # let the reader give the precise message
+        if "Målekort" in sheets:
+            return "målekort"
+        if "Indikatorer" in sheets:
+            return "katalog"
+        return "uttrekk"
+    if path.suffix.lower() == ".parquet":
+        return "uttrekk"
+    words = _header_words(path)
+    if {"teller", "periode"} & words:
+        return "uttrekk"
+    if {"perspektiv", "måletype"} & words:
+        return "katalog"
+    if {"nivå", "overordnet"} & words:
+        return "register"
+    if {"enhet", "indikator", "mål"} <= words:
+        return "mål"
+    return "ukjent"
+
+
+def check_file(path: str | Path, catalogue: Catalogue) -> CheckResult:
+    from .extract import read_extract
+
+    path = Path(path)
+    kind = detect_kind(path) if path.exists() else "ukjent"
+    result = CheckResult(path, kind)
+    try:
+        if not path.exists():
+            result.problems.append(Problem("Filen finnes ikke. Sjekk navnet og mappen.", file=str(path)))
+        elif kind == "målekort":
+            result.problems += read_scorecard(path, catalogue).warnings
+        elif kind == "uttrekk":
+            result.problems += read_extract(path, catalogue).problems
+        elif kind == "katalog":
+            result.problems += check_catalogue(path)
+        elif kind == "register":
+            result.problems += check_register(path)
+        elif kind == "mål":
+            result.problems += check_unit_targets(path, catalogue)
+        else:
+            result.problems.append(Problem(
+                "Kjenner ikke igjen filen: forventet et målekort (.xlsx), et uttrekk, en "
+                "indikatorkatalog, et enhetsregister eller en måltabell.", file=str(path)))
+    except InputError as exc:
+        result.problems += exc.problems
+    if kind == "ukjent" and not result.errors:
+        result.problems = [Problem(p.message, p.file, severity=ERROR) for p in result.problems]
+    return result
