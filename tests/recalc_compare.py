@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import openpyxl
@@ -31,6 +32,8 @@ def formula_mismatches(files: list[Path], workdir: Path) -> tuple[int, list[str]
     recalculated = convert(files, "xlsx", workdir / "recalc")
     compared, problems = 0, []
     for ours, theirs in zip(files, recalculated):
+        # openpyxl only reads here; it warns that it would drop sparklines, which it never saves
+        warnings.filterwarnings("ignore", "Sparkline Group extension", UserWarning)
         f_wb = openpyxl.load_workbook(ours, data_only=False)
         v_wb = openpyxl.load_workbook(ours, data_only=True)
         lo_wb = openpyxl.load_workbook(theirs, data_only=True)

@@ -1,0 +1,270 @@
+"""`excelkort fyll`: lossless, atomic, idempotent filling of users' own workbooks (SPEC §5, §6)."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from openpyxl.chart import LineChart, Reference
+from openpyxl.comments import Comment
+from openpyxl.drawing.image import Image
+from python_calamine import CalamineWorkbook
+
+from excelkort import api
+from excelkort import layout as L
+from excelkort.catalogue import default_catalogue
+from excelkort.cli import main
+from excelkort.extract import write_extract_csv
+from excelkort.fill import fill_workbooks
+from excelkort.reader import read_scorecard
+from excelkort.register import demo_register
+from excelkort.synth import cut_to_period, extract_rows, generate_year, local_values
+
+PERIOD = "2026-10"
+NOW = dt.datetime(2026, 11, 5, 8, 30, 0)
+CATALOGUE = default_catalogue()
+OWNED_MEMBERS = {"xl/workbook.xml", "xl/calcChain.xml"}
+SPARKLINES = (
+    b'<extLst><ext uri="{05C60535-1F16-4fd2-B633-F4F36F0B64E0}" '
+    b'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+    b'<x14:sparklineGroups xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+    b'<x14:sparklineGroup displayEmptyCellsAs="gap"><x14:colorSeries rgb="FF376092"/>'
+    b'<x14:sparklines><x14:sparkline><xm:f>M\xc3\xa5lekort!F9:Q9</xm:f><xm:sqref>AA9</xm:sqref>'
+    b'</x14:sparkline></x14:sparklines></x14:sparklineGroup></x14:sparklineGroups></ext></extLst>'
+)
+
+
+def _png() -> bytes:
+    raw = b"\x00\xff\x00\x00" * 4
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"".join(b"\x00" + raw[:12] for _ in range(4))))
+            + chunk(b"IEND", b""))
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    """One office's målekort with its typed local values, and two months' extracts."""
+    folder = tmp_path_factory.mktemp("office")
+    register = demo_register()
+    unit = register.tree(PERIOD).offices()[0]
+    year = generate_year(CATALOGUE, [unit], 2026)
+    typed = local_values(year, CATALOGUE, PERIOD)
+    teller, nevner, bare = {}, {}, {}
+    for ind in CATALOGUE:
+        if not ind.is_automatic:
+            s = cut_to_period(typed[(unit.id, ind.id)], 10)
+            if any(v is not None for v in s.nevner):
+                teller[ind.id], nevner[ind.id] = s.teller, s.nevner
+            else:
+                bare[ind.id] = s.teller
+    files = api.new_scorecard(unit.id, "2026-09", catalogue=CATALOGUE, register=register,
+                              outdir=folder, teller=teller, nevner=nevner, bare=bare)
+    extracts = {}
+    for period in ("2026-09", "2026-10"):
+        extracts[period] = folder / f"uttrekk_{period}.csv"
+        write_extract_csv(extract_rows(year, CATALOGUE, period), extracts[period])
+    return {"unit": unit, "workbook": files.scorecard, "extracts": extracts, "year": year}
+
+
+def _copy(src: Path, folder: Path) -> Path:
+    dst = folder / src.name
+    shutil.copy2(src, dst)
+    return dst
+
+
+def _members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {info.filename: z.read(info) for info in z.infolist()}
+
+
+def _sheet_member(path: Path, sheet: str) -> str:
+    from excelkort.xlsxfile import open_package
+    return open_package(path, allow_locked=True).sheet_member(sheet)
+
+
+def _add_user_content(path: Path) -> None:
+    """What an office leader adds in Excel, made with other tools than the one that wrote it."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SCORECARD_SHEET]
+    img = Image(io.BytesIO(_png()))
+    ws.add_image(img, "S2")
+    ws["B9"].comment = Comment("Husk å sjekke dette tallet", "Kontorleder")
+    notes = wb.create_sheet("Mine notater")
+    notes["A1"] = "Egne notater"
+    for i in range(1, 7):
+        notes.cell(i + 1, 1, i)
+        notes.cell(i + 1, 2, i * i)
+    chart = LineChart()
+    chart.add_data(Reference(notes, min_col=2, min_row=1, max_row=7), titles_from_data=True)
+    notes.add_chart(chart, "D2")
+    wb.defined_names["MittNavn"] = openpyxl.workbook.defined_name.DefinedName(
+        "MittNavn", attr_text="'Mine notater'!$A$1")
+    wb.save(path)
+    # a sparkline group (openpyxl cannot write one): added to the Målekort sheet's XML
+    member = _sheet_member(path, L.SCORECARD_SHEET)
+    members = _members(path)
+    xml = members[member]
+    assert b"<extLst>" not in xml
+    members[member] = xml.replace(b"</worksheet>", SPARKLINES + b"</worksheet>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+def _fill(extract: Path, *workbooks: Path):
+    return fill_workbooks(extract, list(workbooks), CATALOGUE, now=NOW)
+
+
+def test_fill_changes_only_the_cells_excelkort_owns(office, tmp_path):
+    wb = _copy(office["workbook"], tmp_path)
+    _add_user_content(wb)
+    before = _members(wb)
+    report = _fill(office["extracts"]["2026-10"], wb)
+    assert report.changed == [wb] and not report.rejected
+    after = _members(wb)
+    owned = OWNED_MEMBERS | {_sheet_member(wb, s) for s in (L.SCORECARD_SHEET, L.DATA_SHEET, L.LOG_SHEET)}
+    assert set(after) <= set(before)
+    for name, data in before.items():
+        if name not in owned:
+            assert after.get(name) == data, f"{name} endret seg"
+    # the user's additions are all still there
+    assert any(n.startswith("xl/media/") for n in after)
+    assert any(n.startswith("xl/charts/") for n in after)
+    assert any("comments" in n for n in after)
+    assert SPARKLINES in after[_sheet_member(wb, L.SCORECARD_SHEET)]
+    assert b"MittNavn" in after["xl/workbook.xml"]
+    assert b'fullCalcOnLoad="1"' in after["xl/workbook.xml"]
+    # and the numbers arrived
+    sc = read_scorecard(wb, CATALOGUE)
+    assert sc.period == "2026-10"
+    series = office["year"].series[(office["unit"].id, "P1")]
+    assert sc.rows["P1"].teller[9] == series.teller[9]
+    assert sc.rows["P1"].nevner[9] == series.nevner[9]
+
+
+def test_filling_twice_leaves_the_file_byte_identical(office, tmp_path):
+    wb = _copy(office["workbook"], tmp_path)
+    _fill(office["extracts"]["2026-10"], wb)
+    first = wb.read_bytes()
+    report = _fill(office["extracts"]["2026-10"], wb)
+    assert report.unchanged == [wb] and not report.changed
+    assert wb.read_bytes() == first
+
+
+def test_a_month_later_fills_forward_and_keeps_a_backup(office, tmp_path):
+    wb = _copy(office["workbook"], tmp_path)
+    _fill(office["extracts"]["2026-09"], wb)
+    september = wb.read_bytes()
+    report = _fill(office["extracts"]["2026-10"], wb)
+    assert report.changed == [wb]
+    assert read_scorecard(wb, CATALOGUE).period == "2026-10"
+    backup = report.backups[0]
+    assert backup.parent == tmp_path / ".excelkort" / "backup"
+    assert backup.read_bytes() == september
+    # an older extract never moves Periode back
+    _fill(office["extracts"]["2026-09"], wb)
+    assert read_scorecard(wb, CATALOGUE).period == "2026-10"
+
+
+def test_corrected_extract_updates_the_cell_and_logs_it(office, tmp_path):
+    wb = _copy(office["workbook"], tmp_path)
+    _fill(office["extracts"]["2026-10"], wb)
+    rows = extract_rows(office["year"], CATALOGUE, PERIOD)
+    unit = office["unit"].id
+    target = next(r for r in rows if r["enhet"] == unit and r["indikator"] == "P1"
+                  and r["periode"] == "2026-10")
+    old = target["teller"]
+    target["teller"] = old - 3
+    corrected = tmp_path / "uttrekk_2026-10_rettet.csv"
+    write_extract_csv(rows, corrected)
+    report = _fill(corrected, wb)
+    assert report.data_changes == 1
+    sc = read_scorecard(wb, CATALOGUE)
+    assert sc.rows["P1"].teller[9] == old - 3
+    log = CalamineWorkbook.from_path(str(wb)).get_sheet_by_name(L.LOG_SHEET).to_python()
+    assert list(log[0]) == list(L.LOG_LABELS)
+    ref = L.cell_ref(sc.rows["P1"].data_row, sc.data_cols["Okt teller"])
+    last = log[-1]
+    assert last[:7] == ["2026-11-05 08:30:00", "Data", ref, "P1", str(int(old)), str(int(old - 3)),
+                        "uttrekk_2026-10_rettet.csv"]
+
+
+def test_workbook_open_in_excel_is_skipped(office, tmp_path):
+    wb = _copy(office["workbook"], tmp_path)
+    (tmp_path / f"~${wb.name}").write_bytes(b"lock")
+    before = wb.read_bytes()
+    report = _fill(office["extracts"]["2026-10"], wb)
+    assert wb.read_bytes() == before
+    assert len(report.rejected) == 1
+    assert "er åpen" in report.rejected[0][1] and "Lukk den" in report.rejected[0][1]
+    result = CliRunner().invoke(main, ["fyll", str(office["extracts"]["2026-10"]), str(wb)])
+    assert result.exit_code == 3
+    assert "Traceback" not in result.output
+
+
+def test_a_failing_fill_leaves_the_workbook_byte_identical(office, tmp_path, monkeypatch):
+    wb = _copy(office["workbook"], tmp_path)
+    before = wb.read_bytes()
+    import excelkort.xlsxpatch as xp
+
+    def boom(*args, **kwargs):
+        raise OSError("disken er full")
+    monkeypatch.setattr(xp, "build_zip", boom)
+    with pytest.raises(OSError):
+        _fill(office["extracts"]["2026-10"], wb)
+    assert wb.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".~")] == []
+
+
+def test_only_automatic_indicators_are_filled(office, tmp_path):
+    wb = _copy(office["workbook"], tmp_path)
+    before = read_scorecard(wb, CATALOGUE)
+    _fill(office["extracts"]["2026-10"], wb)
+    after = read_scorecard(wb, CATALOGUE)
+    for ind in CATALOGUE:
+        if not ind.is_automatic:
+            assert after.rows[ind.id].teller == before.rows[ind.id].teller
+            assert after.rows[ind.id].bare == before.rows[ind.id].bare
+
+
+@pytest.mark.libreoffice
+def test_filled_workbook_recalculates_to_the_cached_values(office, tmp_path):
+    from recalc_compare import formula_mismatches
+    wb = _copy(office["workbook"], tmp_path)
+    _add_user_content(wb)
+    _fill(office["extracts"]["2026-10"], wb)
+    compared, problems = formula_mismatches([wb], tmp_path / "lo")
+    assert compared > 1000
+    assert problems == []
+
+
+@pytest.mark.libreoffice
+def test_fill_after_a_libreoffice_round_trip(office, tmp_path):
+    """A workbook last saved by LibreOffice fills losslessly and still recalculates right."""
+    from libreoffice import convert
+    from recalc_compare import formula_mismatches
+    (tmp_path / "src").mkdir()
+    src = _copy(office["workbook"], tmp_path / "src")
+    saved = convert([src], "xlsx", tmp_path / "lo")[0]
+    before = _members(saved)
+    report = _fill(office["extracts"]["2026-10"], saved)
+    assert report.changed == [saved], report.rejected
+    after = _members(saved)
+    owned = OWNED_MEMBERS | {_sheet_member(saved, s) for s in (L.SCORECARD_SHEET, L.DATA_SHEET, L.LOG_SHEET)}
+    for name, data in before.items():
+        if name not in owned:
+            assert after.get(name) == data, f"{name} endret seg"
+    sc = read_scorecard(saved, CATALOGUE)
+    assert sc.period == "2026-10"
+    compared, problems = formula_mismatches([saved], tmp_path / "lo2")
+    assert compared > 1000
+    assert problems == []
