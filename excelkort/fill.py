@@ -101,10 +101,13 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
             plan.data_changes += 1
 
     period_month = int(period_after[5:7])
+    cached_rows = sc.values.get(L.SCORECARD_SHEET, [])
+    letters = {label: L.column_letter(col) for label, col in sc.cols.items()}
     for ind in catalogue:
         item = sc.rows.get(ind.id)
         if item is None or item.data_row is None:
             continue
+        line = cached_rows[item.row] if item.row < len(cached_rows) else []
         target = item.target if item.target is not None else ind.target
         tolerance = ind.tolerance if ind.tolerance is not None else 0.05 * abs(target)
         inputs = RowInputs(ind, list(item.teller), list(item.nevner), list(item.bare), target,
@@ -113,10 +116,10 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
         plan.results[ind.id] = result
         for label, value in values.items():
             col = sc.cols.get(label)
-            if col is None or same_cached(sc.cached(L.SCORECARD_SHEET, item.row, col), value):
+            if col is None or same_cached(line[col] if col < len(line) else "", value):
                 continue
             edit = CellEdit(value) if label in VALUE_LABELS else CellEdit.cached(value)
-            sc_edits[L.cell_ref(item.row, col)] = edit
+            sc_edits[f"{letters[label]}{item.row + 1}"] = edit
 
     if period_after != sc.period:
         sheet, ref = sc.names.get("Periode", L.DEFINED_NAMES["Periode"]).rsplit("!", 1)

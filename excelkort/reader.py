@@ -89,11 +89,14 @@ def find_header(rows: list[list], labels: tuple[str, ...], required: tuple[str, 
     for r, row in enumerate(rows[:200]):
         hits = {}
         for c, v in enumerate(row):
-            key = _text(v).casefold()
-            if key in wanted and wanted[key] not in hits:
-                hits[wanted[key]] = c
+            if isinstance(v, str) and v:
+                lab = wanted.get(v.strip().casefold())
+                if lab is not None and lab not in hits:
+                    hits[lab] = c
         if len(hits) > len(best_hits):
             best_row, best_hits = r, hits
+            if len(hits) == len(wanted):
+                break
     missing = [lab for lab in required if lab not in best_hits]
     if best_row < 0 or len(best_hits) < max(2, len(required) // 2):
         raise InputError(Problem(
@@ -106,13 +109,14 @@ def find_header(rows: list[list], labels: tuple[str, ...], required: tuple[str, 
     return best_row, best_hits
 
 
-def _check_merged(sheet_obj, first_row: int, last_row: int, cols: list[int], file: Path, sheet: str):
-    lo, hi = min(cols), max(cols)
+def _check_merged(sheet_obj, rows: list[int], cols: list[int], file: Path, sheet: str):
+    """Refuse merged cells that cover one of our columns in the header row or an indicator row
+    (a user's own merged notes, titles or perspective headings elsewhere are harmless)."""
     for (r0, c0), (r1, c1) in getattr(sheet_obj, "merged_cell_ranges", None) or []:
-        if r1 >= first_row and r0 <= last_row and c1 >= lo and c0 <= hi:
+        if any(r0 <= r <= r1 for r in rows) and any(c0 <= c <= c1 for c in cols):
             rng = f"{L.cell_ref(r0, c0)}:{L.cell_ref(r1, c1)}"
             raise InputError(Problem(
-                f"Sammenslåtte celler ({rng}) ligger over tabellen. Del opp cellene "
+                f"Sammenslåtte celler ({rng}) ligger inne i tabellen. Del opp cellene "
                 "(Hjem → Slå sammen og midtstill → Del celler) og prøv igjen.",
                 file=str(file), sheet=sheet, cell=L.cell_ref(r0, c0)))
 
@@ -134,7 +138,7 @@ def parse_typed_number(value, *, percent_format: bool, andel: bool, where: dict,
             warnings.append(Problem(
                 f"Cellen er formatert som prosent ({v:.4g}); leses som {v * 100:.4g} %.".replace(".", ","),
                 severity=WARNING, **where))
-            return v * 100
+            return round(v * 100, 10)  # 0.07 * 100 is 7.000000000000001
         return v
     text = str(value).strip()
     if text.casefold() in MISSING_TEXT:
@@ -154,18 +158,20 @@ def parse_typed_number(value, *, percent_format: bool, andel: bool, where: dict,
 def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> ScorecardFile:
     """Read a målekort. Raises InputError (Norwegian, located) when it cannot be read."""
     path = Path(path)
-    package = open_package(path)
+    package = open_package(path, allow_locked=True)  # reading a file open in Excel is harmless
     names = package.defined_names()
-    percent_styles = package.percent_style_cells(L.SCORECARD_SHEET)
+    for sheet in (L.SCORECARD_SHEET, L.DATA_SHEET):
+        package.sheet_member(sheet)  # InputError naming the sheet and the sheets the file has
+    percent_cache: list[set[str]] = []
+
+    def percent_styled(ref: str) -> bool:  # read the styles only when a value needs it
+        if not percent_cache:
+            percent_cache.append(package.percent_style_cells(L.SCORECARD_SHEET))
+        return ref in percent_cache[0]
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # noqa: BLE001 - calamine's own error types vary
         raise InputError(Problem(f"Filen kan ikke leses som Excel-arbeidsbok ({exc}).", file=str(path)))
-    for sheet in (L.SCORECARD_SHEET, L.DATA_SHEET):
-        if sheet not in wb.sheet_names:
-            raise InputError(Problem(
-                f"Arket «{sheet}» mangler. Et målekort har arkene {', '.join(L.SHEETS[:2])}; "
-                "lag det på nytt med «excelkort ny» eller gi arket tilbake navnet.", file=str(path)))
     sc_sheet = wb.get_sheet_by_name(L.SCORECARD_SHEET)
     sc = sc_sheet.to_python(skip_empty_area=False)
     data_sheet = wb.get_sheet_by_name(L.DATA_SHEET)
@@ -195,8 +201,12 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
     labels = L.SCORECARD_LABELS + L.HELPER_LABELS
     header_row, cols = find_header(sc, labels, REQUIRED_SCORECARD, path, L.SCORECARD_SHEET)
     data_header_row, data_cols = find_header(data, REQUIRED_DATA, REQUIRED_DATA, path, L.DATA_SHEET)
-    _check_merged(sc_sheet, header_row, len(sc) - 1,
+    _check_merged(sc_sheet, [header_row] + [r for r in range(header_row + 1, len(sc))
+                                            if _text(sc[r][cols[L.COL_ID]])],
                   [cols[x] for x in L.SCORECARD_LABELS if x in cols], path, L.SCORECARD_SHEET)
+    _check_merged(data_sheet, [data_header_row] + [r for r in range(data_header_row + 1, len(data))
+                                                   if _text(data[r][data_cols[L.COL_ID]])],
+                  list(data_cols.values()), path, L.DATA_SHEET)
 
     data_rows: dict[str, int] = {}
     for r in range(data_header_row + 1, len(data)):
@@ -234,9 +244,11 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
             c = cols[label]
             if local:
                 where = dict(file=str(path), sheet=L.SCORECARD_SHEET, cell=L.cell_ref(r, c))
+                value = line[c]
+                maybe_fraction = andel and isinstance(value, float) and abs(value) <= 10
                 item.bare[m - 1] = parse_typed_number(
-                    line[c], percent_format=L.cell_ref(r, c) in percent_styles, andel=andel,
-                    where=where, warnings=warnings)
+                    value, percent_format=maybe_fraction and percent_styled(L.cell_ref(r, c)),
+                    andel=andel, where=where, warnings=warnings)
         if item.data_row is not None:
             drow = data[item.data_row]
             for m in range(1, 13):

@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from statistics import fmean, stdev
+from statistics import fmean
 
 from .expr import Abs, Const, Expr, If, Round, Var, excel_round
 from .model import Indicator, Series
@@ -184,6 +184,12 @@ def _ceil_to(x: float, decimals: int) -> float:
 def _floor_to(x: float, decimals: int) -> float:
     q = Decimal(1).scaleb(-decimals)
     return float(Decimal(format(x, ".15g")).quantize(q, rounding="ROUND_FLOOR"))
+
+
+def stdev(values: list[float]) -> float:
+    """Sample standard deviation (n − 1), two-pass in floats (statistics.stdev is exact but slow)."""
+    mean = math.fsum(values) / len(values)
+    return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
 
 def _normal_cdf(z: float) -> float:
