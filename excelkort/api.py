@@ -16,7 +16,7 @@ from .extract import write_extract_csv
 from .model import Catalogue, Unit
 from .register import Register, demo_register, write_register_csv
 from .actionplan import write_action_plan
-from .workbook import ScorecardContent, write_scorecard
+from .workbook import ScorecardContent, period_datetime, write_scorecard
 
 DEMO_PERIOD = "2026-10"
 DEMO_SEED = 2026
@@ -79,6 +79,8 @@ class DemoSummary:
     extract_rows: int
     files: list[Path] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    fill: object = None  # the FillReport of the month's fill
+    control: object = None  # the ControlReport of the county's check
 
 
 def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_SEED,
@@ -112,24 +114,50 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
     summary.files += [folder / "enheter.csv", folder / "indikatorer.csv", folder / "mål.csv",
                       extract_path]
 
+    # the office workbooks as last month ended: last month's delivery in, local values typed
     typed = local_values(year, catalogue, period)
     month = int(period[5:7])
+    delivered: dict[tuple[str, str], tuple[list, list]] = {}
+    if month > 1:
+        previous = f"{period[:4]}-{month - 1:02d}"
+        for row in extract_rows(year, catalogue, previous):
+            if not row["periode"].startswith(period[:4]):
+                continue
+            t, n = delivered.setdefault((row["enhet"], row["indikator"]), ([None] * 12, [None] * 12))
+            m = int(row["periode"][5:7])
+            t[m - 1], n[m - 1] = row["teller"], row["nevner"]
+    workbooks = []
     for i, office in enumerate(offices):
         teller, nevner, bare = {}, {}, {}
         for ind in catalogue:
             if ind.is_automatic:
+                if (office.id, ind.id) in delivered:
+                    teller[ind.id], nevner[ind.id] = delivered[(office.id, ind.id)]
                 continue
             s = cut_to_period(typed[(office.id, ind.id)], month)
             if any(v is not None for v in s.nevner):
                 teller[ind.id], nevner[ind.id] = s.teller, s.nevner
             else:
                 bare[ind.id] = s.teller
-        files = new_scorecard(office.id, period, catalogue=catalogue, register=register,
-                              targets=targets, outdir=folder / "kontor" / office.id,
+        files = new_scorecard(office.id, previous if month > 1 else period, catalogue=catalogue,
+                              register=register, targets=targets,
+                              outdir=folder / "kontor" / office.id,
                               teller=teller, nevner=nevner, bare=bare)
+        workbooks.append(files.scorecard)
         summary.files += [files.scorecard, files.action_plan]
         if progress:
             progress(i + 1, len(offices))
-    for sub in ("konsolidert", "rapporter", "kontroll"):
+
+    # this month's machine steps: the county checks the extract, then fills it in
+    from .control import run_control, write_control_workbook
+    from .fill import fill_workbooks
+
+    summary.control = run_control(extract_path, (), catalogue, register)
+    summary.files.append(write_control_workbook(
+        summary.control, folder / "kontroll" / f"kontroll_{period}.xlsx"))
+
+    summary.fill = fill_workbooks(extract_path, workbooks, catalogue, now=period_datetime(period))
+    summary.warnings += summary.fill.warnings
+    for sub in ("konsolidert", "rapporter"):
         (folder / sub).mkdir(exist_ok=True)
     return summary

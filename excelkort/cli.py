@@ -81,6 +81,12 @@ def demo(mappe: Path, periode: str, seed: int):
     click.echo(f"  enheter.csv: {summary.offices} kontor i {summary.counties} fylkesenheter + nasjonalt")
     click.echo(f"  uttrekk/uttrekk_{summary.period}.csv: {summary.extract_rows} rader")
     click.echo(f"  kontor/: {summary.offices} målekort og {summary.offices} tiltaksplaner")
+    counts = summary.control.count_by_severity()
+    click.echo(f"  kontroll/kontroll_{summary.period}.xlsx: {counts.get('feil', 0)} feil, "
+               f"{counts.get('advarsel', 0)} advarsler i uttrekket")
+    fill = summary.fill
+    click.echo(f"  fyll: {len(fill.changed)} målekort oppdatert med {summary.period} "
+               f"({fill.data_changes} dataceller), {len(fill.rejected)} avvist")
     click.echo(f"Oppsummering: {len(summary.files)} filer skrevet, {len(summary.warnings)} advarsler, 0 feil.")
 
 
@@ -151,6 +157,38 @@ def fyll(uttrekk, arbeidsboker, katalog):
                f"{len(report.rejected)} feil.")
     if report.rejected:
         sys.exit(EXIT_PARTIAL)
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("uttrekk", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--forrige", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Tidligere uttrekk (forrige måned, samme måned i fjor). Kan gis flere ganger.")
+@click.option("--register", "register_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Enhetsregister. Ellers enheter.csv i mappen, ellers demoregisteret.")
+@click.option("-o", "--ut", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Kontrollarbeidsboken. Standard: kontroll_<periode>.xlsx ved siden av uttrekket.")
+@_catalogue_option
+@friendly_errors
+def kontroll(uttrekk, forrige, register_file, output, katalog):
+    """Fylkets kontroll av UTTREKK: denne måneden mot forrige måned og samme måned i fjor.
+
+    Finner uteliggere (robust regel, se README), manglende og ukjente enheter og
+    indikatorer, og duplikater, verst først. Skriver en arbeidsbok og en oppsummering.
+    """
+    from .catalogue import find_in_folder, resolve_catalogue
+    from .control import run_control, summary_lines, write_control_workbook
+    from .register import demo_register, load_register
+
+    catalogue = resolve_catalogue(katalog, Path.cwd())
+    reg_path = register_file or find_in_folder(Path.cwd(), "enheter.csv")
+    register = load_register(reg_path) if reg_path else demo_register()
+    report = run_control(uttrekk, list(forrige), catalogue, register)
+    path = write_control_workbook(report, output)
+    for line in summary_lines(report):
+        click.echo(line)
+    counts = report.count_by_severity()
+    click.echo(f"Oppsummering: 1 fil skrevet ({path}), {counts.get('advarsel', 0)} advarsler, "
+               f"{counts.get('feil', 0)} feil i uttrekket.")
 
 
 @main.command(context_settings=CONTEXT)
