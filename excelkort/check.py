@@ -5,11 +5,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalogue import check_catalogue, check_unit_targets
-from .errors import ERROR, InputError, Problem
+from .errors import ERROR, WARNING, InputError, Problem
 from .model import Catalogue
 from .reader import read_scorecard
 from .register import check_register
-from .xlsxfile import open_package
+from .xlsxfile import lock_file_for, open_package
+
+MSG_OPEN = ("Filen er åpen i {app} (låsefilen «{lock}» finnes). Sjekken gjelder filen slik den sist "
+            "ble lagret; lagre i {app} for å sjekke endringene dine. «fyll» hopper over filen til "
+            "den er lukket.")
 
 KINDS = {
     "målekort": "målekort", "uttrekk": "uttrekk", "katalog": "indikatorkatalog",
@@ -48,10 +52,12 @@ def detect_kind(path: Path) -> str:
     """What a file is, from its content (header labels, sheet names)."""
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         try:
-            sheets = set(open_package(path, allow_locked=True).sheet_names())
+            package = open_package(path, allow_locked=True)
+            sheets = set(package.sheet_names())
+            names = set(package.defined_names())
         except InputError:
             return "målekort"  # let the reader give the precise message
-        if "Målekort" in sheets:
+        if "Målekort" in sheets or {"Enhet", "Periode"} <= names:  # a målekort with a renamed sheet
             return "målekort"
         if "Indikatorer" in sheets:
             return "katalog"
@@ -80,6 +86,10 @@ def check_file(path: str | Path, catalogue: Catalogue) -> CheckResult:
         if not path.exists():
             result.problems.append(Problem("Filen finnes ikke. Sjekk navnet og mappen.", file=str(path)))
         elif kind == "målekort":
+            if (lock := lock_file_for(path)) is not None:
+                app = "Excel" if lock.name.startswith("~$") else "LibreOffice"
+                result.problems.append(Problem(MSG_OPEN.format(app=app, lock=lock.name),
+                                               file=str(path), severity=WARNING))
             result.problems += read_scorecard(path, catalogue).warnings
         elif kind == "uttrekk":
             result.problems += read_extract(path, catalogue).problems

@@ -121,6 +121,11 @@ def _check_merged(sheet_obj, rows: list[int], cols: list[int], file: Path, sheet
                 file=str(file), sheet=sheet, cell=L.cell_ref(r0, c0)))
 
 
+def _comma(v: float) -> str:
+    """A number as Norwegians write it (decimal comma), for messages."""
+    return f"{v:.10g}".replace(".", ",")
+
+
 _NUMBER_TEXT = re.compile(r"^[+-]?\d[\d\s\u00a0]*([.,]\d+)?$")
 
 
@@ -136,7 +141,7 @@ def parse_typed_number(value, *, percent_format: bool, andel: bool, where: dict,
         v = float(value)
         if andel and percent_format:
             warnings.append(Problem(
-                f"Cellen er formatert som prosent ({v:.4g}); leses som {v * 100:.4g} %.".replace(".", ","),
+                f"Cellen er formatert som prosent ({_comma(v)}); leses som {_comma(v * 100)} %.",
                 severity=WARNING, **where))
             return round(v * 100, 10)  # 0.07 * 100 is 7.000000000000001
         return v
