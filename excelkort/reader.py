@@ -141,7 +141,8 @@ def parse_typed_number(value, *, percent_format: bool, andel: bool, where: dict,
         v = float(value)
         if andel and percent_format:
             warnings.append(Problem(
-                f"Cellen er formatert som prosent ({_comma(v)}); leses som {_comma(v * 100)} %.",
+                f"Cellen er formatert som prosent ({_comma(v)}); leses som {_comma(v * 100)} %. "
+                f"Skriv tallet på nytt som {_comma(v * 100)} uten %-tegn, så regner Excel likt.",
                 severity=WARNING, **where))
             return round(v * 100, 10)  # 0.07 * 100 is 7.000000000000001
         return v
@@ -158,6 +159,43 @@ def parse_typed_number(value, *, percent_format: bool, andel: bool, where: dict,
     warnings.append(Problem(f"Teksten «{text}» er ikke et tall og leses som manglende verdi.",
                             severity=WARNING, **where))
     return None
+
+
+def plausibility_warnings(ind, item: "IndicatorRow", path: Path, cols: dict[str, int],
+                          data_cols: dict[str, int]) -> list[Problem]:
+    """Values typed in a workbook that cannot be right (SPEC §9): warnings naming the cell."""
+    out: list[Problem] = []
+    andel_capped = ind.measure == "andel" and ind.direction != "nær"
+
+    def warn(message: str, sheet: str, row: int, col: int) -> None:
+        out.append(Problem(message, file=str(path), sheet=sheet, cell=L.cell_ref(row, col),
+                           severity=WARNING))
+
+    for m in range(1, 13):
+        v = item.bare[m - 1]
+        if v is not None:
+            col = cols[L.MONTHS_BY_NUMBER[m]]
+            if v < 0:
+                warn(f"Negativ verdi ({_comma(v)}) kan ikke stemme. Rett tallet.", L.SCORECARD_SHEET, item.row, col)
+            elif andel_capped and v > 100:
+                warn(f"Andelen {_comma(v)} % er over 100 %. Skriv andelen i prosent mellom 0 og 100.",
+                     L.SCORECARD_SHEET, item.row, col)
+        if item.data_row is None:
+            continue
+        t, n = item.teller[m - 1], item.nevner[m - 1]
+        t_col = data_cols[L.data_label(m, "teller")]
+        n_col = data_cols[L.data_label(m, "nevner")]
+        if t is not None and t < 0:
+            warn(f"Negativ teller ({_comma(t)}) kan ikke stemme. Rett tallet.", L.DATA_SHEET, item.data_row, t_col)
+        if n is not None and n < 0:
+            warn(f"Negativ nevner ({_comma(n)}) kan ikke stemme. Rett tallet.", L.DATA_SHEET, item.data_row, n_col)
+        if n == 0 and t is not None and t > 0:
+            warn(f"Nevner er 0, men teller er {_comma(t)}; måneden regnes ikke med. Rett nevneren.",
+                 L.DATA_SHEET, item.data_row, n_col)
+        if andel_capped and t is not None and n is not None and n > 0 and t > n:
+            warn(f"Teller ({_comma(t)}) er større enn nevner ({_comma(n)}): andelen blir over 100 %. "
+                 "Rett tallene.", L.DATA_SHEET, item.data_row, t_col)
+    return out
 
 
 def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> ScorecardFile:
@@ -263,6 +301,8 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
                     target_list[m - 1] = parse_typed_number(
                         drow[c] if c < len(drow) else None, percent_format=False, andel=False,
                         where=where, warnings=warnings)
+        if ind is not None:
+            warnings += plausibility_warnings(ind, item, path, cols, data_cols)
         risk = _text(line[cols[L.COL_RISK_ASSESSED]])
         if risk:
             match = next((x for x in RISKS if x.casefold() == risk.casefold()), None)

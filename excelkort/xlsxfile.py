@@ -12,6 +12,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from functools import cached_property
 from pathlib import Path
 
@@ -193,7 +194,8 @@ class Package:
             _failer(self.path)(MSG_BAD_MEMBER.format(member=member))
         try:
             return self.zip.read(self._infos[member])
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, RuntimeError):
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError,
+                RuntimeError):
             _failer(self.path)(MSG_BAD_MEMBER.format(member=member))
 
     def xml(self, member: str):

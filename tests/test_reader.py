@@ -250,7 +250,7 @@ TYPED_WARNINGS = [
     "målekort_0101_2026.xlsx, ark «Målekort», celle G15: Advarsel: Tallet er skrevet som tekst "
     "(«65,3»); leses som 65,3.",
     "målekort_0101_2026.xlsx, ark «Målekort», celle H15: Advarsel: Cellen er formatert som prosent "
-    "(0,653); leses som 65,3 %.",
+    "(0,653); leses som 65,3 %. Skriv tallet på nytt som 65,3 uten %-tegn, så regner Excel likt.",
     "målekort_0101_2026.xlsx, ark «Målekort», celle J15: Advarsel: Teksten «-» leses som manglende "
     "verdi.",
     "målekort_0101_2026.xlsx, ark «Målekort», celle K15: Advarsel: Teksten «ikke klar» leses som "
@@ -315,9 +315,12 @@ def test_percent_fractions_read_exactly(tmp_path):
     sc = read_scorecard(edited(src, tmp_path / src.name, change), CATALOGUE)
     assert sc.rows["B7"].bare[:3] == [7.0, 58.3, 100.0]
     assert [w.message for w in sc.warnings] == [
-        "Cellen er formatert som prosent (0,07); leses som 7 %.",
-        "Cellen er formatert som prosent (0,583); leses som 58,3 %.",
-        "Cellen er formatert som prosent (1); leses som 100 %."]
+        "Cellen er formatert som prosent (0,07); leses som 7 %. "
+        "Skriv tallet på nytt som 7 uten %-tegn, så regner Excel likt.",
+        "Cellen er formatert som prosent (0,583); leses som 58,3 %. "
+        "Skriv tallet på nytt som 58,3 uten %-tegn, så regner Excel likt.",
+        "Cellen er formatert som prosent (1); leses som 100 %. "
+        "Skriv tallet på nytt som 100 uten %-tegn, så regner Excel likt."]
 
 
 def test_sjekk_shows_the_typed_forms_as_warnings_and_exits_0(tmp_path, monkeypatch):
@@ -361,3 +364,26 @@ def test_libreoffice_round_trip_keeps_the_typed_forms(tmp_path):
     sc = read_scorecard(out, CATALOGUE)
     assert sc.rows["B7"].bare[:9] == [65.0, 65.3, 65.3, None, None, None, 79.5, 85.0, None]
     assert [str(w) for w in sc.warnings] == TYPED_WARNINGS
+
+
+def test_implausible_typed_values_are_warned_about(tmp_path):
+    """SPEC §9: andel over 100 %, negative numbers and nevner 0 with a teller, named by cell."""
+    from excelkort import api
+    from excelkort.catalogue import default_catalogue
+    from excelkort.reader import read_scorecard
+
+    cat = default_catalogue()
+    files = api.new_scorecard("0101", "2026-03", catalogue=cat, outdir=tmp_path,
+                              bare={"B7": [104.0, -2.0, 90.0] + [None] * 9},
+                              teller={"M2": [None, None, None, 12.0] + [None] * 8},
+                              nevner={"M2": [None, None, None, 0.0] + [None] * 8})
+    sc = read_scorecard(files.scorecard, cat)
+    texts = [str(p) for p in sc.warnings]
+    name = files.scorecard.name
+    b7 = sc.rows["B7"].row + 1
+    assert (f"{name}, ark «Målekort», celle F{b7}: Advarsel: Andelen 104 % er over 100 %. "
+            "Skriv andelen i prosent mellom 0 og 100.") in texts
+    assert f"{name}, ark «Målekort», celle G{b7}: Advarsel: Negativ verdi (-2) kan ikke stemme. Rett tallet." in texts
+    m2 = sc.rows["M2"].data_row + 1
+    assert (f"{name}, ark «Data», celle J{m2}: Advarsel: Nevner er 0, men teller er 12; "
+            "måneden regnes ikke med. Rett nevneren.") in texts
