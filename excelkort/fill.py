@@ -8,6 +8,9 @@ cells in the sheet XML (``xlsxpatch``); every other part of the file stays byte-
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +38,7 @@ class FillPlan:
     log_rows: list[list] = field(default_factory=list)
     data_changes: int = 0
     results: dict[str, Result] = field(default_factory=dict)
+    package: object = field(default=None, repr=False)  # the file as read, so it is read once
 
 
 def _fmt(value) -> str:
@@ -53,6 +57,8 @@ def _same(a, b) -> bool:
 
 def same_cached(current, new) -> bool:
     """Whether a cell already caches ``new`` (so it needs no edit)."""
+    if type(current) is type(new) and current == new:
+        return True
     if new is None or new == "":
         return current is None or current == ""
     if isinstance(new, bool) or isinstance(current, bool):
@@ -74,10 +80,12 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
     year = sc.year or int(sc.period[:4])
     periods = [r.period for r in rows if int(r.period[:4]) == year]
     period_after = max([sc.period, *periods])
-    plan = FillPlan(sc.path, sc.unit_id, year, sc.period, period_after)
+    plan = FillPlan(sc.path, sc.unit_id, year, sc.period, period_after, package=sc.package)
     data_edits: dict[str, CellEdit] = {}
     sc_edits: dict[str, CellEdit] = {}
 
+    new_cells: dict[str, list[str]] = {}  # indicator → refs that got their first value
+    new_months: dict[str, set[str]] = {}
     for r in rows:
         if int(r.period[:4]) != year or r.indicator not in catalogue:
             continue
@@ -94,11 +102,21 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
                 continue
             ref = L.cell_ref(item.data_row, sc.data_cols[L.data_label(m, part)])
             data_edits[ref] = CellEdit(new)
-            shown_new = _fmt(new) if part not in reasons else f"{_fmt(new)} ({reasons[part]})".strip()
-            plan.log_rows.append([stamp, L.DATA_SHEET, ref, ind.id, _fmt(current[m - 1]),
-                                  shown_new, source])
+            if current[m - 1] is None and part not in reasons:
+                new_cells.setdefault(ind.id, []).append(ref)
+                new_months.setdefault(ind.id, set()).add(r.period)
+            else:  # a correction (or a value withdrawn): logged cell by cell
+                shown_new = _fmt(new) if part not in reasons else f"{_fmt(new)} ({reasons[part]})".strip()
+                plan.log_rows.append([stamp, L.DATA_SHEET, ref, ind.id, _fmt(current[m - 1]),
+                                      shown_new, source])
             current[m - 1] = new
             plan.data_changes += 1
+    for ind_id, refs in new_cells.items():  # first values: one summary row per indicator
+        months = sorted(new_months[ind_id])
+        span = months[0] if len(months) == 1 else f"{months[0]}–{months[-1]}"
+        cells = refs[0] if len(refs) == 1 else f"{refs[0]}…{refs[-1]}"
+        plan.log_rows.append([stamp, L.DATA_SHEET, cells, ind_id, "",
+                              f"{len(refs)} nye verdier ({span})", source])
 
     period_month = int(period_after[5:7])
     cached_rows = sc.values.get(L.SCORECARD_SHEET, [])
@@ -149,44 +167,102 @@ class FillReport:
 
 def apply_plan(plan: FillPlan) -> PatchResult:
     """Patch the planned cells into the workbook in place (backup first, atomic, lossless)."""
-    return patch_workbook(plan.path, edits=plan.edits,
+    return patch_workbook(plan.package or plan.path, edits=plan.edits,
                           append_rows={L.LOG_SHEET: plan.log_rows} if plan.log_rows else None,
                           full_calc_on_load=True, backup=True)
 
 
+@dataclass
+class _Outcome:
+    """What filling one workbook gave (picklable, so workers can send it back)."""
+
+    path: Path
+    unit_id: str | None = None
+    written: bool = False
+    data_changes: int = 0
+    backup: Path | None = None
+    warnings: list[Problem] = field(default_factory=list)
+    rejected: str | None = None
+
+
+def _fill_one(wb: Path, by_unit: dict, catalogue: Catalogue, source: str,
+              now: dt.datetime | None) -> _Outcome:
+    out = _Outcome(wb)
+    try:
+        if (lock := lock_file_for(wb)) is not None:
+            raise InputError(Problem(
+                f"Filen er åpen (låsefilen «{lock.name}» finnes) og ble hoppet over. "
+                "Lukk den og kjør fyll på nytt.", file=str(wb)))
+        sc = read_scorecard(wb, catalogue)
+        out.unit_id = sc.unit_id
+        out.warnings = sc.warnings
+        plan = plan_fill(sc, by_unit.get(sc.unit_id, []), catalogue, source, now)
+        result = apply_plan(plan)
+        out.written, out.backup = result.written, result.backup
+        out.data_changes = plan.data_changes if result.written else 0
+    except InputError as exc:
+        out.rejected = "; ".join(str(p) for p in exc.errors or exc.problems)
+    return out
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(by_unit, catalogue, source, now) -> None:
+    _WORKER.update(by_unit=by_unit, catalogue=catalogue, source=source, now=now)
+
+
+def _fill_in_worker(wb: Path) -> _Outcome:
+    return _fill_one(wb, **_WORKER)
+
+
+def default_workers(n_files: int) -> int:
+    """Processes for a batch: one per core for big batches, none extra for small ones."""
+    return 1 if n_files < 16 else max(1, min(os.cpu_count() or 1, 8))
+
+
 def fill_workbooks(extract_path: str | Path, workbooks: list[str | Path], catalogue: Catalogue,
-                   now: dt.datetime | None = None, progress=None) -> FillReport:
+                   now: dt.datetime | None = None, progress=None,
+                   workers: int | None = None) -> FillReport:
     """``excelkort fyll``: each extract row into its unit's workbook whose År matches.
 
-    One bad workbook never stops the run: it is listed as rejected with the reason.
+    One bad workbook never stops the run: it is listed as rejected with the reason. Big
+    batches are spread over the machine's cores (workbooks are independent); the report keeps
+    the input order either way.
     """
     extract_path = Path(extract_path)
     extract = read_extract(extract_path, catalogue)
     report = FillReport(extract_path, warnings=list(extract.problems), rows_read=len(extract.rows))
     by_unit = extract.by_unit()
+    paths = [Path(wb) for wb in workbooks]
+    workers = workers or default_workers(len(paths))
+    args = (by_unit, catalogue, extract_path.name, now)
+    if workers == 1:
+        outcomes = (_fill_one(wb, *args) for wb in paths)
+        pool = None
+    else:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
+                                   initializer=_init_worker, initargs=args)
+        outcomes = pool.map(_fill_in_worker, paths, chunksize=4)
     seen_units: set[str] = set()
-    for i, wb in enumerate(workbooks):
-        wb = Path(wb)
-        try:
-            if (lock := lock_file_for(wb)) is not None:
-                raise InputError(Problem(
-                    f"Filen er åpen (låsefilen «{lock.name}» finnes) og ble hoppet over. "
-                    "Lukk den og kjør fyll på nytt.", file=str(wb)))
-            sc = read_scorecard(wb, catalogue)
-            seen_units.add(sc.unit_id)
-            report.warnings += sc.warnings
-            plan = plan_fill(sc, by_unit.get(sc.unit_id, []), catalogue, extract_path.name, now)
-            result = apply_plan(plan)
-            if result.written:
-                report.changed.append(wb)
-                report.data_changes += plan.data_changes
-                if result.backup:
-                    report.backups.append(result.backup)
+    try:
+        for i, out in enumerate(outcomes):
+            if out.rejected is not None:
+                report.rejected.append((out.path, out.rejected))
             else:
-                report.unchanged.append(wb)
-        except InputError as exc:
-            report.rejected.append((wb, "; ".join(str(p) for p in exc.errors or exc.problems)))
-        if progress:
-            progress(i + 1, len(workbooks))
+                seen_units.add(out.unit_id)
+                report.warnings += out.warnings
+                if out.written:
+                    report.changed.append(out.path)
+                    report.data_changes += out.data_changes
+                    if out.backup:
+                        report.backups.append(out.backup)
+                else:
+                    report.unchanged.append(out.path)
+            if progress:
+                progress(i + 1, len(paths))
+    finally:
+        if pool is not None:
+            pool.shutdown()
     report.units_without_workbook = set(by_unit) - seen_units
     return report

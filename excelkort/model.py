@@ -6,6 +6,7 @@ the README's glossary maps the two.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 PERSPECTIVES = ("Bruker", "Produksjon", "Medarbeider", "Økonomi")
 INDICATOR_TYPES = ("Effekt", "Måle")
@@ -92,14 +93,15 @@ class Catalogue:
     def __len__(self) -> int:
         return len(self.indicators)
 
+    @cached_property
+    def _by_id(self) -> dict[str, Indicator]:
+        return {ind.id: ind for ind in self.indicators}
+
     def __getitem__(self, indicator_id: str) -> Indicator:
-        for ind in self.indicators:
-            if ind.id == indicator_id:
-                return ind
-        raise KeyError(indicator_id)
+        return self._by_id[indicator_id]
 
     def __contains__(self, indicator_id: object) -> bool:
-        return any(ind.id == indicator_id for ind in self.indicators)
+        return indicator_id in self._by_id
 
     def ids(self) -> list[str]:
         return [ind.id for ind in self.indicators]

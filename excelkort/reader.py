@@ -7,6 +7,7 @@ read in the forms people type, with a warning wherever the reader had to guess.
 """
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,7 @@ class ScorecardFile:
     warnings: list[Problem] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # defined name → reference as stored
     values: dict[str, list[list]] = field(default_factory=dict, repr=False)  # sheet → cached cells
+    package: object = field(default=None, repr=False, compare=False)  # the file as read (xlsxfile.Package)
 
     def cached(self, sheet: str, row: int, col: int):
         """The cached value of a cell as the file holds it ("" when empty)."""
@@ -212,7 +214,7 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
             percent_cache.append(package.percent_style_cells(L.SCORECARD_SHEET))
         return ref in percent_cache[0]
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(package.data))  # the bytes already read
     except Exception as exc:  # noqa: BLE001 - calamine's own error types vary
         raise InputError(Problem(f"Filen kan ikke leses som Excel-arbeidsbok ({exc}).", file=str(path)))
     sc_sheet = wb.get_sheet_by_name(L.SCORECARD_SHEET)
@@ -262,6 +264,7 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
                                      sheet=L.DATA_SHEET, cell=L.cell_ref(r, data_cols[L.COL_ID])))
         data_rows[ind_id] = r
 
+    data_labels = {(m, part): L.data_label(m, part) for m in range(1, 13) for part in ("teller", "nevner")}
     rows: dict[str, IndicatorRow] = {}
     for r in range(header_row + 1, len(sc)):
         line = sc[r]
@@ -296,11 +299,14 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
             drow = data[item.data_row]
             for m in range(1, 13):
                 for part, target_list in (("teller", item.teller), ("nevner", item.nevner)):
-                    c = data_cols[L.data_label(m, part)]
+                    c = data_cols[data_labels[m, part]]
+                    value = drow[c] if c < len(drow) else None
+                    if type(value) is float or value is None or value == "":
+                        target_list[m - 1] = None if value == "" else value  # common: no warning
+                        continue
                     where = dict(file=str(path), sheet=L.DATA_SHEET, cell=L.cell_ref(item.data_row, c))
                     target_list[m - 1] = parse_typed_number(
-                        drow[c] if c < len(drow) else None, percent_format=False, andel=False,
-                        where=where, warnings=warnings)
+                        value, percent_format=False, andel=False, where=where, warnings=warnings)
         if ind is not None:
             warnings += plausibility_warnings(ind, item, path, cols, data_cols)
         risk = _text(line[cols[L.COL_RISK_ASSESSED]])
@@ -323,4 +329,4 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
         year=int(year_value) if isinstance(year_value, (int, float)) else int(period[:4]),
         month_comment=_text(named("Månedskommentar")), cols=cols, data_cols=data_cols,
         header_row=header_row, data_header_row=data_header_row, rows=rows, warnings=warnings,
-        names=dict(names), values={L.SCORECARD_SHEET: sc, L.DATA_SHEET: data})
+        names=dict(names), values={L.SCORECARD_SHEET: sc, L.DATA_SHEET: data}, package=package)
