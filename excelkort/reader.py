@@ -200,10 +200,25 @@ def plausibility_warnings(ind, item: "IndicatorRow", path: Path, cols: dict[str,
     return out
 
 
+def own_catalogue(path: Path) -> Catalogue | None:
+    """The catalogue the workbook was made with (its Indikatorer sheet), if it reads cleanly."""
+    from .catalogue import load_catalogue
+
+    try:
+        return load_catalogue(path)
+    except InputError:
+        return None
+
+
 def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> ScorecardFile:
-    """Read a målekort. Raises InputError (Norwegian, located) when it cannot be read."""
+    """Read a målekort. Raises InputError (Norwegian, located) when it cannot be read.
+
+    Without ``catalogue`` the workbook's own Indikatorer sheet tells which rows are local.
+    """
     path = Path(path)
     package = open_package(path, allow_locked=True)  # reading a file open in Excel is harmless
+    if catalogue is None and L.CATALOGUE_SHEET in package.sheet_names():
+        catalogue = own_catalogue(path)
     names = package.defined_names()
     for sheet in (L.SCORECARD_SHEET, L.DATA_SHEET):
         package.sheet_member(sheet)  # InputError naming the sheet and the sheets the file has

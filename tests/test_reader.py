@@ -70,8 +70,9 @@ def test_without_a_catalogue_rows_and_data_still_read(tmp_path):
     assert list(sc.rows) == CATALOGUE.ids()
     assert sc.rows["M4"].teller == expected("M4")["teller"]
     assert sc.rows["B7"].risk_assessed == "Høy"
-    # which rows are local, and so which month cells are typed, is the catalogue's to say
-    assert sc.rows["B7"].bare == [None] * 12
+    # which rows are local comes from the workbook's own Indikatorer sheet
+    assert sc.rows["B7"].bare == read_scorecard(full_scorecard(tmp_path / "b"), CATALOGUE).rows["B7"].bare
+    assert any(v is not None for v in sc.rows["B7"].bare)
 
 
 def test_risk_is_read_whatever_the_case_and_an_unknown_risk_warns(tmp_path):

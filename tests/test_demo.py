@@ -1,0 +1,88 @@
+"""`excelkort demo`: the main job on built-in data, end to end, as a user runs it."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from excelkort import layout as L
+from excelkort.cli import main
+from excelkort.reader import read_scorecard
+
+#: functions Excel 2016 and LibreOffice 7.4 both have; no LET, LAMBDA, XLOOKUP, dynamic arrays
+CLASSIC_FUNCTIONS = {"IF", "AND", "OR", "ROUND", "ABS", "ISNUMBER", "VALUE", "RIGHT", "COUNT",
+                     "MAX", "MIN", "SUM", "INDEX", "LARGE"}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo") / "arbeidsmappe"
+    result = CliRunner().invoke(main, ["demo", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder, result.output
+
+
+def test_demo_writes_the_work_folder(demo):
+    folder, output = demo
+    for name in ("enheter.csv", "indikatorer.csv", "mål.csv", "uttrekk/uttrekk_2026-10.csv",
+                 "kontroll/kontroll_2026-10.xlsx"):
+        assert (folder / name).is_file(), name
+    offices = sorted((folder / "kontor").iterdir())
+    assert len(offices) == 255
+    assert (folder / "kontor" / "0101" / "målekort_0101_2026.xlsx").is_file()
+    assert (folder / "kontor" / "0101" / "tiltaksplan_0101_2026.xlsx").is_file()
+    assert "255 målekort oppdatert med 2026-10" in output
+    assert re.search(r"Oppsummering: \d+ filer skrevet, \d+ advarsler, 0 feil\.", output)
+
+
+def test_demo_workbooks_are_filled_for_the_month(demo):
+    folder, _ = demo
+    sc = read_scorecard(folder / "kontor" / "0101" / "målekort_0101_2026.xlsx")
+    assert sc.unit_id == "0101" and sc.unit_name == "Nav Halden-Aremark"
+    assert sc.period == "2026-10"
+    assert sc.rows["P1"].teller[9] is not None  # October's automatic value arrived
+    assert any(v is not None for v in sc.rows["B7"].bare)  # the office's typed local values
+
+
+def test_demo_is_reproducible(demo, tmp_path):
+    """Same seed, same files: the demo's workbooks are byte-identical run to run."""
+    folder, _ = demo
+    again = tmp_path / "igjen"
+    assert CliRunner().invoke(main, ["demo", str(again)]).exit_code == 0
+    for rel in ("enheter.csv", "uttrekk/uttrekk_2026-10.csv", "kontroll/kontroll_2026-10.xlsx",
+                "kontor/0101/tiltaksplan_0101_2026.xlsx"):
+        assert (folder / rel).read_bytes() == (again / rel).read_bytes(), rel
+
+
+def test_formulas_use_only_classic_functions(demo):
+    folder, _ = demo
+    wb = openpyxl.load_workbook(folder / "kontor" / "0101" / "målekort_0101_2026.xlsx")
+    used = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    used |= set(re.findall(r"([A-Z][A-Z0-9.]*)\(", cell.value))
+    assert used and used <= CLASSIC_FUNCTIONS, used - CLASSIC_FUNCTIONS
+
+
+@pytest.mark.libreoffice
+def test_demo_workbooks_recalculate_with_zero_mismatches(demo, tmp_path):
+    from recalc_compare import formula_mismatches
+    folder, _ = demo
+    offices = sorted((folder / "kontor").iterdir())[::50]  # a spread across the country
+    books = [next(o.glob("målekort_*.xlsx")) for o in offices]
+    compared, problems = formula_mismatches(books, tmp_path)
+    assert compared > 5 * 1000
+    assert problems == []
+
+
+def test_help_is_norwegian():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    assert "målekort" in result.output and "Lag en hel syntetisk måned" in result.output
+    for command in ("demo", "ny", "fyll", "kontroll", "sjekk", "gjenopprett"):
+        assert command in result.output
