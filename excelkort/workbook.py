@@ -113,6 +113,7 @@ class _Styles:
             spec = {**self.base, "border": 1, "border_color": "#BFBFBF"}
             if num_format:
                 spec["num_format"] = num_format
+                spec["align"] = "right"  # numbers and the words beside them («ikke klar», «nådd») line up
             if input_cell:
                 spec.update(locked=False, bg_color=INPUT_FILL)
             if grey:
@@ -303,7 +304,7 @@ def _write_scorecard(content: ScorecardContent, filename: str) -> dict[str, Resu
     ws.repeat_rows(hr)
     ws.print_area(0, 0, last_row, cols[L.COL_COMMENT])
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    ws.set_footer("&L&A&C&P / &N&R" + content.period)
+    ws.set_footer("&L&A&C&P / &N&R&F")
     ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True,
                     "objects": True, "sort": True, "autofilter": True})
     ws.activate()
