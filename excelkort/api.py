@@ -48,8 +48,13 @@ class NewFiles:
 def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = None,
                   register: Register | None = None, targets: dict | None = None,
                   outdir: str | Path = ".", teller: dict | None = None,
-                  nevner: dict | None = None, bare: dict | None = None) -> NewFiles:
-    """A unit's målekort and tiltaksplan (SPEC §8 ``ny``); local values may be given."""
+                  nevner: dict | None = None, bare: dict | None = None,
+                  replace: bool = False) -> NewFiles:
+    """A unit's målekort and tiltaksplan (SPEC §8 ``ny``); local values may be given.
+
+    An existing file is never overwritten silently: without ``replace`` that is an
+    InputError; with it the old file is backed up first (``.excelkort/backup/``).
+    """
     period = check_period_text(period)
     catalogue = catalogue or default_catalogue()
     register = register or demo_register()
@@ -65,9 +70,29 @@ def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = No
                                teller=dict(teller or {}), nevner=dict(nevner or {}),
                                bare=dict(bare or {}), targets=unit_targets)
     sc = outdir / scorecard_name(unit.id, year)
+    ap = outdir / action_plan_name(unit.id, year)
+    _guard_existing([sc, ap], replace)
     write_scorecard(content, sc)
-    ap = write_action_plan(outdir / action_plan_name(unit.id, year), unit.id, unit.name, period)
+    write_action_plan(ap, unit.id, unit.name, period)
     return NewFiles(sc, ap)
+
+
+def _guard_existing(paths: list[Path], replace: bool) -> None:
+    """Refuse to overwrite a user's file; with ``replace`` back it up first (lock files refused)."""
+    from .xlsxfile import lock_file_for
+    from .xlsxpatch import backup_file
+
+    existing = [p for p in paths if p.exists()]
+    if existing and not replace:
+        raise InputError([Problem(
+            "Filen finnes allerede og blir ikke overskrevet. Bruk --erstatt for å lage den på nytt "
+            "(den gamle tas vare på i .excelkort/backup/).", file=str(p)) for p in existing])
+    for p in existing:
+        if (lock := lock_file_for(p)) is not None:
+            raise InputError(Problem(f"Filen er åpen (låsefilen «{lock.name}» finnes). Lukk den og "
+                                     "prøv igjen.", file=str(p)))
+    for p in existing:
+        backup_file(p)
 
 
 @dataclass
@@ -142,7 +167,7 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
         files = new_scorecard(office.id, previous if month > 1 else period, catalogue=catalogue,
                               register=register, targets=targets,
                               outdir=folder / "kontor" / office.id,
-                              teller=teller, nevner=nevner, bare=bare)
+                              teller=teller, nevner=nevner, bare=bare, replace=True)
         workbooks.append(files.scorecard)
         summary.files += [files.scorecard, files.action_plan]
         if progress:

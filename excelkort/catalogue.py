@@ -23,6 +23,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from .atomic import write_bytes_atomic
 from .errors import ERROR, WARNING, Problem, raise_if_errors
 from .model import (DIRECTIONS, FREQUENCIES, INDICATOR_TYPES, LINES, MEASURES, PERSPECTIVES,
                     SOURCES, YTD_MODES, Catalogue, Indicator)
@@ -227,7 +228,10 @@ def _open_rows(path: Path, sheet_names, first_sheet):
 def _decode(data: bytes) -> str | None:
     """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError:  # a BOM promises UTF-8: never guess around broken bytes
+            return None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -641,11 +645,7 @@ def write_csv_rows(path, header, rows) -> None:
         writer.writerow(["" if v is None else format_number(v)
                          if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
                          for v in row])
-    data = ("\ufeff" + out.getvalue()).encode("utf-8")
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    write_bytes_atomic(path, ("\ufeff" + out.getvalue()).encode("utf-8"))
 
 
 def write_catalogue_csv(catalogue: Catalogue, path) -> None:

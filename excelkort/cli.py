@@ -101,8 +101,10 @@ def demo(mappe: Path, periode: str, seed: int):
               help="Mål per enhet (enhet;indikator;mål). Ellers mål.csv i mappen.")
 @click.option("-o", "--ut", "outdir", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="Mappen filene skrives til.")
+@click.option("--erstatt", is_flag=True,
+              help="Lag filene på nytt selv om de finnes (de gamle tas vare på som sikkerhetskopi).")
 @friendly_errors
-def ny(unit_id, periode, katalog, register_file, mal, outdir):
+def ny(unit_id, periode, katalog, register_file, mal, outdir, erstatt):
     """Lag målekort og tiltaksplan for en enhet fra malene."""
     from .catalogue import find_in_folder, resolve_catalogue, resolve_unit_targets
     from .register import demo_register, load_register
@@ -113,7 +115,7 @@ def ny(unit_id, periode, katalog, register_file, mal, outdir):
     register = load_register(reg_path) if reg_path else demo_register()
     targets = resolve_unit_targets(mal, workdir, catalogue)
     files = api.new_scorecard(unit_id, periode, catalogue=catalogue, register=register,
-                              targets=targets, outdir=outdir)
+                              targets=targets, outdir=outdir, replace=erstatt)
     click.echo(f"Skrev {files.scorecard}")
     click.echo(f"Skrev {files.action_plan}")
     click.echo("Oppsummering: 2 filer skrevet, 0 advarsler, 0 feil.")
@@ -229,6 +231,11 @@ def gjenopprett(fil):
     from .xlsxpatch import backup_file, newest_backup
     from .atomic import write_bytes_atomic
 
+    from .xlsxfile import lock_file_for
+
+    if (lock := lock_file_for(fil)) is not None:
+        raise InputError(f"Filen er åpen (låsefilen «{lock.name}» finnes). Lukk den og prøv igjen.",
+                         file=str(fil))
     backup = newest_backup(fil)
     if backup is None:
         raise InputError(f"Fant ingen sikkerhetskopi av filen i {fil.parent / '.excelkort' / 'backup'}.",

@@ -20,9 +20,9 @@ from .extract import ExtractRow, read_extract
 from .model import Catalogue
 from .reader import ScorecardFile, read_scorecard
 from .rowmodel import VALUE_LABELS, RowInputs, row_values
-from .rules import Result
+from .rules import Result, tolerance_for
 from .xlsxfile import lock_file_for
-from .xlsxpatch import CellEdit, PatchResult, patch_workbook
+from .xlsxpatch import CellEdit, EditError, PatchResult, patch_workbook
 
 
 @dataclass
@@ -127,7 +127,7 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
             continue
         line = cached_rows[item.row] if item.row < len(cached_rows) else []
         target = item.target if item.target is not None else ind.target
-        tolerance = ind.tolerance if ind.tolerance is not None else 0.05 * abs(target)
+        tolerance = tolerance_for(ind, target)
         inputs = RowInputs(ind, list(item.teller), list(item.nevner), list(item.bare), target,
                            tolerance, weighted=True, months_are_formulas=ind.is_automatic)
         values, result = row_values(inputs, period_month)
@@ -139,13 +139,13 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
             edit = CellEdit(value) if label in VALUE_LABELS else CellEdit.cached(value)
             sc_edits[f"{letters[label]}{item.row + 1}"] = edit
 
-    if period_after != sc.period:
-        sheet, ref = sc.names.get("Periode", L.DEFINED_NAMES["Periode"]).rsplit("!", 1)
-        sc_edits[ref.replace("$", "")] = CellEdit(period_after)
-        plan.log_rows.append([stamp, L.SCORECARD_SHEET, ref.replace("$", ""), "Periode",
-                              sc.period, period_after, source])
     plan.edits = {name: cells for name, cells in
                   ((L.DATA_SHEET, data_edits), (L.SCORECARD_SHEET, sc_edits)) if cells}
+    if period_after != sc.period:
+        sheet, ref = sc.names.get("Periode", L.DEFINED_NAMES["Periode"]).rsplit("!", 1)
+        sheet, ref = sheet.strip("'"), ref.replace("$", "").split(":")[0]  # the name's first cell
+        plan.edits.setdefault(sheet, {})[ref] = CellEdit(period_after)
+        plan.log_rows.append([stamp, sheet, ref, "Periode", sc.period, period_after, source])
     return plan
 
 
@@ -202,6 +202,9 @@ def _fill_one(wb: Path, by_unit: dict, catalogue: Catalogue, source: str,
         out.data_changes = plan.data_changes if result.written else 0
     except InputError as exc:
         out.rejected = "; ".join(str(p) for p in exc.errors or exc.problems)
+    except (EditError, ValueError, KeyError, IndexError) as exc:  # one odd file never stops the run
+        out.rejected = (f"{wb.name}: Intern feil ved fylling ({exc.__class__.__name__}: {exc}); "
+                        "filen er ikke endret. Meld fra til den som drifter excelkort.")
     return out
 
 
@@ -241,7 +244,8 @@ def fill_workbooks(extract_path: str | Path, workbooks: list[str | Path], catalo
         outcomes = (_fill_one(wb, *args) for wb in paths)
         pool = None
     else:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"),
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(
+                                       "fork" if "fork" in mp.get_all_start_methods() else "spawn"),
                                    initializer=_init_worker, initargs=args)
         outcomes = pool.map(_fill_in_worker, paths, chunksize=4)
     seen_units: set[str] = set()

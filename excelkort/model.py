@@ -61,13 +61,6 @@ class Indicator:
         return 0 if self.measure == "antall" else 1
 
     @property
-    def tolerance_value(self) -> float:
-        """e: the yellow band's width; blank Toleranse means 5 % of |Mål|."""
-        if self.tolerance is not None:
-            return self.tolerance
-        return 0.05 * abs(self.target)
-
-    @property
     def reporting_months(self) -> tuple[int, ...]:
         return REPORTING_MONTHS[self.frequency]
 

@@ -48,6 +48,11 @@ EPS_DECIMALS = 9  # threshold tests are made on a difference rounded to 9 decima
 
 # --- rule definitions (expression trees, shared with the workbook's formulas) ----------------
 
+def tolerance_for(indicator: Indicator, target: float) -> float:
+    """e: Toleranse as given, else 5 % of |t| (t the unit's own target)."""
+    return indicator.tolerance if indicator.tolerance is not None else 0.05 * abs(target)
+
+
 def value_factor(indicator: Indicator, weighted: bool = True) -> int:
     """100 for a weighted andel (percent points), else 1 (snitt, antall, uvektet)."""
     return 100 if indicator.measure == "andel" and weighted else 1
@@ -221,8 +226,7 @@ def evaluate(
     P = period_month
     D = indicator.decimals
     t = indicator.target if target is None else target
-    e = tolerance if tolerance is not None else (
-        indicator.tolerance if indicator.tolerance is not None else 0.05 * abs(t))
+    e = tolerance if tolerance is not None else tolerance_for(indicator, t)
     T, N = series.teller, series.nevner
     window = window_months(indicator, P)
     with_n = has_nevner(indicator, series, window)

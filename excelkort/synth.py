@@ -57,6 +57,7 @@ from statistics import NormalDist
 import numpy as np
 
 from .model import Catalogue, Indicator, Series, Unit
+from .rules import tolerance_for
 
 __all__ = [
     "SyntheticYear",
@@ -324,7 +325,7 @@ def _performance(ctx: _Ctx, ind: Indicator, d: dict, season: str) -> np.ndarray:
 
 def _level(ind: Indicator, perf: np.ndarray) -> np.ndarray:
     sign = -1.0 if ind.direction == "lavere" else 1.0
-    return ind.target + sign * ind.tolerance_value * perf
+    return ind.target + sign * tolerance_for(ind, ind.target) * perf
 
 
 def _generate_indicator(ctx: _Ctx, ind: Indicator):
@@ -335,7 +336,7 @@ def _generate_indicator(ctx: _Ctx, ind: Indicator):
     f = ind.months_per_period
     volume = _VOLUME if f == 1 else np.ones(12)
     season = prof.get("season", "sommer")
-    e = ind.tolerance_value
+    e = tolerance_for(ind, ind.target)
     local = not ind.is_automatic
     U = len(ctx.ids)
 

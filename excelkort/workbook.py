@@ -17,7 +17,7 @@ from .atomic import atomic_output
 from .catalogue import catalogue_to_rows
 from .model import Catalogue, Indicator
 from .rowmodel import Cell, Positions, RowInputs, compute_row
-from .rules import HIGH, LOW, MEDIUM, RISKS, Result, UNWEIGHTED
+from .rules import HIGH, LOW, MEDIUM, RISKS, UNWEIGHTED, Result, tolerance_for
 
 GREEN_FILL, YELLOW_FILL, RED_FILL, GREY_FILL = "#C6EFCE", "#FFEB9C", "#FFC7CE", "#D9D9D9"
 GREEN_FONT, YELLOW_FONT, RED_FONT, GREY_FONT = "#006100", "#7F6000", "#9C0006", "#404040"
@@ -57,7 +57,7 @@ class ScorecardContent:
         target = self.targets.get(ind.id, ind.target)
         tolerance = self.tolerances.get(ind.id)
         if tolerance is None:
-            tolerance = ind.tolerance if ind.tolerance is not None else 0.05 * abs(target)
+            tolerance = tolerance_for(ind, target)
         return RowInputs(
             indicator=ind,
             data_teller=list(self.teller.get(ind.id, [None] * 12)),

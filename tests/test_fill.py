@@ -268,3 +268,35 @@ def test_fill_after_a_libreoffice_round_trip(office, tmp_path):
     compared, problems = formula_mismatches([saved], tmp_path / "lo2")
     assert compared > 1000
     assert problems == []
+
+
+def test_an_odd_workbook_is_rejected_and_the_run_goes_on(office, tmp_path):
+    """A workbook whose Periode name is a range (not a cell) is listed; the next one is filled."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    odd = _copy(office["workbook"], tmp_path / "a")
+    good = _copy(office["workbook"], tmp_path / "b")
+    members = _members(odd)
+    members["xl/workbook.xml"] = members["xl/workbook.xml"].replace(b"$C$4<", b"$C$4:$D$4<")
+    with zipfile.ZipFile(odd, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    report = _fill(office["extracts"]["2026-10"], odd, good)
+    assert report.changed == [good] or report.changed == [odd, good]
+    assert good in report.changed
+
+
+def test_ny_never_overwrites_a_users_workbook(office, tmp_path):
+    """`ny` refuses an existing file (exit 2); with --erstatt the old one is backed up first."""
+    wb = _copy(office["workbook"], tmp_path)
+    before = wb.read_bytes()
+    runner = CliRunner()
+    args = ["ny", "--enhet", office["unit"].id, "--periode", "2026-09", "-o", str(tmp_path)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2
+    assert "Filen finnes allerede og blir ikke overskrevet. Bruk --erstatt" in result.output
+    assert wb.read_bytes() == before
+    result = runner.invoke(main, args + ["--erstatt"])
+    assert result.exit_code == 0, result.output
+    backups = list((tmp_path / ".excelkort" / "backup").glob("målekort_*.xlsx"))
+    assert [b.read_bytes() for b in backups] == [before]
