@@ -11,7 +11,8 @@ from pathlib import Path
 import click
 
 from . import __version__, api
-from .errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_PARTIAL, ExcelkortError, InputError
+from .errors import (EXIT_INPUT, EXIT_INTERNAL, EXIT_PARTIAL, ExcelkortError, InputError,
+                     count_word)
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -48,8 +49,9 @@ def friendly_errors(func):
 def main():
     """excelkort – målstyring for NAV: målekort, tiltaksplan og statusrapport.
 
-    Fyller automatiske indikatorer inn i kontorenes egne målekort uten å ta Excel fra dem,
-    konsoliderer kontor til fylke og nasjonalt, og lager statusrapporter.
+    Lager målekort og tiltaksplaner, kontrollerer datavarehusets uttrekk og fyller de
+    automatiske indikatorene inn i kontorenes egne målekort uten å ta Excel fra dem.
+    (Konsolidering og statusrapporter kommer.)
     """
 
 
@@ -66,6 +68,7 @@ def demo(mappe: Path, periode: str, seed: int):
     Skriver enhetsregister, indikatorkatalog, mål per enhet, månedens uttrekk og hvert
     kontors målekort og tiltaksplan med de lokale tallene kontoret har tastet.
     """
+    periode = api.check_period_text(periode)
     with click.progressbar(length=1, label="Lager kontorenes målekort",
                            file=sys.stderr) as bar:
         state = {"total": None}
@@ -87,7 +90,10 @@ def demo(mappe: Path, periode: str, seed: int):
     fill = summary.fill
     click.echo(f"  fyll: {len(fill.changed)} målekort oppdatert med {summary.period} "
                f"({fill.data_changes} dataceller), {len(fill.rejected)} avvist")
-    click.echo(f"Oppsummering: {len(summary.files)} filer skrevet, {len(summary.warnings)} advarsler, 0 feil.")
+    warnings = len(summary.warnings) + counts.get("advarsel", 0)
+    click.echo(f"Oppsummering: {len(summary.files)} filer skrevet, "
+               f"{count_word(warnings, 'advarsel', 'advarsler')} (de fleste fra kontrollen av "
+               f"uttrekket), {counts.get('feil', 0) + len(fill.rejected)} feil.")
 
 
 @main.command(context_settings=CONTEXT)
@@ -148,14 +154,20 @@ def fyll(uttrekk, arbeidsboker, katalog):
                                 progress=lambda done, total: bar.update(1))
     for problem in report.warnings:
         click.echo(str(problem), err=True)
+    for path, note in report.skipped:
+        click.echo(f"Hoppet over: {note}", err=True)
     for path, reason in report.rejected:
         click.echo(f"Avvist: {reason}", err=True)
     click.echo(f"{report.rows_read} rader lest fra {uttrekk.name}.")
-    click.echo(f"{len(report.changed)} målekort oppdatert ({report.data_changes} dataceller endret), "
-               f"{len(report.unchanged)} uendret, {len(report.rejected)} avvist.")
+    click.echo(f"{count_word(len(report.changed), 'målekort', 'målekort')} oppdatert "
+               f"({count_word(report.data_changes, 'datacelle', 'dataceller')} endret), "
+               f"{len(report.unchanged)} uendret, {len(report.skipped)} hoppet over, "
+               f"{len(report.rejected)} avvist.")
     if report.units_without_workbook:
-        click.echo(f"{len(report.units_without_workbook)} enheter i uttrekket hadde ikke noe målekort i denne kjøringen.")
-    click.echo(f"Oppsummering: {len(report.changed)} filer skrevet, {len(report.warnings)} advarsler, "
+        click.echo(f"{count_word(len(report.units_without_workbook), 'enhet', 'enheter')} i uttrekket "
+                   "hadde ikke noe målekort i denne kjøringen.")
+    click.echo(f"Oppsummering: {count_word(len(report.changed), 'fil', 'filer')} skrevet, "
+               f"{count_word(len(report.warnings), 'advarsel', 'advarsler')}, "
                f"{len(report.rejected)} feil.")
     if report.rejected:
         sys.exit(EXIT_PARTIAL)
@@ -189,8 +201,11 @@ def kontroll(uttrekk, forrige, register_file, output, katalog):
     for line in summary_lines(report):
         click.echo(line)
     counts = report.count_by_severity()
-    click.echo(f"Oppsummering: 1 fil skrevet ({path}), {counts.get('advarsel', 0)} advarsler, "
+    click.echo(f"Oppsummering: 1 fil skrevet ({path}), "
+               f"{count_word(counts.get('advarsel', 0), 'advarsel', 'advarsler')}, "
                f"{counts.get('feil', 0)} feil i uttrekket.")
+    if counts.get("feil", 0):
+        sys.exit(EXIT_PARTIAL)  # finished, but rows of the extract are rejected (listed)
 
 
 @main.command(context_settings=CONTEXT)
@@ -215,7 +230,8 @@ def sjekk(filer, katalog):
             click.echo(f"  {'Feil: ' if problem.is_error else ''}{problem}")
         errors += len(result.errors)
         warnings += len(result.problems) - len(result.errors)
-    click.echo(f"Oppsummering: {len(filer)} filer sjekket, {warnings} advarsler, {errors} feil.")
+    click.echo(f"Oppsummering: {count_word(len(filer), 'fil', 'filer')} sjekket, "
+               f"{count_word(warnings, 'advarsel', 'advarsler')}, {errors} feil.")
     if errors:
         sys.exit(EXIT_INPUT)
 

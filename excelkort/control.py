@@ -1115,7 +1115,7 @@ def summary_lines(report: ControlReport, worst: int = 5) -> list[str]:
             who = " ".join(x for x in (f.unit, f.unit_name) if x)
             what = " ".join(x for x in (f.indicator, f.period) if x)
             head = ", ".join(x for x in (who, what) if x)
-            msg = f.message if len(f.message) <= 160 else f.message[:157] + "…"
+            msg = f.message  # in full: the hint at the end («Mente du …») is the point
             where = f" – {head}" if head else ""
             lines.append(f"  {i}. {f.severity} – {f.label}{where}: {msg}")
     else:

@@ -82,3 +82,8 @@ def raise_if_errors(problems: list[Problem]) -> list[Problem]:
     if any(p.is_error for p in problems):
         raise InputError(problems)
     return problems
+
+
+def count_word(n: int, singular: str, plural: str) -> str:
+    """«1 fil», «2 filer»: Norwegian number agreement for summaries."""
+    return f"{n} {singular if n == 1 else plural}"

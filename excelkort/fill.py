@@ -8,6 +8,7 @@ cells in the sheet XML (``xlsxpatch``); every other part of the file stays byte-
 from __future__ import annotations
 
 import datetime as dt
+import math
 import multiprocessing as mp
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -15,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import layout as L
-from .errors import InputError, Problem
+from .errors import WARNING, InputError, Problem
 from .extract import ExtractRow, read_extract
 from .model import Catalogue
 from .reader import ScorecardFile, read_scorecard
 from .rowmodel import VALUE_LABELS, RowInputs, row_values
 from .rules import Result, tolerance_for
-from .xlsxfile import lock_file_for
+from .xlsxfile import lock_file_for, open_package
 from .xlsxpatch import CellEdit, EditError, PatchResult, patch_workbook
 
 
@@ -64,7 +65,8 @@ def same_cached(current, new) -> bool:
     if isinstance(new, bool) or isinstance(current, bool):
         return type(new) is type(current) and new == current
     if isinstance(new, (int, float)):
-        return isinstance(current, (int, float)) and float(current) == float(new)
+        # XlsxWriter (and Excel) store 15–16 significant digits, not Python's 17: the same number
+        return isinstance(current, (int, float)) and math.isclose(current, new, rel_tol=1e-15)
     return current == new
 
 
@@ -162,6 +164,8 @@ class FillReport:
     backups: list[Path] = field(default_factory=list)
     rows_read: int = 0
     units_without_workbook: set[str] = field(default_factory=set)
+    filled_units: list[tuple[Path, str, int]] = field(default_factory=list)  # (file, unit, År)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # not målekort (e.g. tiltaksplan)
 
 
 
@@ -178,11 +182,26 @@ class _Outcome:
 
     path: Path
     unit_id: str | None = None
+    year: int | None = None
     written: bool = False
     data_changes: int = 0
     backup: Path | None = None
     warnings: list[Problem] = field(default_factory=list)
     rejected: str | None = None
+    skipped: str | None = None
+
+
+def other_workbook_kind(path: Path) -> str | None:
+    """«tiltaksplan» or «kontrollarbeidsbok» when a file is one of excelkort's other workbooks."""
+    try:
+        sheets = set(open_package(path, allow_locked=True).sheet_names())
+    except InputError:
+        return None
+    if "Tiltak" in sheets:
+        return "tiltaksplan"
+    if {"Sammendrag", "Avvik"} <= sheets:
+        return "kontrollarbeidsbok"
+    return None
 
 
 def _fill_one(wb: Path, by_unit: dict, catalogue: Catalogue, source: str,
@@ -194,14 +213,18 @@ def _fill_one(wb: Path, by_unit: dict, catalogue: Catalogue, source: str,
                 f"Filen er åpen (låsefilen «{lock.name}» finnes) og ble hoppet over. "
                 "Lukk den og kjør fyll på nytt.", file=str(wb)))
         sc = read_scorecard(wb, catalogue)
-        out.unit_id = sc.unit_id
+        out.unit_id, out.year = sc.unit_id, sc.year
         out.warnings = sc.warnings
         plan = plan_fill(sc, by_unit.get(sc.unit_id, []), catalogue, source, now)
         result = apply_plan(plan)
         out.written, out.backup = result.written, result.backup
         out.data_changes = plan.data_changes if result.written else 0
     except InputError as exc:
-        out.rejected = "; ".join(str(p) for p in exc.errors or exc.problems)
+        kind = other_workbook_kind(wb)
+        if kind:
+            out.skipped = f"{wb.name} er en {kind}, ikke et målekort, og ble hoppet over."
+        else:
+            out.rejected = "; ".join(str(p) for p in exc.errors or exc.problems)
     except (EditError, ValueError, KeyError, IndexError) as exc:  # one odd file never stops the run
         out.rejected = (f"{wb.name}: Intern feil ved fylling ({exc.__class__.__name__}: {exc}); "
                         "filen er ikke endret. Meld fra til den som drifter excelkort.")
@@ -251,10 +274,13 @@ def fill_workbooks(extract_path: str | Path, workbooks: list[str | Path], catalo
     seen_units: set[str] = set()
     try:
         for i, out in enumerate(outcomes):
-            if out.rejected is not None:
+            if out.skipped is not None:
+                report.skipped.append((out.path, out.skipped))
+            elif out.rejected is not None:
                 report.rejected.append((out.path, out.rejected))
             else:
                 seen_units.add(out.unit_id)
+                report.filled_units.append((out.path, out.unit_id, out.year))
                 report.warnings += out.warnings
                 if out.written:
                     report.changed.append(out.path)
@@ -269,4 +295,24 @@ def fill_workbooks(extract_path: str | Path, workbooks: list[str | Path], catalo
         if pool is not None:
             pool.shutdown()
     report.units_without_workbook = set(by_unit) - seen_units
+    report.warnings += _coverage_warnings(report, by_unit, extract_path)
     return report
+
+
+def _coverage_warnings(report: FillReport, by_unit: dict, extract_path: Path) -> list[Problem]:
+    """A workbook that got no rows (a lost leading zero, another year) is never silent."""
+    out = []
+    unmatched = {u.lstrip("0").casefold(): u for u in report.units_without_workbook}
+    for path, unit, year in report.filled_units:
+        rows = by_unit.get(unit, [])
+        if not rows:
+            hint = unmatched.get(unit.lstrip("0").casefold())
+            more = (f" Uttrekket har enheten «{hint}»: mente du «{unit}»? Enhetsnummer er tekst, og "
+                    "ledende null kan ha falt bort i Excel." if hint else "")
+            out.append(Problem(f"Uttrekket {extract_path.name} har ingen rader for enheten «{unit}»; "
+                               f"målekortet ble ikke fylt.{more}", file=str(path), severity=WARNING))
+        elif not any(r.period.startswith(str(year)) for r in rows):
+            years = sorted({r.period[:4] for r in rows})
+            out.append(Problem(f"Uttrekket har bare rader for {', '.join(years)}, men målekortet gjelder "
+                               f"{year}; ingenting ble fylt.", file=str(path), severity=WARNING))
+    return out

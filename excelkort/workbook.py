@@ -313,13 +313,18 @@ def _write_scorecard(content: ScorecardContent, filename: str) -> dict[str, Resu
     data_ws.set_column(1, 1, 44)
     data_ws.set_column(2, len(L.DATA_LABELS) - 1, 9)
     data_ws.freeze_panes(L.DATA_HEADER_ROW + 1, 2)
+    _print_setup(data_ws, L.DATA_HEADER_ROW)
     data_ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True,
                          "objects": True})
     _write_catalogue_sheet(cat_ws, content.catalogue, st)
     for col, label in enumerate(L.LOG_LABELS):
         log_ws.write_string(0, col, label, st.header)
     log_ws.set_column(0, 0, 20)
-    log_ws.set_column(1, 6, 14)
+    log_ws.set_column(1, 4, 12)
+    log_ws.set_column(5, 5, 34)
+    log_ws.set_column(6, 6, 28)
+    log_ws.freeze_panes(1, 0)
+    _print_setup(log_ws, 0)
     wb.close()
     return results
 
@@ -353,6 +358,15 @@ def _write_data_row(ws, row: int, ind: Indicator, inputs: RowInputs, consolidate
             "error_title": "Ugyldig verdi", "error_message": "Teller og nevner kan ikke være negative."})
 
 
+def _print_setup(ws, header_row: int) -> None:
+    """A4 landscape, one page wide, the header repeated on every page."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(header_row)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+
+
 def _write_catalogue_sheet(ws, catalogue: Catalogue, st: _Styles) -> None:
     for col, label in enumerate(L.CATALOGUE_LABELS):
         ws.write_string(0, col, label, st.header)
@@ -373,5 +387,7 @@ def _write_catalogue_sheet(ws, catalogue: Catalogue, st: _Styles) -> None:
     note_row = len(rows) + 3
     ws.write_string(note_row, 1, L.MODEL_NOTES[0], st.label)
     for i, text in enumerate(L.MODEL_NOTES[1:], start=1):
-        ws.write_string(note_row + i, 1, text, st.note)
-        ws.set_row(note_row + i, 45)
+        # one note per merged row B:H (~130 characters a line), tall enough for its text
+        ws.merge_range(note_row + i, 1, note_row + i, 7, text, st.note)
+        ws.set_row(note_row + i, 14 * (len(text) // 120 + 1) + 4)
+    _print_setup(ws, header_row=0)

@@ -191,7 +191,7 @@ def test_sjekk_exits_2_with_the_message_and_no_traceback(case, good, tmp_path, m
     assert cli.output.splitlines() == [
         f"{path} (målekort): feil",
         f"  Feil: {CASES[case]}",
-        "Oppsummering: 1 filer sjekket, 0 advarsler, 1 feil."]
+        "Oppsummering: 1 fil sjekket, 0 advarsler, 1 feil."]
     assert "Traceback" not in cli.output and "Intern feil" not in cli.output
 
 
@@ -257,5 +257,5 @@ def test_a_file_open_in_excel_is_checked_as_last_saved(lock_name, app, good, tmp
     assert cli.output.splitlines() == [
         f"{path} (målekort): advarsler",
         f"  {message}",
-        "Oppsummering: 1 filer sjekket, 1 advarsler, 0 feil."]
+        "Oppsummering: 1 fil sjekket, 1 advarsel, 0 feil."]
     assert lock.exists()  # never touched

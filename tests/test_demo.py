@@ -35,7 +35,7 @@ def test_demo_writes_the_work_folder(demo):
     assert (folder / "kontor" / "0101" / "målekort_0101_2026.xlsx").is_file()
     assert (folder / "kontor" / "0101" / "tiltaksplan_0101_2026.xlsx").is_file()
     assert "255 målekort oppdatert med 2026-10" in output
-    assert re.search(r"Oppsummering: \d+ filer skrevet, \d+ advarsler, 0 feil\.", output)
+    assert re.search(r"Oppsummering: \d+ filer skrevet, \d+ advarsler \(de fleste fra kontrollen av uttrekket\), 0 feil\.", output)
 
 
 def test_demo_workbooks_are_filled_for_the_month(demo):

@@ -300,3 +300,28 @@ def test_ny_never_overwrites_a_users_workbook(office, tmp_path):
     assert result.exit_code == 0, result.output
     backups = list((tmp_path / ".excelkort" / "backup").glob("målekort_*.xlsx"))
     assert [b.read_bytes() for b in backups] == [before]
+
+
+def test_a_workbook_that_gets_no_rows_is_named_with_a_hint(office, tmp_path):
+    """An extract where the unit lost its leading zero (0101 → 101) never fills silently."""
+    wb = _copy(office["workbook"], tmp_path)
+    rows = extract_rows(office["year"], CATALOGUE, PERIOD)
+    for r in rows:
+        r["enhet"] = r["enhet"].lstrip("0")
+    broken = tmp_path / "uttrekk_uten_null.csv"
+    write_extract_csv(rows, broken)
+    report = _fill(broken, wb)
+    assert report.unchanged == [wb]
+    texts = [str(p) for p in report.warnings]
+    unit = office["unit"].id
+    assert (f"{wb.name}: Advarsel: Uttrekket uttrekk_uten_null.csv har ingen rader for enheten «{unit}»; "
+            f"målekortet ble ikke fylt. Uttrekket har enheten «{unit.lstrip('0')}»: mente du «{unit}»? "
+            "Enhetsnummer er tekst, og ledende null kan ha falt bort i Excel.") in texts
+
+
+def test_a_tiltaksplan_given_to_fyll_is_skipped_not_rejected(office, tmp_path):
+    wb = _copy(office["workbook"], tmp_path)
+    plan = _copy(office["workbook"].parent / office["workbook"].name.replace("målekort", "tiltaksplan"), tmp_path)
+    report = _fill(office["extracts"]["2026-10"], wb, plan)
+    assert report.changed == [wb] and not report.rejected
+    assert report.skipped == [(plan, f"{plan.name} er en tiltaksplan, ikke et målekort, og ble hoppet over.")]

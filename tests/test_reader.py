@@ -214,7 +214,7 @@ def test_a_rearranged_layout_passes_sjekk(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         f"{moved} (målekort): ok",
-        "Oppsummering: 1 filer sjekket, 0 advarsler, 0 feil."]
+        "Oppsummering: 1 fil sjekket, 0 advarsler, 0 feil."]
 
 
 # --- values typed in the forms people type ----------------------------------------------------------
@@ -332,7 +332,7 @@ def test_sjekk_shows_the_typed_forms_as_warnings_and_exits_0(tmp_path, monkeypat
     assert result.output.splitlines() == [
         f"{path} (målekort): advarsler",
         *(f"  {w}" for w in TYPED_WARNINGS),
-        f"Oppsummering: 1 filer sjekket, {len(TYPED_WARNINGS)} advarsler, 0 feil."]
+        f"Oppsummering: 1 fil sjekket, {len(TYPED_WARNINGS)} advarsler, 0 feil."]
 
 
 # --- through LibreOffice ------------------------------------------------------------------------------
