@@ -10,11 +10,12 @@ from pathlib import Path
 
 import click
 
-from . import __version__, api
+from . import __version__, api, clitext
 from .errors import (EXIT_INPUT, EXIT_INTERNAL, EXIT_PARTIAL, ExcelkortError, InputError,
                      count_word)
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+clitext.install()  # click's own words (usage, options, its errors) in Norwegian
 
 
 def friendly_errors(func):
@@ -44,7 +45,8 @@ def friendly_errors(func):
     return wrapper
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(context_settings=CONTEXT, options_metavar="[VALG]",
+             subcommand_metavar="KOMMANDO [ARGUMENTER]...")
 @click.version_option(__version__, "--versjon", message="excelkort %(version)s")
 def main():
     """excelkort – målstyring for NAV: målekort, tiltaksplan og statusrapport.
@@ -55,7 +57,7 @@ def main():
     """
 
 
-@main.command(context_settings=CONTEXT)
+@main.command(context_settings=CONTEXT, options_metavar="[VALG]")
 @click.argument("mappe", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--periode", default=api.DEMO_PERIOD, show_default=True,
               help="Demomåneden (ÅÅÅÅ-MM).")
@@ -96,7 +98,7 @@ def demo(mappe: Path, periode: str, seed: int):
                f"uttrekket), {counts.get('feil', 0) + len(fill.rejected)} feil.")
 
 
-@main.command(context_settings=CONTEXT)
+@main.command(context_settings=CONTEXT, options_metavar="[VALG]")
 @click.option("--enhet", "unit_id", required=True, help="Enhetens id i registeret, f.eks. 0101.")
 @click.option("--periode", required=True, help="Perioden (ÅÅÅÅ-MM); året gir arbeidsboken.")
 @click.option("--katalog", type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -132,7 +134,7 @@ def _catalogue_option(func):
                         help="Indikatorkatalog. Ellers indikatorer.csv i mappen, ellers standard.")(func)
 
 
-@main.command(context_settings=CONTEXT)
+@main.command(context_settings=CONTEXT, options_metavar="[VALG]")
 @click.argument("uttrekk", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.argument("arbeidsboker", nargs=-1, required=True,
                 type=click.Path(dir_okay=False, exists=True, path_type=Path))
@@ -173,7 +175,7 @@ def fyll(uttrekk, arbeidsboker, katalog):
         sys.exit(EXIT_PARTIAL)
 
 
-@main.command(context_settings=CONTEXT)
+@main.command(context_settings=CONTEXT, options_metavar="[VALG]")
 @click.argument("uttrekk", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--forrige", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Tidligere uttrekk (forrige måned, samme måned i fjor). Kan gis flere ganger.")
@@ -208,7 +210,7 @@ def kontroll(uttrekk, forrige, register_file, output, katalog):
         sys.exit(EXIT_PARTIAL)  # finished, but rows of the extract are rejected (listed)
 
 
-@main.command(context_settings=CONTEXT)
+@main.command(context_settings=CONTEXT, options_metavar="[VALG]")
 @click.argument("filer", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @_catalogue_option
 @friendly_errors
@@ -236,7 +238,7 @@ def sjekk(filer, katalog):
         sys.exit(EXIT_INPUT)
 
 
-@main.command(context_settings=CONTEXT)
+@main.command(context_settings=CONTEXT, options_metavar="[VALG]")
 @click.argument("fil", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @friendly_errors
 def gjenopprett(fil):

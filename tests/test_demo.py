@@ -86,3 +86,16 @@ def test_help_is_norwegian():
     assert "målekort" in result.output and "Lag en hel syntetisk måned" in result.output
     for command in ("demo", "ny", "fyll", "kontroll", "sjekk", "gjenopprett"):
         assert command in result.output
+
+
+def test_clicks_own_words_are_norwegian(tmp_path):
+    runner = CliRunner()
+    help_text = runner.invoke(main, ["fyll", "--help"]).output
+    assert help_text.startswith("Bruk: excelkort fyll [VALG] UTTREKK ARBEIDSBOKER...")
+    assert "Valg:" in help_text and "Vis denne hjelpen og avslutt." in help_text
+    assert "Usage" not in help_text and "Options" not in help_text
+    missing = runner.invoke(main, ["ny", "--periode", "2026-10"])
+    assert missing.exit_code == 2
+    assert "Feil: Mangler valget '--enhet'." in missing.output
+    nofile = runner.invoke(main, ["fyll", str(tmp_path / "borte.csv"), str(tmp_path / "x.xlsx")])
+    assert f"Feil: Ugyldig verdi for 'UTTREKK': Fil '{tmp_path / 'borte.csv'}' finnes ikke." in nofile.output
