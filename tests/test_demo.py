@@ -90,7 +90,7 @@ def test_help_is_norwegian():
 
 def test_clicks_own_words_are_norwegian(tmp_path):
     runner = CliRunner()
-    help_text = runner.invoke(main, ["fyll", "--help"]).output
+    help_text = runner.invoke(main, ["fyll", "--help"], prog_name="excelkort").output
     assert help_text.startswith("Bruk: excelkort fyll [VALG] UTTREKK ARBEIDSBOKER...")
     assert "Valg:" in help_text and "Vis denne hjelpen og avslutt." in help_text
     assert "Usage" not in help_text and "Options" not in help_text
