@@ -62,11 +62,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from . import extract as _x
 from .catalogue import default_catalogue
 from .errors import ERROR, WARNING, InputError, Problem
 from .extract import (REASON_IMPOSSIBLE, REASON_NOT_AVAILABLE, REASON_NOT_READY,
-                      REASON_SUPPRESSED, Extract, ExtractRow, read_extract)
+                      REASON_SUPPRESSED, SYMBOL_FOR_REASON, Extract, ExtractRow, read_extract,
+                      parse_period, read_table, rows_read, table_keys, validate_table)
 from .model import Catalogue, Indicator
 from .register import Register, demo_register
 from .rules import value_factor
@@ -467,18 +467,6 @@ class _ReadResult:
     duplicates: list[_Duplicate]
 
 
-def _raw_table(path: Path, name: str):
-    """The extract's raw table, read by the extract module's own readers (same format
-    detection, header search and line numbers as read_extract)."""
-    with open(path, "rb") as fh:
-        magic = fh.read(8)
-    if magic.startswith(b"PK\x03\x04"):
-        return _x._read_xlsx(path, name)
-    if magic.startswith(b"PAR1"):
-        return _x._read_parquet(path, name)
-    return _x._read_csv(path, name)
-
-
 def _subtable(table, indexes: list[int]):
     return replace(table, lines=[table.lines[i] for i in indexes],
                    records=[table.records[i] for i in indexes])
@@ -495,27 +483,16 @@ def _read_tolerant(path: Path, catalogue: Catalogue) -> _ReadResult:
         if any(p.line is None for p in exc.errors):
             raise  # the file cannot be read at all
     try:
-        table = _raw_table(path, name)
-    except (_x._Reject, OSError):
+        table = read_table(path)
+    except (InputError, OSError):
         if first_error is not None:
             raise first_error from None
         raise
-    index = {}
-    for i, label in enumerate(table.header):
-        index.setdefault(_x._norm_label(label), i)
-    if any(c not in index for c in ("enhet", "periode", "indikator")):
+    raw = table_keys(table)
+    if not raw and table.records:
         if first_error is not None:
             raise first_error
         raise InputError(Problem("uttrekket mangler kolonner.", file=name))
-    iu, ip, ii = index["enhet"], index["periode"], index["indikator"]
-
-    def cell(cells, i):
-        return cells[i] if i < len(cells) else ""
-
-    units = _x._map_cells(_x._text_field, [cell(c, iu) for c in table.records])
-    periods = _x._map_cells(_x._period_of_cell, [cell(c, ip) for c in table.records])
-    inds = _x._map_cells(_x._text_field, [cell(c, ii) for c in table.records])
-    raw = list(zip(table.lines, units, periods, inds))
     if first_error is None:
         return _ReadResult(ext, raw, [], [])
 
@@ -531,7 +508,7 @@ def _read_tolerant(path: Path, catalogue: Catalogue) -> _ReadResult:
     row_errors: list[Problem] = []
     for _ in range(5):
         try:
-            ext = _x._validate(_subtable(table, base), name, catalogue, None)
+            ext = validate_table(_subtable(table, base), catalogue, name=name)
             break
         except InputError as exc:
             errs = exc.errors
@@ -550,7 +527,7 @@ def _read_tolerant(path: Path, catalogue: Catalogue) -> _ReadResult:
         valid: list[ExtractRow] = []
         for i in members:
             try:
-                one = _x._validate(_subtable(table, [i]), name, catalogue, None)
+                one = validate_table(_subtable(table, [i]), catalogue, name=name)
             except InputError as exc:
                 row_errors += [p for p in exc.errors if p.line is not None]
                 continue
@@ -560,10 +537,10 @@ def _read_tolerant(path: Path, catalogue: Catalogue) -> _ReadResult:
         if valid and dup.identical:
             rows.append(valid[0])
     rows.sort(key=lambda r: r.line or 0)
-    rows_read = sum(1 for c in table.records if any(_x._text(v) for v in c))
+    n_read = rows_read(table)
     warnings = [p for p in ext.problems if not p.is_error]
     result = Extract(source=name, format=table.format, rows=rows, problems=warnings,
-                     rows_read=rows_read)
+                     rows_read=n_read)
     return _ReadResult(result, raw, row_errors, duplicates)
 
 
@@ -621,7 +598,7 @@ def run_control(
     prev_reads = [(p, _read_tolerant(p, catalogue)) for p in prev_paths]
 
     if period is not None:
-        P = _x.parse_period(str(period))
+        P = parse_period(str(period))
         if P is None:
             raise InputError(Problem(f"ugyldig periode «{period}». Skriv perioden som ÅÅÅÅ-MM, "
                                      "f.eks. 2026-10."))
@@ -1083,7 +1060,7 @@ class _Control:
 
 def _cell_text(x: float | None, reason: str | None) -> str:
     if x is None:
-        return _x.SYMBOL_FOR_REASON.get(reason, "tom") if reason else "tom"
+        return SYMBOL_FOR_REASON.get(reason, "tom") if reason else "tom"
     return _num(x, 0 if float(x).is_integer() else 2)
 
 

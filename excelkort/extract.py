@@ -62,6 +62,12 @@ from .errors import ERROR, WARNING, InputError, Problem
 from .model import Catalogue
 
 __all__ = [
+    "ExtractTable",
+    "read_table",
+    "validate_table",
+    "table_keys",
+    "rows_read",
+    "SYMBOL_FOR_REASON",
     "COLUMNS",
     "REQUIRED_COLUMNS",
     "REASON_SUPPRESSED",
@@ -374,7 +380,7 @@ def _msg_text_in_number(shown: str) -> str:
 # Reading: files → header + records
 # --------------------------------------------------------------------------------------------
 @dataclass
-class _Table:
+class ExtractTable:
     """A file's raw content: the header, and the data records with their line numbers."""
 
     format: str
@@ -407,6 +413,18 @@ def read_extract(
     ``unit_ids`` (optional) the units that exist. Returns the rows to use and the warnings;
     raises :class:`InputError` with every problem (warnings too) when there is any error.
     """
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # tens of thousands of small tuples: the cyclic GC would double the time
+    try:
+        return validate_table(read_table(path), catalogue, unit_ids, name=str(path))
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def read_table(path: str | os.PathLike) -> "ExtractTable":
+    """The extract's raw table: format detected from the bytes, header found by its labels,
+    file line numbers kept. Raises InputError for problems with the whole file."""
     p = Path(path)
     name = str(path)
     if not p.exists():
@@ -424,33 +442,62 @@ def read_extract(
         raise InputError(Problem(f"filen kan ikke åpnes ({exc.strerror}).", file=name)) from None
 
     suffix = p.suffix.lower()
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # tens of thousands of small tuples: the cyclic GC would double the time
     try:
         if magic.startswith(b"PK\x03\x04"):
-            table = _read_xlsx(p, name)
-        elif magic.startswith(b"PAR1"):
-            table = _read_parquet(p, name)
-        elif magic.startswith(_OLE_MAGIC):
+            return _read_xlsx(p, name)
+        if magic.startswith(b"PAR1"):
+            return _read_parquet(p, name)
+        if magic.startswith(_OLE_MAGIC):
             raise _Reject([Problem(
                 "filen er i det gamle .xls-formatet eller passordbeskyttet. Åpne den i Excel og "
                 "lagre den som .xlsx uten passord, eller som CSV.", file=name)])
-        elif suffix in (".xlsx", ".xlsm"):
+        if suffix in (".xlsx", ".xlsm"):
             raise _Reject([Problem(
                 f"filen heter {suffix}, men er ikke en Excel-arbeidsbok (ødelagt, eller en annen "
                 "filtype med feil navn). Lag uttrekket på nytt.", file=name)])
-        elif suffix == ".parquet":
+        if suffix == ".parquet":
             raise _Reject([Problem(
                 "filen heter .parquet, men er ikke en Parquet-fil (ødelagt, eller en annen "
                 "filtype med feil navn). Lag uttrekket på nytt.", file=name)])
-        else:
-            table = _read_csv(p, name)
+        return _read_csv(p, name)
+    except _Reject as rej:
+        raise InputError(rej.problems) from None
+
+
+def validate_table(table: "ExtractTable", catalogue: Catalogue, unit_ids: set[str] | None = None,
+                   *, name: str = "") -> Extract:
+    """Validate a raw table (all of it, or a subset of its records) into an Extract.
+
+    Raises InputError with every problem (warnings too) when there is any error.
+    """
+    try:
         return _validate(table, name, catalogue, unit_ids)
     except _Reject as rej:
         raise InputError(rej.problems) from None
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+
+
+def table_keys(table: "ExtractTable") -> list[tuple[int, str, str | None, str]]:
+    """(line, enhet, periode, indikator) of every record, parsed as read_extract parses them
+    (periode None when it is not a valid period). Empty when a key column is missing."""
+    index: dict[str, int] = {}
+    for i, label in enumerate(table.header):
+        index.setdefault(_norm_label(label), i)
+    if any(c not in index for c in ("enhet", "periode", "indikator")):
+        return []
+    iu, ip, ii = index["enhet"], index["periode"], index["indikator"]
+
+    def column(i):
+        return [cells[i] if i < len(cells) else "" for cells in table.records]
+
+    units = _map_cells(_text_field, column(iu))
+    periods = _map_cells(_period_of_cell, column(ip))
+    inds = _map_cells(_text_field, column(ii))
+    return list(zip(table.lines, units, periods, inds))
+
+
+def rows_read(table: "ExtractTable") -> int:
+    """Records with any content (what a summary calls rows read)."""
+    return sum(1 for cells in table.records if any(_text(v) for v in cells))
 
 
 # ---- CSV -----------------------------------------------------------------------------------
@@ -517,7 +564,7 @@ def _detect_separator(text: str) -> str:
     return ";"
 
 
-def _read_csv(p: Path, name: str) -> _Table:
+def _read_csv(p: Path, name: str) -> ExtractTable:
     try:
         data = p.read_bytes()
     except OSError as exc:
@@ -549,11 +596,11 @@ def _read_csv(p: Path, name: str) -> _Table:
 
 
 def _table_from_records(fmt: str, lines: list[int], records: list[list[Any]], name: str,
-                        sheet: str | None, sep: str | None = None) -> _Table:
+                        sheet: str | None, sep: str | None = None) -> ExtractTable:
     """Find the header row among the first records; what follows it is data."""
     for k, cells in enumerate(records[:_HEADER_SEARCH_LINES]):
         if _is_header(cells):
-            return _Table(fmt, lines[k], cells, lines[k + 1:], records[k + 1:], sheet, sep)
+            return ExtractTable(fmt, lines[k], cells, lines[k + 1:], records[k + 1:], sheet, sep)
     raise _Reject([_no_header_problem(lines[:1], records[:1], name, sheet)])
 
 
@@ -578,7 +625,7 @@ def _no_header_problem(lines: list[int], records: list[list[Any]], name: str,
 MAX_XLSX_UNPACKED = 512 * 1024 * 1024
 
 
-def _read_xlsx(p: Path, name: str) -> _Table:
+def _read_xlsx(p: Path, name: str) -> ExtractTable:
     from python_calamine import CalamineWorkbook
 
     unreadable = Problem(
@@ -607,7 +654,7 @@ def _read_xlsx(p: Path, name: str) -> _Table:
 
 
 # ---- Parquet -------------------------------------------------------------------------------
-def _read_parquet(p: Path, name: str) -> _Table:
+def _read_parquet(p: Path, name: str) -> ExtractTable:
     import pyarrow.parquet as pq
 
     try:
@@ -621,14 +668,14 @@ def _read_parquet(p: Path, name: str) -> _Table:
         raise _Reject([_no_header_problem([1], [header], name, None)])
     columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
     records = list(zip(*columns))
-    return _Table("parquet", 1, header, list(range(2, len(records) + 2)), records)
+    return ExtractTable("parquet", 1, header, list(range(2, len(records) + 2)), records)
 
 
 # --------------------------------------------------------------------------------------------
 # Validation
 # --------------------------------------------------------------------------------------------
 def _validate(
-    table: _Table, name: str, catalogue: Catalogue, unit_ids: set[str] | None
+    table: ExtractTable, name: str, catalogue: Catalogue, unit_ids: set[str] | None
 ) -> Extract:
     sheet = table.sheet
     problems: list[Problem] = []

@@ -25,7 +25,7 @@ from decimal import Decimal
 from functools import lru_cache
 from statistics import fmean
 
-from .expr import Abs, Const, Expr, If, Round, Var, excel_round
+from .expr import Abs, Expr, If, Round, Var
 from .model import Indicator, Series
 
 # --- the exact strings the cells hold (SPEC §4) ----------------------------------------------

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from excelkort import layout as L
 from excelkort.cli import main
 from excelkort.reader import read_scorecard
 
