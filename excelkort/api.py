@@ -6,13 +6,13 @@
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalogue import default_catalogue, write_catalogue_csv, write_unit_targets_csv
 from .errors import InputError, Problem
 from .extract import write_extract_csv
+from .period import check_period, shift
 from .model import Catalogue, Unit
 from .register import Register, demo_register, write_register_csv
 from .actionplan import write_action_plan
@@ -24,11 +24,7 @@ DEMO_SEED = 2026
 
 def check_period_text(period: str) -> str:
     """YYYY-MM (also YYYYMM) → YYYY-MM, or a Norwegian InputError."""
-    text = str(period).strip()
-    m = re.fullmatch(r"(\d{4})-?(\d{2})", text)
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise InputError(Problem(f"Ugyldig periode «{text}». Skriv perioden som ÅÅÅÅ-MM, f.eks. 2026-10."))
-    return f"{m.group(1)}-{m.group(2)}"
+    return check_period(period)
 
 
 def scorecard_name(unit_id: str, year: int) -> str:
@@ -144,7 +140,7 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
     month = int(period[5:7])
     delivered: dict[tuple[str, str], tuple[list, list]] = {}
     if month > 1:
-        previous = f"{period[:4]}-{month - 1:02d}"
+        previous = shift(period, -1)
         for row in extract_rows(year, catalogue, previous):
             if not row["periode"].startswith(period[:4]):
                 continue

@@ -66,7 +66,8 @@ from .catalogue import default_catalogue
 from .errors import ERROR, WARNING, InputError, Problem
 from .extract import (REASON_IMPOSSIBLE, REASON_NOT_AVAILABLE, REASON_NOT_READY,
                       REASON_SUPPRESSED, SYMBOL_FOR_REASON, Extract, ExtractRow, read_extract,
-                      parse_period, read_table, rows_read, table_keys, validate_table)
+                      read_table, rows_read, table_keys, validate_table)
+from .period import index, parse_period, shift
 from .model import Catalogue, Indicator
 from .register import Register, demo_register
 from .rules import value_factor
@@ -335,8 +336,7 @@ def default_output_path(extract_path: str | os.PathLike, period: str) -> Path:
 # Small helpers
 # --------------------------------------------------------------------------------------------
 def _shift(period: str, months: int) -> str:
-    n = int(period[:4]) * 12 + int(period[5:7]) - 1 + months
-    return f"{n // 12:04d}-{n % 12 + 1:02d}"
+    return shift(period, months)
 
 
 def _month_value(ind: Indicator, row: ExtractRow | None) -> float | None:
@@ -1065,9 +1065,7 @@ def _cell_text(x: float | None, reason: str | None) -> str:
 
 
 def _period_number(period: str | None) -> int:
-    if not period:
-        return -1
-    return int(period[:4]) * 12 + int(period[5:7])
+    return index(period) if period else -1
 
 
 # --------------------------------------------------------------------------------------------

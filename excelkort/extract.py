@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 from .atomic import write_bytes_atomic
+from .period import parse_period
 from .errors import ERROR, WARNING, InputError, Problem
 from .model import Catalogue
 
@@ -262,17 +263,6 @@ def _parse_number_cell(cell: Any) -> tuple[float | None, str | None, bool]:
     except (TypeError, ValueError):
         return (None, None, False)
     return (x, None, True) if math.isfinite(x) else (None, None, False)
-
-
-def parse_period(text: str) -> str | None:
-    """``2024-03`` or ``202403`` → ``"2024-03"``; None when it is not a valid period."""
-    m = _PERIOD.fullmatch(text.strip())
-    if not m:
-        return None
-    year, month = int(m.group(1)), int(m.group(2))
-    if not (1900 <= year <= 2199 and 1 <= month <= 12):
-        return None
-    return f"{year:04d}-{month:02d}"
 
 
 def _map_cells(func, column) -> list:

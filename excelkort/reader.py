@@ -17,6 +17,7 @@ from python_calamine import CalamineWorkbook
 from . import layout as L
 from .errors import WARNING, InputError, Problem
 from .model import Catalogue
+from .period import parse_period
 from .rules import RISKS
 from .xlsxfile import open_package
 
@@ -252,7 +253,7 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
 
     unit_id = _text(named("Enhet"))
     period = _text(named("Periode"))
-    if not unit_id or not re.fullmatch(r"\d{4}-\d{2}", period):
+    if not unit_id or parse_period(period) != period:
         raise InputError(Problem(
             "Fant ikke enhet og periode (navnene «Enhet» og «Periode» mangler eller er tomme). "
             "Lag målekortet på nytt med «excelkort ny».", file=str(path), sheet=L.SCORECARD_SHEET))

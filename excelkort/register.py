@@ -16,6 +16,7 @@ from importlib import resources
 
 from .catalogue import (TableRow, cell_text, find_in_folder, join_or, quote, read_table,
                         unsafe_text, write_csv_rows)
+from .period import parse_period, shift
 from .errors import ERROR, WARNING, InputError, Problem, raise_if_errors
 from .model import LEVELS, Unit
 
@@ -68,26 +69,22 @@ def is_safe_unit_id(unit_id: str) -> bool:
 
 def check_period(period: str) -> str:
     """``period`` when it is a month ``YYYY-MM``; InputError otherwise."""
-    m = _PERIOD_RE.fullmatch(str(period))
-    if not m or not 1 <= int(m.group(2)) <= 12:
+    if parse_period(period) != str(period):
         raise InputError(f"Ugyldig periode {quote(period)}. Skriv år og måned som ÅÅÅÅ-MM, "
                          "f.eks. 2025-07.")
     return str(period)
 
 
 def next_month(period: str) -> str:
-    year, month = int(period[:4]), int(period[5:7])
-    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+    return shift(period, 1)
 
 
 def _parse_period(raw) -> str | None:
     """A register date: text ``YYYY-MM`` or an Excel date; None when invalid."""
     if isinstance(raw, (dt.date, dt.datetime)):
         return f"{raw.year:04d}-{raw.month:02d}"
-    m = _PERIOD_RE.fullmatch(cell_text(raw).strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        return None
-    return m.group(0)
+    text = cell_text(raw).strip()
+    return text if parse_period(text) == text else None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ from statistics import NormalDist
 import numpy as np
 
 from .model import Catalogue, Indicator, Series, Unit
+from .period import parse_period as _parse_period
 from .rules import tolerance_for
 
 __all__ = [
@@ -231,11 +232,10 @@ def _nan_mask_to_none(row: list[float], decimals: int | None) -> list[float | in
 
 def parse_period(period: str) -> tuple[int, int]:
     """'2026-07' or '202607' -> (2026, 7)."""
-    text = str(period).strip()
-    m = re.fullmatch(r"(\d{4})-?(\d{1,2})", text)
-    if not m or not 1 <= int(m.group(2)) <= 12:
+    parsed = _parse_period(period)
+    if parsed is None:
         raise ValueError(f"Ugyldig periode {period!r}: bruk ÅÅÅÅ-MM, for eksempel 2026-07.")
-    return int(m.group(1)), int(m.group(2))
+    return int(parsed[:4]), int(parsed[5:7])
 
 
 def cut_to_period(series: Series, month: int) -> Series:
