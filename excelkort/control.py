@@ -70,7 +70,7 @@ from .extract import (REASON_IMPOSSIBLE, REASON_NOT_AVAILABLE, REASON_NOT_READY,
 from .period import index, parse_period, shift
 from .model import Catalogue, Indicator
 from .register import Register, demo_register
-from .rules import value_factor
+from .rules import month_value
 
 __all__ = [
     "SEVERITY_ERROR", "SEVERITY_WARNING", "SEVERITY_INFO", "SEVERITIES",
@@ -342,15 +342,10 @@ def _shift(period: str, months: int) -> str:
 def _month_value(ind: Indicator, row: ExtractRow | None) -> float | None:
     """The month value v(m) (SPEC §4): 100·T/N for andel, T/N for snitt, T for antall; a row
     without a nevner (and no symbol) is a bare value; nevner 0 or missing data gives None."""
-    if row is None or row.teller is None:
+    if row is None:
         return None
-    if ind.measure == "antall":
-        return row.teller
-    if row.nevner is None:
-        return None if row.nevner_reason else row.teller
-    if row.nevner <= 0:
-        return None
-    return value_factor(ind) * row.teller / row.nevner
+    # one delivered month at a time: it has a nevner when the row gives one (or a symbol for it)
+    return month_value(ind, row.teller, row.nevner, row.nevner is not None or bool(row.nevner_reason))
 
 
 def _num(x: float | None, decimals: int = 1, sign: bool = False) -> str:

@@ -58,6 +58,20 @@ def value_factor(indicator: Indicator, weighted: bool = True) -> int:
     return 100 if indicator.measure == "andel" and weighted else 1
 
 
+def month_value(indicator: Indicator, teller, nevner, with_nevner: bool,
+                weighted: bool = True) -> float | None:
+    """v(m) (SPEC §4): factor·T/N when the indicator has a nevner (None unless N > 0);
+    otherwise T itself (antall, or a bare value). None when T is missing."""
+    if teller is None:
+        return None
+    if with_nevner and indicator.measure != "antall":
+        if nevner is None or nevner <= 0:
+            return None
+        factor = value_factor(indicator, weighted)
+        return factor * teller / nevner if factor != 1 else teller / nevner
+    return float(teller)
+
+
 def ratio_expr(factor: int) -> Expr:
     """Month value or Hittil i år from teller T and nevner N: factor·T/N."""
     T, N = Var("T"), Var("N")
@@ -235,16 +249,10 @@ def evaluate(
     data_months: list[int] = []
     values: dict[int, float] = {}
     for m in window:
-        tm_, nm_ = T[m - 1], N[m - 1]
-        if tm_ is None:
-            continue
-        if with_n:
-            if nm_ is None or nm_ <= 0:
-                continue
-            values[m] = factor * tm_ / nm_ if factor != 1 else tm_ / nm_
-        else:
-            values[m] = float(tm_)
-        data_months.append(m)
+        v = month_value(indicator, T[m - 1], N[m - 1], with_n, series.weighted)
+        if v is not None:
+            values[m] = v
+            data_months.append(m)
 
     month_values = [None] * 12
     for m in indicator.reporting_months:
@@ -434,7 +442,6 @@ def aggregate(indicator: Indicator, members: list[Series]) -> Series:
 
     weighted = all(s.weighted and unit_has_nevner(indicator, s) for s in members if
                    any(v is not None for v in s.teller))
-    factor = value_factor(indicator, True)
     for i in range(12):
         ts: list[float] = []
         ns: list[float] = []
@@ -453,9 +460,10 @@ def aggregate(indicator: Indicator, members: list[Series]) -> Series:
                 ts.append(tv)
                 ns.append(nv)
             elif unit_has_nevner(indicator, s):
-                if nv is None or nv <= 0:
+                v = month_value(indicator, tv, nv, True)
+                if v is None:
                     continue
-                ts.append(factor * tv / nv if factor != 1 else tv / nv)
+                ts.append(v)
                 ns.append(1.0)
             else:  # a bare value
                 ts.append(tv)
