@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 from . import layout as L
 from .model import Indicator, Series
-from .rules import (NOT_READY, Result, evaluate, month_target_expr, pro_rata, ratio_expr,
-                    round_shown, status_expr, trend_expr, value_factor, window_months,
-                    ytd_target_expr)
+from .rules import (NOT_READY, Result, evaluate, month_target_expr, ratio_expr, status_expr,
+                    trend_expr, value_factor, window_months, ytd_target_expr)
 
 PERIOD_MONTH = "VALUE(RIGHT(Periode,2))"
 
@@ -97,17 +96,14 @@ def row_values(inputs: RowInputs, period_month: int) -> tuple[dict[str, object],
     P = period_month
     series = inputs.engine_series(P)
     res = evaluate(ind, series, P, target=inputs.target, tolerance=inputs.tolerance)
-    D = ind.decimals
     antall = ind.measure == "antall"
-    window = window_months(ind, P)
-    has_n = (not antall) and any(series.nevner[m - 1] is not None for m in window)
+    has_n = res.has_nevner
     data_months = set(res.months_with_data)
-    f = ind.months_per_period
     out: dict[str, object] = {
         L.helper_label("Pw"): P - ind.lag,
         L.helper_label("e"): inputs.tolerance,
-        L.helper_label("tm"): inputs.target * f / 12 if pro_rata(ind) else inputs.target,
-        L.helper_label("em"): inputs.tolerance * f / 12 if pro_rata(ind) else inputs.tolerance,
+        L.helper_label("tm"): res.month_target,
+        L.helper_label("em"): res.month_tolerance,
         L.COL_TARGET: inputs.target,
     }
     if not antall:
@@ -136,14 +132,8 @@ def row_values(inputs: RowInputs, period_month: int) -> tuple[dict[str, object],
         out[L.helper_label("sumN")] = sum_n
     out[L.COL_YTD] = _blank(res.ytd)
     out[L.COL_STATUS] = res.status
-    M = res.last_month
-    before = [m for m in res.months_with_data if m < M][-3:]
-    if before:
-        out[L.helper_label("rl")] = round_shown(res.month_values[M - 1], D)
-        out[L.helper_label("rb")] = round_shown(
-            sum(res.month_values[m - 1] for m in reversed(before)) / len(before), D)
-    else:
-        out[L.helper_label("rl")] = out[L.helper_label("rb")] = ""
+    out[L.helper_label("rl")] = _blank(res.trend_latest)
+    out[L.helper_label("rb")] = _blank(res.trend_base)
     out[L.COL_TREND] = res.trend
     out[L.helper_label("farge")] = _blank(res.trend_colour)
     out[L.COL_PROGNOSIS] = _blank(res.prognosis)

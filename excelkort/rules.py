@@ -176,6 +176,11 @@ class Result:
     target: float | None = None  # t used for the YTD status (pro rata where it applies)
     tolerance: float | None = None
     weighted: bool = True
+    has_nevner: bool = False  # the window has a nevner (else bare values)
+    month_target: float | None = None  # t_m, e_m: what a month value compares with
+    month_tolerance: float | None = None
+    trend_latest: float | None = None  # rl: the latest month, rounded as shown
+    trend_base: float | None = None  # rb: the mean of the up to three months before, rounded
 
     @property
     def last_month(self) -> int:
@@ -265,8 +270,11 @@ def evaluate(
     if not data_months:
         ready_exists = any(m <= P for m in indicator.reporting_months)
         ytd = NOT_READY if ready_exists and not window else None
+        f = indicator.months_per_period
+        prorata = pro_rata(indicator)
         return Result(month_values, ytd, GREY, NO_TREND, None, None, None, TOO_LITTLE_DATA,
-                      None, (), None, None, series.weighted)
+                      None, (), None, None, series.weighted, with_n,
+                      t * f / 12 if prorata else t, e * f / 12 if prorata else e)
 
     M = data_months[-1]
     n = len(data_months)
@@ -302,7 +310,7 @@ def evaluate(
         trend = trend_of(indicator.direction, rl, rb, e_m, t_m)
         trend_colour = status_of(indicator.direction, rl, t_m, e_m)
     else:
-        trend, trend_colour = NO_TREND, None
+        trend, trend_colour, rl, rb = NO_TREND, None, None, None
 
     # Prognose and the rate the rest of the year runs at
     if with_n:
@@ -401,7 +409,8 @@ def evaluate(
         trend_colour=trend_colour, prognosis=prognosis, requirement=requirement,
         probability=probability, risk=_risk_of(probability),
         months_with_data=tuple(data_months), target=t_ytd, tolerance=e_ytd,
-        weighted=series.weighted,
+        weighted=series.weighted, has_nevner=with_n, month_target=t_m, month_tolerance=e_m,
+        trend_latest=rl, trend_base=rb,
     )
 
 
