@@ -388,3 +388,16 @@ def test_implausible_typed_values_are_warned_about(tmp_path):
     m2 = sc.rows["M2"].data_row + 1
     assert (f"{name}, ark «Data», celle J{m2}: Advarsel: Nevner er 0, men teller er 12; "
             "måneden regnes ikke med. Rett nevneren.") in texts
+
+
+def test_header_labels_with_stray_spaces_and_case_still_read(tmp_path):
+    src = full_scorecard(tmp_path / "orig")
+
+    def change(wb):
+        ws = wb[L.SCORECARD_SHEET]
+        for row in ws.iter_rows(min_row=L.SCORECARD_HEADER_ROW + 1, max_row=L.SCORECARD_HEADER_ROW + 1):
+            for cell in row:
+                if cell.value == "Hittil i år":
+                    cell.value = "hittil  i\nÅR "
+    sc = read_scorecard(edited(src, tmp_path / src.name, change), CATALOGUE)
+    assert L.COL_YTD in sc.cols
