@@ -1096,6 +1096,16 @@ def summary_lines(report: ControlReport, worst: int = 5) -> list[str]:
 # --------------------------------------------------------------------------------------------
 # The workbook
 # --------------------------------------------------------------------------------------------
+def _finish_sheet(ws, n_rows: int, n_cols: int, freeze_cols: int) -> None:
+    """Frozen header, autofilter, and A4 landscape one page wide with the header on every page."""
+    ws.freeze_panes(1, freeze_cols)
+    ws.autofilter(0, 0, max(1, n_rows), n_cols - 1)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+
+
 def write_control_workbook(report: ControlReport, path: str | os.PathLike | None = None) -> Path:
     """Write the check as a workbook (atomically; byte-identical when re-run). Returns the
     path (default ``kontroll_<periode>.xlsx`` beside the extract)."""
@@ -1297,11 +1307,7 @@ def _write_workbook(report: ControlReport, filename: str) -> None:
         ]
         for c, (value, fmt) in enumerate(cells):
             put(ws, i, c, value, fmt)
-    ws.freeze_panes(1, 2)
-    ws.autofilter(0, 0, max(1, len(report.findings)), len(_AVVIK_COLUMNS) - 1)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.repeat_rows(0)
+    _finish_sheet(ws, len(report.findings), len(_AVVIK_COLUMNS), freeze_cols=2)
 
     # --- Alle -----------------------------------------------------------------------------
     ws = wb.add_worksheet("Alle")
@@ -1324,11 +1330,7 @@ def _write_workbook(report: ControlReport, filename: str) -> None:
         ]
         for c, (value, fmt) in enumerate(cells):
             put(ws, i, c, value, fmt)
-    ws.freeze_panes(1, 2)
-    ws.autofilter(0, 0, max(1, len(report.rows)), len(_ALLE_COLUMNS) - 1)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.repeat_rows(0)
+    _finish_sheet(ws, len(report.rows), len(_ALLE_COLUMNS), freeze_cols=2)
 
     # --- Mangler --------------------------------------------------------------------------
     ws = wb.add_worksheet("Mangler")
@@ -1342,10 +1344,6 @@ def _write_workbook(report: ControlReport, filename: str) -> None:
                  f.hint, lines, f.message]
         for c, value in enumerate(cells):
             put(ws, i, c, value or None, sev_fmt if c < 2 else None)
-    ws.freeze_panes(1, 1)
-    ws.autofilter(0, 0, max(1, len(missing)), len(_MANGLER_COLUMNS) - 1)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.repeat_rows(0)
+    _finish_sheet(ws, len(missing), len(_MANGLER_COLUMNS), freeze_cols=1)
 
     wb.close()
