@@ -19,7 +19,7 @@ from excelkort import api
 from excelkort.extract import write_extract_csv
 from excelkort.fill import fill_workbooks
 from excelkort.register import Register
-from excelkort.synth import cut_to_period, extract_rows, local_values
+from excelkort.synth import extract_rows, local_values, typed_forms
 
 NOW = dt.datetime(2026, 11, 5, 8, 0)
 
@@ -32,14 +32,7 @@ def run(workdir, n, best_of):
     t0 = time.perf_counter()
     books = []
     for u in units:
-        teller, nevner, bare = {}, {}, {}
-        for ind in cat:
-            if not ind.is_automatic:
-                s = cut_to_period(typed[(u.id, ind.id)], 10)
-                if any(v is not None for v in s.nevner):
-                    teller[ind.id], nevner[ind.id] = s.teller, s.nevner
-                else:
-                    bare[ind.id] = s.teller
+        teller, nevner, bare = typed_forms(typed, cat, u.id, 10)
         books.append(api.new_scorecard(u.id, "2026-09", catalogue=cat, register=register,
                                        outdir=pristine / u.id, teller=teller, nevner=nevner,
                                        bare=bare).scorecard)

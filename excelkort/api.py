@@ -111,7 +111,7 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
     Writes the register, the catalogue, per-unit targets, the month's extract and every
     office's målekort and tiltaksplan with the local values the office has typed.
     """
-    from .synth import cut_to_period, extract_rows, generate_year, local_values
+    from .synth import extract_rows, generate_year, local_values, typed_forms
 
     period = check_period_text(period)
     folder = Path(folder)
@@ -149,17 +149,10 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
             t[m - 1], n[m - 1] = row["teller"], row["nevner"]
     workbooks = []
     for i, office in enumerate(offices):
-        teller, nevner, bare = {}, {}, {}
+        teller, nevner, bare = typed_forms(typed, catalogue, office.id, month)
         for ind in catalogue:
-            if ind.is_automatic:
-                if (office.id, ind.id) in delivered:
-                    teller[ind.id], nevner[ind.id] = delivered[(office.id, ind.id)]
-                continue
-            s = cut_to_period(typed[(office.id, ind.id)], month)
-            if any(v is not None for v in s.nevner):
-                teller[ind.id], nevner[ind.id] = s.teller, s.nevner
-            else:
-                bare[ind.id] = s.teller
+            if ind.is_automatic and (office.id, ind.id) in delivered:
+                teller[ind.id], nevner[ind.id] = delivered[(office.id, ind.id)]
         files = new_scorecard(office.id, previous if month > 1 else period, catalogue=catalogue,
                               register=register, targets=targets,
                               outdir=folder / "kontor" / office.id,

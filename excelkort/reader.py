@@ -206,6 +206,21 @@ def plausibility_warnings(ind, item: "IndicatorRow", path: Path, cols: dict[str,
     return out
 
 
+def _id_rows(rows: list[list], header_row: int, id_col: int, path: Path, sheet: str) -> dict[str, int]:
+    """Indicator id → its row (0-based) below the header; an id twice is an InputError."""
+    found: dict[str, int] = {}
+    for r in range(header_row + 1, len(rows)):
+        ind_id = _text(rows[r][id_col])
+        if not ind_id:
+            continue
+        if ind_id in found:
+            raise InputError(Problem(f"Indikatoren {ind_id} står to ganger (rad {found[ind_id] + 1} "
+                                     f"og {r + 1}). Slett den ene raden.", file=str(path),
+                                     sheet=sheet, cell=L.cell_ref(r, id_col)))
+        found[ind_id] = r
+    return found
+
+
 def own_catalogue(path: Path) -> Catalogue | None:
     """The catalogue the workbook was made with (its Indikatorer sheet), if it reads cleanly."""
     from .catalogue import load_catalogue
@@ -274,28 +289,11 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
                                                    if _text(data[r][data_cols[L.COL_ID]])],
                   list(data_cols.values()), path, L.DATA_SHEET)
 
-    data_rows: dict[str, int] = {}
-    for r in range(data_header_row + 1, len(data)):
-        ind_id = _text(data[r][data_cols[L.COL_ID]])
-        if not ind_id:
-            continue
-        if ind_id in data_rows:
-            raise InputError(Problem(f"Indikatoren {ind_id} står to ganger (rad {data_rows[ind_id] + 1} "
-                                     f"og {r + 1}). Slett den ene raden.", file=str(path),
-                                     sheet=L.DATA_SHEET, cell=L.cell_ref(r, data_cols[L.COL_ID])))
-        data_rows[ind_id] = r
-
+    data_rows = _id_rows(data, data_header_row, data_cols[L.COL_ID], path, L.DATA_SHEET)
     data_labels = {(m, part): L.data_label(m, part) for m in range(1, 13) for part in ("teller", "nevner")}
     rows: dict[str, IndicatorRow] = {}
-    for r in range(header_row + 1, len(sc)):
+    for ind_id, r in _id_rows(sc, header_row, cols[L.COL_ID], path, L.SCORECARD_SHEET).items():
         line = sc[r]
-        ind_id = _text(line[cols[L.COL_ID]])
-        if not ind_id:
-            continue
-        if ind_id in rows:
-            raise InputError(Problem(f"Indikatoren {ind_id} står to ganger (rad {rows[ind_id].row + 1} "
-                                     f"og {r + 1}). Slett den ene raden.", file=str(path),
-                                     sheet=L.SCORECARD_SHEET, cell=L.cell_ref(r, cols[L.COL_ID])))
         ind = catalogue[ind_id] if catalogue is not None and ind_id in catalogue else None
         if catalogue is not None and ind is None:
             warnings.append(Problem(f"Ukjent indikator «{ind_id}» (ikke i katalogen); raden hoppes over.",

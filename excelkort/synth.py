@@ -238,6 +238,23 @@ def parse_period(period: str) -> tuple[int, int]:
     return int(parsed[:4]), int(parsed[5:7])
 
 
+def typed_forms(typed: dict, catalogue: Catalogue, unit_id: str,
+                month: int) -> tuple[dict, dict, dict]:
+    """An office's local values as its workbook holds them, up to ``month``: (teller, nevner)
+    by indicator where the office types a nevner (sheet Data), else bare values (the Målekort
+    month cells). ``typed`` is what ``local_values`` returns."""
+    teller, nevner, bare = {}, {}, {}
+    for ind in catalogue:
+        if ind.is_automatic or (unit_id, ind.id) not in typed:
+            continue
+        s = cut_to_period(typed[(unit_id, ind.id)], month)
+        if any(v is not None for v in s.nevner):
+            teller[ind.id], nevner[ind.id] = s.teller, s.nevner
+        else:
+            bare[ind.id] = s.teller
+    return teller, nevner, bare
+
+
 def cut_to_period(series: Series, month: int) -> Series:
     """A copy of ``series`` with every month after ``month`` (0–12) missing."""
     month = max(0, min(12, int(month)))

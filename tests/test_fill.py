@@ -25,7 +25,7 @@ from excelkort.extract import write_extract_csv
 from excelkort.fill import fill_workbooks
 from excelkort.reader import read_scorecard
 from excelkort.register import demo_register
-from excelkort.synth import cut_to_period, extract_rows, generate_year, local_values
+from excelkort.synth import extract_rows, generate_year, local_values, typed_forms
 
 PERIOD = "2026-10"
 NOW = dt.datetime(2026, 11, 5, 8, 30, 0)
@@ -58,14 +58,7 @@ def office(tmp_path_factory):
     unit = register.tree(PERIOD).offices()[0]
     year = generate_year(CATALOGUE, [unit], 2026)
     typed = local_values(year, CATALOGUE, PERIOD)
-    teller, nevner, bare = {}, {}, {}
-    for ind in CATALOGUE:
-        if not ind.is_automatic:
-            s = cut_to_period(typed[(unit.id, ind.id)], 10)
-            if any(v is not None for v in s.nevner):
-                teller[ind.id], nevner[ind.id] = s.teller, s.nevner
-            else:
-                bare[ind.id] = s.teller
+    teller, nevner, bare = typed_forms(typed, CATALOGUE, unit.id, 10)
     files = api.new_scorecard(unit.id, "2026-09", catalogue=CATALOGUE, register=register,
                               outdir=folder, teller=teller, nevner=nevner, bare=bare)
     extracts = {}
