@@ -7,8 +7,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from excelkort.model import Indicator, Series
-from excelkort.rules import (GREEN, RED, TOO_LITTLE_DATA, YELLOW, aggregate, evaluate,
-                             round_shown, status_of)
+from excelkort.rules import (DOWN_BETTER, DOWN_WORSE, GREEN, NO_TREND, RED, STABLE,
+                             TOO_LITTLE_DATA, UP_BETTER, UP_WORSE, YELLOW, aggregate, evaluate,
+                             round_shown, status_of, trend_of)
 
 RANK = {GREEN: 2, YELLOW: 1, RED: 0}
 
@@ -132,3 +133,49 @@ def test_missing_month_is_never_zero(series, period):
     sn = sum(series.nevner[m - 1] for m in months)
     assert math.isclose(r.ytd, 100 * st_ / sn)
     assert r.months_with_data == tuple(months)
+
+WORD = {("høyere", 1): UP_BETTER, ("høyere", -1): DOWN_WORSE,
+        ("lavere", 1): UP_WORSE, ("lavere", -1): DOWN_BETTER}
+
+
+@given(st.lists(st.integers(0, 10000).map(lambda v: v / 100), min_size=2, max_size=12),
+       st.sampled_from(["høyere", "lavere"]), st.floats(0.1, 10))
+@settings(max_examples=200, deadline=None)
+def test_arrow_follows_the_rounded_change_and_the_direction(values, direction, tol):
+    """↑/↓ by the sign of latest − base (as shown), stable within half a tolerance, and the
+    word (bedring/forverring) by the indicator's direction."""
+    i = ind(direction=direction, tolerance=tol)
+    n = len(values)
+    r = evaluate(i, Series(values + [None] * (12 - n), [None] * 12), n)
+    before = values[max(0, n - 4):n - 1]
+    rl = round_shown(values[-1], 1)
+    rb = round_shown(sum(reversed(before)) / len(before), 1)
+    d = round(rl - rb, 9)
+    if abs(d) <= tol / 2 + 1e-9:
+        assert r.trend == STABLE
+    else:
+        assert r.trend == WORD[(direction, 1 if d > 0 else -1)]
+
+
+@given(st.floats(0, 100), st.floats(0, 100), st.floats(0.1, 10), st.floats(0, 100))
+def test_the_same_move_is_bedring_one_way_and_forverring_the_other(rl, rb, em, tm):
+    rl, rb = round_shown(rl, 1), round_shown(rb, 1)
+    up, down = trend_of("høyere", rl, rb, em, tm), trend_of("lavere", rl, rb, em, tm)
+    if up == STABLE:
+        assert down == STABLE
+    else:
+        assert up[0] == down[0]  # the same arrow
+        assert {up.split()[1], down.split()[1]} == {"bedring", "forverring"}
+
+
+@given(st.lists(st.integers(0, 10000).map(lambda v: v / 100), min_size=1, max_size=12),
+       st.sampled_from(["høyere", "lavere", "nær"]), st.floats(1, 99), st.floats(0.1, 10))
+@settings(max_examples=200, deadline=None)
+def test_trend_colour_is_the_status_of_the_latest_month(values, direction, target, tol):
+    i = ind(direction=direction, target=target, tolerance=tol)
+    n = len(values)
+    r = evaluate(i, Series(values + [None] * (12 - n), [None] * 12), n)
+    if n == 1:
+        assert r.trend == NO_TREND and r.trend_colour is None
+    else:
+        assert r.trend_colour == status_of(direction, round_shown(values[-1], 1), target, tol)
