@@ -40,8 +40,11 @@ def write_action_plan(path: str | Path, unit_id: str, unit_name: str, period: st
         date = wb.add_format({**base, "num_format": "dd.mm.yyyy", "locked": False, "border": 1,
                               "border_color": "#BFBFBF", "bg_color": INPUT_FILL})
         ws = wb.add_worksheet(ACTION_SHEET)
+        plain = wb.add_format(base)
+        for r in range(ACTION_HEADER_ROW):  # the title rows: no input borders or colours
+            ws.set_row(r, 22 if r == 0 else None, plain)
         ws.write_string(0, 0, f"Tiltaksplan {period[:4]} – {unit_name}", title)
-        ws.write_string(1, 0, f"Enhet {unit_id}", wb.add_format(base))
+        ws.write_string(1, 0, f"Enhet {unit_id}", plain)
         for col, label in enumerate(ACTION_LABELS):
             ws.write_string(ACTION_HEADER_ROW, col, label, header)
             ws.set_column(col, col, WIDTHS[col], date if label in ("Start", "Frist", "Sist oppdatert") else cell)
