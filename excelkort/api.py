@@ -21,6 +21,18 @@ from .workbook import ScorecardContent, period_datetime, write_scorecard
 DEMO_PERIOD = "2026-10"
 DEMO_SEED = 2026
 
+#: what office leaders have typed in the demo (month comment, risk judgement, indicator comment),
+#: cycled over the offices: most type nothing, some a little
+DEMO_LEADER_INPUT = (
+    {"month_comment": "Høsten preges av mange nye brukere; vi har flyttet to veiledere til "
+                      "oppfølging og forventer bedring i november.",
+     "risk_assessed": {"P1": "Middels"}, "comments": {"P1": "Ekstra oppfølgingsdager i november"}},
+    {}, {}, {},
+    {"month_comment": "Sykefraværet er høyt etter sommeren. Restansene er på vei ned.",
+     "risk_assessed": {"M1": "Høy"}, "comments": {"P9": "Restanser ryddet i september"}},
+    {}, {}, {}, {}, {},
+)
+
 
 def check_period_text(period: str) -> str:
     """YYYY-MM (also YYYYMM) → YYYY-MM, or a Norwegian InputError."""
@@ -45,7 +57,8 @@ def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = No
                   register: Register | None = None, targets: dict | None = None,
                   outdir: str | Path = ".", teller: dict | None = None,
                   nevner: dict | None = None, bare: dict | None = None,
-                  replace: bool = False) -> NewFiles:
+                  month_comment: str = "", risk_assessed: dict | None = None,
+                  comments: dict | None = None, replace: bool = False) -> NewFiles:
     """A unit's målekort and tiltaksplan (SPEC §8 ``ny``); local values may be given.
 
     An existing file is never overwritten silently: without ``replace`` that is an
@@ -64,7 +77,9 @@ def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = No
     unit_targets = {ind: t for (u, ind), t in (targets or {}).items() if u == unit.id}
     content = ScorecardContent(unit.id, unit.name, period, catalogue,
                                teller=dict(teller or {}), nevner=dict(nevner or {}),
-                               bare=dict(bare or {}), targets=unit_targets)
+                               bare=dict(bare or {}), targets=unit_targets,
+                               month_comment=month_comment, risk_assessed=dict(risk_assessed or {}),
+                               comments=dict(comments or {}))
     sc = outdir / scorecard_name(unit.id, year)
     ap = outdir / action_plan_name(unit.id, year)
     _guard_existing([sc, ap], replace)
@@ -153,10 +168,11 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
         for ind in catalogue:
             if ind.is_automatic and (office.id, ind.id) in delivered:
                 teller[ind.id], nevner[ind.id] = delivered[(office.id, ind.id)]
+        leader = DEMO_LEADER_INPUT[i % len(DEMO_LEADER_INPUT)]  # what some leaders have typed
         files = new_scorecard(office.id, previous if month > 1 else period, catalogue=catalogue,
                               register=register, targets=targets,
                               outdir=folder / "kontor" / office.id,
-                              teller=teller, nevner=nevner, bare=bare, replace=True)
+                              teller=teller, nevner=nevner, bare=bare, replace=True, **leader)
         workbooks.append(files.scorecard)
         summary.files += [files.scorecard, files.action_plan]
         if progress:

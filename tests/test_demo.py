@@ -97,3 +97,11 @@ def test_clicks_own_words_are_norwegian(tmp_path):
     assert "Feil: Mangler valget '--enhet'." in missing.output
     nofile = runner.invoke(main, ["fyll", str(tmp_path / "borte.csv"), str(tmp_path / "x.xlsx")])
     assert f"Feil: Ugyldig verdi for 'UTTREKK': Fil '{tmp_path / 'borte.csv'}' finnes ikke." in nofile.output
+
+
+def test_demo_leaders_have_typed_comments_and_risk(demo):
+    folder, _ = demo
+    sc = read_scorecard(folder / "kontor" / "0101" / "målekort_0101_2026.xlsx")
+    assert sc.month_comment.startswith("Høsten preges av mange nye brukere")
+    assert sc.rows["P1"].risk_assessed == "Middels"
+    assert sc.rows["P1"].comment == "Ekstra oppfølgingsdager i november"
