@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import layout as L
-from .errors import WARNING, InputError, Problem
+from .errors import WARNING, InputError, Problem, count_word
 from .extract import ExtractRow, read_extract
 from .model import Catalogue
 from .reader import ScorecardFile, read_scorecard
@@ -40,6 +40,7 @@ class FillPlan:
     data_changes: int = 0
     results: dict[str, Result] = field(default_factory=dict)
     package: object = field(default=None, repr=False)  # the file as read, so it is read once
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def _fmt(value) -> str:
@@ -86,6 +87,7 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
     data_edits: dict[str, CellEdit] = {}
     sc_edits: dict[str, CellEdit] = {}
 
+    missing_rows: dict[str, int] = {}  # indicator → extract rows with no row to go to
     new_cells: dict[str, list[str]] = {}  # indicator → refs that got their first value
     new_months: dict[str, set[str]] = {}
     for r in rows:
@@ -93,7 +95,10 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
             continue
         ind = catalogue[r.indicator]
         item = sc.rows.get(r.indicator)
-        if not ind.is_automatic or item is None or item.data_row is None:
+        if not ind.is_automatic:
+            continue
+        if item is None or item.data_row is None:
+            missing_rows[ind.id] = missing_rows.get(ind.id, 0) + 1
             continue
         m = int(r.period[5:7])
         new_values = {"teller": r.teller, "nevner": None if ind.measure == "antall" else r.nevner}
@@ -113,6 +118,12 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
                                       shown_new, source])
             current[m - 1] = new
             plan.data_changes += 1
+    for ind_id, n in missing_rows.items():
+        sheet = L.DATA_SHEET if ind_id in sc.rows else L.SCORECARD_SHEET
+        plan.warnings.append(Problem(
+            f"Indikatoren {ind_id} har ingen rad i arket «{sheet}»; {count_word(n, 'rad', 'rader')} "
+            "fra uttrekket ble ikke fylt inn. Lag raden på nytt (se malen) og kjør fyll igjen.",
+            file=str(sc.path), sheet=sheet, severity=WARNING))
     for ind_id, refs in new_cells.items():  # first values: one summary row per indicator
         months = sorted(new_months[ind_id])
         span = months[0] if len(months) == 1 else f"{months[0]}–{months[-1]}"
@@ -214,8 +225,8 @@ def _fill_one(wb: Path, by_unit: dict, catalogue: Catalogue, source: str,
                 "Lukk den og kjør fyll på nytt.", file=str(wb)))
         sc = read_scorecard(wb, catalogue)
         out.unit_id, out.year = sc.unit_id, sc.year
-        out.warnings = sc.warnings
         plan = plan_fill(sc, by_unit.get(sc.unit_id, []), catalogue, source, now)
+        out.warnings = sc.warnings + plan.warnings
         result = apply_plan(plan)
         out.written, out.backup = result.written, result.backup
         out.data_changes = plan.data_changes if result.written else 0

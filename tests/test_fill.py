@@ -318,3 +318,23 @@ def test_a_tiltaksplan_given_to_fyll_is_skipped_not_rejected(office, tmp_path):
     report = _fill(office["extracts"]["2026-10"], wb, plan)
     assert report.changed == [wb] and not report.rejected
     assert report.skipped == [(plan, f"{plan.name} er en tiltaksplan, ikke et målekort, og ble hoppet over.")]
+
+
+def test_an_indicator_row_the_user_deleted_is_reported_not_dropped_silently(office, tmp_path):
+    wb = _copy(office["workbook"], tmp_path)
+    sc = read_scorecard(wb, CATALOGUE)
+    row = sc.rows["P1"].data_row + 1
+    member = _sheet_member(wb, L.DATA_SHEET)
+    members = _members(wb)
+    xml = members[member].decode()
+    start = xml.index(f'<row r="{row}"')
+    end = xml.index("</row>", start) + len("</row>")
+    members[member] = (xml[:start] + xml[end:]).encode()  # the Data row of P1 is gone
+    with zipfile.ZipFile(wb, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    report = _fill(office["extracts"]["2026-10"], wb)
+    texts = [str(p) for p in report.warnings]
+    assert any(t.startswith(f"{wb.name}, ark «Data»: Advarsel: Indikatoren P1 har ingen rad i arket «Data»; ")
+               and "fra uttrekket ble ikke fylt inn. Lag raden på nytt (se malen) og kjør fyll igjen." in t
+               for t in texts), texts
