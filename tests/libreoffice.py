@@ -35,8 +35,8 @@ def require_soffice() -> str:
     return exe
 
 
-def convert(files: list[Path], fmt: str, outdir: Path) -> list[Path]:
-    """Convert files with LibreOffice headless (recalculating on load); returns the outputs."""
+def run_soffice(files: list[Path], fmt: str, outdir: Path) -> subprocess.CompletedProcess:
+    """Run LibreOffice headless with a throw-away always-recalculate profile; fails on error."""
     exe = require_soffice()
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lo-") as profile:
@@ -46,8 +46,14 @@ def convert(files: list[Path], fmt: str, outdir: Path) -> list[Path]:
         cmd = [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
                "--convert-to", fmt, "--outdir", str(outdir), *map(str, files)]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-        if proc.returncode != 0:
-            raise RuntimeError(f"soffice failed: {proc.stdout}\n{proc.stderr}")
+    if proc.returncode != 0:
+        raise RuntimeError(f"soffice failed: {proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def convert(files: list[Path], fmt: str, outdir: Path) -> list[Path]:
+    """Convert files with LibreOffice headless (recalculating on load); returns the outputs."""
+    proc = run_soffice(files, fmt, outdir)
     ext = fmt.split(":")[0]
     outs = [outdir / (Path(f).stem + "." + ext) for f in files]
     missing = [o for o in outs if not o.exists()]

@@ -13,8 +13,6 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
-import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -31,7 +29,7 @@ from excelkort.errors import InputError
 from excelkort.xlsxfile import unescape_ooxml
 from excelkort.xlsxpatch import (CellEdit, EditError, ErrorValue, backup_file, newest_backup,
                                  patch_workbook, read_cells)
-from libreoffice import RECALC_XCU, convert, require_soffice
+from libreoffice import convert, run_soffice
 
 ROWS = range(3, 13)  # indicator rows, the same in Målekort and Data
 TEMPLATE = Path(__file__).parent.parent / "excelkort" / "templates" / "målekort.xlsx"
@@ -583,17 +581,8 @@ def test_any_value_round_trips(books, tmp_path, value):
 # -- LibreOffice -------------------------------------------------------------------------------------------
 def lo_csv(path: Path, outdir: Path) -> dict[str, list[list[str]]]:
     """Every sheet of a workbook as CSV rows, through LibreOffice headless (recalculating)."""
-    exe = require_soffice()
-    outdir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="lo-") as profile:
-        user = Path(profile) / "user"
-        user.mkdir(parents=True)
-        (user / "registrymodifications.xcu").write_text(RECALC_XCU, encoding="utf-8")
-        proc = subprocess.run(
-            [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore", "--convert-to",
-             "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
-             "--outdir", str(outdir), str(path)], capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
+    proc = run_soffice(
+        [path], "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1", outdir)
     out = {}
     for f in outdir.glob(f"{path.stem}-*.csv"):
         out[f.stem[len(path.stem) + 1:]] = list(csv.reader(f.read_text(encoding="utf-8").splitlines()))
