@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from .atomic import write_bytes_atomic
+from .textfile import DecodeError, decode_text
 from .errors import ERROR, WARNING, Problem, raise_if_errors
 from .model import (DIRECTIONS, FREQUENCIES, INDICATOR_TYPES, LINES, MEASURES, PERSPECTIVES,
                     SOURCES, YTD_MODES, Catalogue, Indicator)
@@ -226,24 +227,10 @@ def _open_rows(path: Path, sheet_names, first_sheet):
 
 
 def _decode(data: bytes) -> str | None:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8")
-        except UnicodeDecodeError:  # a BOM promises UTF-8: never guess around broken bytes
-            return None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            return None
+    """The file's text (``textfile.decode_text``), or None when it is not text we accept."""
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
+        return decode_text(data)
+    except DecodeError:
         return None
 
 

@@ -59,6 +59,7 @@ from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 from .atomic import write_bytes_atomic
 from .period import parse_period
+from .textfile import DecodeError, decode_text
 from .errors import ERROR, WARNING, InputError, Problem
 from .model import Catalogue
 
@@ -492,30 +493,15 @@ def rows_read(table: "ExtractTable") -> int:
 
 # ---- CSV -----------------------------------------------------------------------------------
 def _decode(data: bytes, name: str) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            pos = exc.start + 3
-            raise _Reject([_encoding_problem(data, pos, name, bom=True)]) from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise _Reject([_encoding_problem(data, exc.start, name)]) from None
-    if b"\x00" in data[:4096]:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise _Reject([Problem(
-            "filen inneholder binære data (NUL-tegn) og er ikke en tekstfil. Lagre uttrekket "
-            "som CSV, .xlsx eller Parquet.", file=name, line=line)])
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise _Reject([_encoding_problem(data, exc.start, name)]) from None
+        return decode_text(data, refuse_nul=True)
+    except DecodeError as exc:
+        if exc.nul:
+            line = data[: exc.pos].count(b"\n") + 1
+            raise _Reject([Problem(
+                "filen inneholder binære data (NUL-tegn) og er ikke en tekstfil. Lagre uttrekket "
+                "som CSV, .xlsx eller Parquet.", file=name, line=line)]) from None
+        raise _Reject([_encoding_problem(data, exc.pos, name, bom=exc.bom)]) from None
 
 
 def _encoding_problem(data: bytes, pos: int, name: str, bom: bool = False) -> Problem:
