@@ -34,11 +34,6 @@ DEMO_LEADER_INPUT = (
 )
 
 
-def check_period_text(period: str) -> str:
-    """YYYY-MM (also YYYYMM) → YYYY-MM, or a Norwegian InputError."""
-    return check_period(period)
-
-
 def scorecard_name(unit_id: str, year: int) -> str:
     return f"målekort_{unit_id}_{year}.xlsx"
 
@@ -64,7 +59,7 @@ def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = No
     An existing file is never overwritten silently: without ``replace`` that is an
     InputError; with it the old file is backed up first (``.excelkort/backup/``).
     """
-    period = check_period_text(period)
+    period = check_period(period)
     catalogue = catalogue or default_catalogue()
     register = register or demo_register()
     unit = register.find_unit(unit_id, period)
@@ -128,7 +123,7 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
     """
     from .synth import extract_rows, generate_year, local_values, typed_forms
 
-    period = check_period_text(period)
+    period = check_period(period)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     register = demo_register()

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from . import __version__, api, clitext
+from .period import check_period
 from .errors import (EXIT_INPUT, EXIT_INTERNAL, EXIT_PARTIAL, ExcelkortError, InputError,
                      count_word)
 
@@ -70,7 +71,7 @@ def demo(mappe: Path, periode: str, seed: int):
     Skriver enhetsregister, indikatorkatalog, mål per enhet, månedens uttrekk og hvert
     kontors målekort og tiltaksplan med de lokale tallene kontoret har tastet.
     """
-    periode = api.check_period_text(periode)
+    periode = check_period(periode)
     with click.progressbar(length=1, label="Lager kontorenes målekort",
                            file=sys.stderr) as bar:
         state = {"total": None}
@@ -114,13 +115,12 @@ def demo(mappe: Path, periode: str, seed: int):
 @friendly_errors
 def ny(unit_id, periode, katalog, register_file, mal, outdir, erstatt):
     """Lag målekort og tiltaksplan for en enhet fra malene."""
-    from .catalogue import find_in_folder, resolve_catalogue, resolve_unit_targets
-    from .register import demo_register, load_register
+    from .catalogue import resolve_catalogue, resolve_unit_targets
+    from .register import demo_register, resolve_register
 
     workdir = Path.cwd()
     catalogue = resolve_catalogue(katalog, workdir)
-    reg_path = register_file or find_in_folder(workdir, "enheter.csv")
-    register = load_register(reg_path) if reg_path else demo_register()
+    register = resolve_register(register_file, workdir) or demo_register()
     targets = resolve_unit_targets(mal, workdir, catalogue)
     files = api.new_scorecard(unit_id, periode, catalogue=catalogue, register=register,
                               targets=targets, outdir=outdir, replace=erstatt)
@@ -191,13 +191,12 @@ def kontroll(uttrekk, forrige, register_file, output, katalog):
     Finner uteliggere (robust regel, se README), manglende og ukjente enheter og
     indikatorer, og duplikater, verst først. Skriver en arbeidsbok og en oppsummering.
     """
-    from .catalogue import find_in_folder, resolve_catalogue
+    from .catalogue import resolve_catalogue
     from .control import run_control, summary_lines, write_control_workbook
-    from .register import demo_register, load_register
+    from .register import demo_register, resolve_register
 
     catalogue = resolve_catalogue(katalog, Path.cwd())
-    reg_path = register_file or find_in_folder(Path.cwd(), "enheter.csv")
-    register = load_register(reg_path) if reg_path else demo_register()
+    register = resolve_register(register_file, Path.cwd()) or demo_register()
     report = run_control(uttrekk, list(forrige), catalogue, register)
     path = write_control_workbook(report, output)
     for line in summary_lines(report):

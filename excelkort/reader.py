@@ -64,13 +64,6 @@ class ScorecardFile:
     values: dict[str, list[list]] = field(default_factory=dict, repr=False)  # sheet → cached cells
     package: object = field(default=None, repr=False, compare=False)  # the file as read (xlsxfile.Package)
 
-    def cached(self, sheet: str, row: int, col: int):
-        """The cached value of a cell as the file holds it ("" when empty)."""
-        rows = self.values.get(sheet, [])
-        if row < len(rows) and col < len(rows[row]):
-            return rows[row][col]
-        return ""
-
     @property
     def period_month(self) -> int:
         return int(self.period[5:7])
