@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from . import layout as L
 from .model import Indicator, Series
-from .rules import (NOT_READY, Result, evaluate, month_target_expr, ratio_expr, status_expr,
+from .rules import (NOT_READY, Result, evaluate, has_nevner, month_target_expr, ratio_expr, status_expr,
                     trend_expr, value_factor, window_months, ytd_target_expr)
 
 PERIOD_MONTH = "VALUE(RIGHT(Periode,2))"
@@ -40,12 +40,10 @@ class RowInputs:
 
     def engine_series(self, period_month: int) -> Series:
         """The (teller, nevner) series the engine sees, as the workbook's formulas do."""
-        ind = self.indicator
-        window = window_months(ind, period_month)
-        if self.months_are_formulas:
-            return Series(list(self.data_teller), list(self.data_nevner), self.weighted)
-        if ind.measure != "antall" and any(self.data_nevner[m - 1] is not None for m in window):
-            return Series(list(self.data_teller), list(self.data_nevner), self.weighted)
+        data = Series(list(self.data_teller), list(self.data_nevner), self.weighted)
+        if self.months_are_formulas or has_nevner(self.indicator, data,
+                                                  window_months(self.indicator, period_month)):
+            return data
         return Series(list(self.bare), [None] * 12, self.weighted)
 
 
