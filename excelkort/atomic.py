@@ -50,11 +50,30 @@ def _same_content(a: Path, b: Path) -> bool:
     return a.read_bytes() == b.read_bytes()
 
 
-def write_bytes_atomic(path: str | Path, data: bytes) -> bool:
-    """Write ``data`` atomically; returns False when the file already held exactly that."""
+def write_bytes_atomic(path: str | Path, data: bytes, *, current: bytes | None = None) -> bool:
+    """Write ``data`` atomically; returns False when the file already held exactly that.
+
+    ``current`` is the file's content when the caller has just read it (saves a read).
+    """
     path = Path(path)
-    if path.exists() and path.stat().st_size == len(data) and path.read_bytes() == data:
-        return False
-    with atomic_output(path) as tmp:
-        tmp.write_bytes(data)
+    exists = path.exists()
+    if exists:
+        if current is None and path.stat().st_size == len(data):
+            current = path.read_bytes()
+        if current == data:
+            return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode) if exists else _default_mode()
+    fd, tmp_name = tempfile.mkstemp(prefix=".~excelkort-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp_name, mode)
+        os.replace(tmp_name, path)
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise
     return True

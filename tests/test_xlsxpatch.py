@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from excelkort import atomic, xlsxpatch
+from excelkort.atomic import write_bytes_atomic
 from excelkort.errors import InputError
 from excelkort.xlsxfile import unescape_ooxml
 from excelkort.xlsxpatch import (CellEdit, EditError, ErrorValue, backup_file, newest_backup,
@@ -319,10 +320,33 @@ def test_backup_names_sort_by_time(tmp_path):
     path = tmp_path / "fil.xlsx"
     path.write_bytes(b"1")
     first = backup_file(path)
-    path.write_bytes(b"2")
+    write_bytes_atomic(path, b"2")  # excelkort replaces files by renaming a new one over them
     second = backup_file(path)
-    assert first != second and newest_backup(path) == second and second.read_bytes() == b"2"
+    assert first != second and newest_backup(path) == second
+    assert first.read_bytes() == b"1" and second.read_bytes() == b"2"
     assert newest_backup(tmp_path / "annen.xlsx") is None
+
+
+def test_backup_survives_later_edits_of_the_file(book):
+    """The backup is a hard link to the old file, never to the file the user goes on editing."""
+    original = book.read_bytes()
+    result = patch(book, None, backup=True)
+    assert not os.path.samefile(result.backup, book)
+    with open(book, "r+b") as fh:  # a program that writes the live file in place
+        fh.write(b"XXXX")
+    assert result.backup.read_bytes() == original
+
+
+def test_backup_is_a_copy_where_hard_links_fail(tmp_path, monkeypatch):
+    path = tmp_path / "fil.xlsx"
+    path.write_bytes(b"1")
+
+    def no_links(*_args):
+        raise OSError("operation not permitted")
+    monkeypatch.setattr(os, "link", no_links)
+    backup = backup_file(path)
+    path.write_bytes(b"2")  # in place: a copy is untouched
+    assert backup.read_bytes() == b"1" and _no_temp_files(backup.parent)
 
 
 def _no_temp_files(folder: Path) -> bool:
