@@ -90,18 +90,21 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
     missing_rows: dict[str, int] = {}  # indicator → extract rows with no row to go to
     new_cells: dict[str, list[str]] = {}  # indicator → refs that got their first value
     new_months: dict[str, set[str]] = {}
+    year_prefix = f"{year}-"
+    automatic = {ind.id: ind for ind in catalogue if ind.is_automatic}
     for r in rows:
-        if int(r.period[:4]) != year or r.indicator not in catalogue:
+        ind = automatic.get(r.indicator)
+        if ind is None or not r.period.startswith(year_prefix):
             continue
-        ind = catalogue[r.indicator]
         item = sc.rows.get(r.indicator)
-        if not ind.is_automatic:
-            continue
         if item is None or item.data_row is None:
             missing_rows[ind.id] = missing_rows.get(ind.id, 0) + 1
             continue
         m = int(r.period[5:7])
-        new_values = {"teller": r.teller, "nevner": None if ind.measure == "antall" else r.nevner}
+        new_nevner = None if ind.measure == "antall" else r.nevner
+        if _same(item.teller[m - 1], r.teller) and _same(item.nevner[m - 1], new_nevner):
+            continue  # the common case: a month already filled, re-delivered unchanged
+        new_values = {"teller": r.teller, "nevner": new_nevner}
         reasons = r.reasons
         for part, current in (("teller", item.teller), ("nevner", item.nevner)):
             new = new_values[part]
@@ -133,12 +136,14 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
 
     period_month = int(period_after[5:7])
     cached_rows = sc.values.get(L.SCORECARD_SHEET, [])
-    letters = {label: L.column_letter(col) for label, col in sc.cols.items()}
+    # label → (column, its letters, whether the cell holds a value rather than a formula)
+    owned = {label: (col, L.column_letter(col), label in VALUE_LABELS) for label, col in sc.cols.items()}
     for ind in catalogue:
         item = sc.rows.get(ind.id)
         if item is None or item.data_row is None:
             continue
         line = cached_rows[item.row] if item.row < len(cached_rows) else []
+        width, row_number = len(line), str(item.row + 1)
         target = item.target if item.target is not None else ind.target
         tolerance = tolerance_for(ind, target)
         inputs = RowInputs(ind, list(item.teller), list(item.nevner), list(item.bare), target,
@@ -146,11 +151,14 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
         values, result = row_values(inputs, period_month)
         plan.results[ind.id] = result
         for label, value in values.items():
-            col = sc.cols.get(label)
-            if col is None or same_cached(line[col] if col < len(line) else "", value):
+            where = owned.get(label)
+            if where is None:
                 continue
-            edit = CellEdit(value) if label in VALUE_LABELS else CellEdit.cached(value)
-            sc_edits[f"{letters[label]}{item.row + 1}"] = edit
+            col, letters, is_value = where
+            current = line[col] if col < width else ""
+            if (current == value and type(current) is type(value)) or same_cached(current, value):
+                continue  # the first test is the common case, without a call
+            sc_edits[letters + row_number] = CellEdit(value) if is_value else CellEdit.cached(value)
 
     plan.edits = {name: cells for name, cells in
                   ((L.DATA_SHEET, data_edits), (L.SCORECARD_SHEET, sc_edits)) if cells}
