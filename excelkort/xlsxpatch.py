@@ -206,6 +206,10 @@ def _patterns(p: str) -> dict[str, re.Pattern]:
         "dimension": re.compile(rf"<{e}dimension\s+ref=\"([^\"]*)\""),
         "col": re.compile(rf"<{e}col(\s[^>]*?)\s*/?>"),
         "calcPr": re.compile(rf"<{e}calcPr(\s[^>]*?)?\s*(/?)>"),
+        # a formula cell as Excel, XlsxWriter and LibreOffice write it: attributes, <f>, <v>
+        "formula_cell": re.compile(
+            rf'<{e}c(\s+r="[^"]*"(?:\s+[\w:.-]+="[^"]*")*)\s*>'
+            rf'(<{e}f(?:\s[^>]*?)?(?:/>|>[^<]*</{e}f>))(?:<{e}v>[^<]*</{e}v>|<{e}v\s*/>)?</{e}c>'),
     }
 
 
@@ -261,6 +265,7 @@ class _SheetPatch:
         self.p = p = (root.group(1) or "") if root else ""
         self.pat = _patterns(p)
         self.c_close, self.row_close, self.f_close = f"</{p}c>", f"</{p}row>", f"</{p}f>"
+        self.c_open, self.f_open = f"<{p}c", f"<{p}f"
         self.formulas_changed = False
         self.bbox: tuple[int, int, int, int] | None = None  # rows and columns written
         self._scanned: dict[int, list[_Cell]] = {}
@@ -337,22 +342,23 @@ class _SheetPatch:
         return list(range(first, first + len(append)))
 
     # cells
-    def _locate(self, body: str, row: _Row, col: int, hint: int) -> _Cell | None:
+    def _locate(self, body: str, row: _Row, col: int, hint: int, inner=None) -> _Cell | None:
         """An existing cell found by its ``r`` (searching from ``hint``), or None."""
-        s, e = self._inner(row)
+        s, e = inner or self._inner(row)
         needle = f' r="{ref_text(row.number, col)}"'
         i = body.find(needle, hint, e)
         if i < 0 and hint > s:
             i = body.find(needle, s, e)
-        tag = f"<{self.p}c"
+        tag = self.c_open
+        after_tag = len(tag)
         while i >= 0:
             lt = body.rfind("<", s, i)
-            if lt >= 0 and body.startswith(tag, lt) and body[lt + len(tag)].isspace():
+            if lt >= 0 and body.startswith(tag, lt) and body[lt + after_tag].isspace():
                 gt = body.index(">", i, e)
-                closed = body[gt - 1] == "/"
-                end = gt + 1 if closed else body.index(self.c_close, gt, e) + len(self.c_close)
-                attrs = body[lt + len(tag):gt - 1 if closed else gt].rstrip()
-                return _Cell(col, lt, gt + 1, end, attrs, closed, True)
+                if body[gt - 1] == "/":
+                    return _Cell(col, lt, gt + 1, gt + 1, body[lt + after_tag:gt - 1].rstrip(), True, True)
+                end = body.index(self.c_close, gt, e) + len(self.c_close)
+                return _Cell(col, lt, gt + 1, end, body[lt + after_tag:gt].rstrip(), False, True)
             i = body.find(needle, i + 1, e)  # the needle was text, not an attribute
         return None
 
@@ -401,9 +407,16 @@ class _SheetPatch:
         pending = edits
         inner_start, inner_end = self._inner(row)
         if not row.closed:  # fast path: find cells by their r (replacing one shifts no other)
-            pending, hint = {}, inner_start
+            pending, hint, inner = {}, inner_start, (inner_start, inner_end)
             for col in sorted(edits):
-                cell = self._locate(body, row, col, hint)
+                edit = edits[col]
+                if edit.formula is KEEP_FORMULA:
+                    fast = self._cached_fast(body, row.number, col, hint, inner_end, edit.value)
+                    if fast is not None:
+                        segments.append(fast)
+                        hint = fast[1]
+                        continue
+                cell = self._locate(body, row, col, hint, inner)
                 if cell is not None:
                     segments.append((cell.start, cell.end, self._cell(row.number, col, cell, body, edits[col], None)))
                     hint = cell.end
@@ -461,7 +474,7 @@ class _SheetPatch:
                 attrs = f' r="{ref_text(row, col)}"' + attrs
             if not cell.closed:
                 inner_end = cell.end - len(self.c_close)
-                f_at = body.find(f"<{p}f", cell.tag_end, inner_end)
+                f_at = body.find(self.f_open, cell.tag_end, inner_end)
                 if f_at >= 0:
                     f = self.pat["f"].match(body, f_at)
                     if f:
@@ -480,34 +493,54 @@ class _SheetPatch:
             body_f = None
         if (formula_el is None) != (body_f is None):
             self.formulas_changed = True
-        value = edit.value
+        t, content = self._content(edit.value, body_f is not None, row, col)
+        if body_f is None and not content:
+            return f"<{p}c{attrs}/>"
+        return f"<{p}c{attrs}{t}>{body_f or ''}{content}</{p}c>"
+
+    def _content(self, value, has_formula: bool, row: int, col: int) -> tuple[str, str]:
+        """A cell's ``t`` attribute text and its value element(s) for ``value``."""
+        p = self.p
         kind = type(value)
         if kind is float:
             if value - value != 0:  # inf or nan
                 raise EditError(f"cannot write {value!r} to cell {ref_text(row, col)}")
-            t, content = "", f"<{p}v>{value!r}</{p}v>"
-        elif kind is int:
-            t, content = "", f"<{p}v>{value}</{p}v>"
-        elif value is None:
-            t, content = "", ""
-        elif kind is bool:
-            t, content = ' t="b"', f"<{p}v>{int(value)}</{p}v>"
-        elif isinstance(value, ErrorValue):
-            t, content = ' t="e"', f"<{p}v>{value}</{p}v>"
-        elif isinstance(value, str):
+            return "", f"<{p}v>{value!r}</{p}v>"
+        if kind is int:
+            return "", f"<{p}v>{value}</{p}v>"
+        if value is None:
+            return "", ""
+        if kind is bool:
+            return ' t="b"', f"<{p}v>{int(value)}</{p}v>"
+        if isinstance(value, ErrorValue):
+            return ' t="e"', f"<{p}v>{value}</{p}v>"
+        if isinstance(value, str):
             text = escape_xstring(value)
-            if body_f is not None:
-                t, content = ' t="str"', f"<{p}v>{text}</{p}v>"
-            else:
-                space = ' xml:space="preserve"' if value != value.strip() or "\n" in value or "\t" in value else ""
-                t, content = ' t="inlineStr"', f"<{p}is><{p}t{space}>{text}</{p}t></{p}is>"
-        elif isinstance(value, numbers.Real) and not isinstance(value, bool):
-            t, content = "", f"<{p}v>{_number(value, ref_text(row, col))}</{p}v>"
-        else:
-            raise EditError(f"cannot write {type(value).__name__} to cell {ref_text(row, col)}: {value!r}")
-        if body_f is None and not content:
-            return f"<{p}c{attrs}/>"
-        return f"<{p}c{attrs}{t}>{body_f or ''}{content}</{p}c>"
+            if has_formula:
+                return ' t="str"', f"<{p}v>{text}</{p}v>"
+            space = ' xml:space="preserve"' if value != value.strip() or "\n" in value or "\t" in value else ""
+            return ' t="inlineStr"', f"<{p}is><{p}t{space}>{text}</{p}t></{p}is>"
+        if isinstance(value, numbers.Real):
+            return "", f"<{p}v>{_number(value, ref_text(row, col))}</{p}v>"
+        raise EditError(f"cannot write {type(value).__name__} to cell {ref_text(row, col)}: {value!r}")
+
+    def _cached_fast(self, body: str, row: int, col: int, hint: int, end: int, value):
+        """(start, end, new text) for the common edit: a new cached value for an existing formula
+        cell written the plain way (``r`` first, double quotes, ``<f>`` then ``<v>``); None for
+        anything else, which the general path handles."""
+        needle = f' r="{ref_text(row, col)}"'
+        i = body.find(needle, hint, end)
+        start = i - len(self.c_open)
+        if i < 0 or not body.startswith(self.c_open, start):
+            return None
+        m = self.pat["formula_cell"].match(body, start, end)
+        if m is None:
+            return None
+        attrs, formula_el = m.group(1), m.group(2)
+        if "t=" in attrs or "vm=" in attrs:
+            attrs = _DROP_ATTRS_KEEP.sub("", attrs)
+        t, content = self._content(value, True, row, col)
+        return start, m.end(), f"{self.c_open}{attrs}{t}>{formula_el}{content}{self.c_close}"
 
     # shared formulas
     def _unshare(self, rows: list[_Row], body: str, edits: dict) -> None:

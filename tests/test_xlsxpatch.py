@@ -602,6 +602,37 @@ def test_any_value_round_trips(books, tmp_path, value):
         assert row[2] == pytest.approx(float(value))
 
 
+def _cached_edits(path: Path) -> dict:
+    """A new cached value for every formula cell of the Målekort sheet, of every kind."""
+    from excelkort.xlsxfile import open_package
+    package = open_package(path)
+    xml = package.read(package.sheet_member("Målekort")).decode()
+    formula_refs = re.findall(r'<c r="([A-Z]+[0-9]+)"[^>]*>(?:<f[ >/])', xml)
+    values = [0.25, 7, "gul", "", None, True, ErrorValue("#N/A"), 'a<b & "c"']
+    return {"Målekort": {ref: CellEdit.cached(values[i % len(values)]) for i, ref in enumerate(formula_refs)}}
+
+
+def test_fast_cached_value_path_writes_what_the_general_path_writes(book, tmp_path, monkeypatch):
+    """Updating a formula's cached value has a fast path; it must give the very same bytes."""
+    cells = _cached_edits(book)
+    assert len(cells["Målekort"]) >= 10
+    hits = []
+    original = xlsxpatch._SheetPatch._cached_fast
+
+    def counting(*args):
+        hits.append(original(*args) is not None)
+        return None if hits[-1] is False else original(*args)
+    monkeypatch.setattr(xlsxpatch._SheetPatch, "_cached_fast", counting)
+    fast = patch_workbook(book, tmp_path / "fast.xlsx", cells)
+    assert sum(hits) >= len(cells["Målekort"]) // 2  # the fast path is really taken
+    monkeypatch.setattr(xlsxpatch._SheetPatch, "_cached_fast", lambda *args: None)
+    general = patch_workbook(book, tmp_path / "general.xlsx", cells)
+    assert fast.written and general.written
+    assert (tmp_path / "fast.xlsx").read_bytes() == (tmp_path / "general.xlsx").read_bytes()
+    got = read_cells(tmp_path / "fast.xlsx", "Målekort", list(cells["Målekort"]))
+    assert got == {ref: edit.value for ref, edit in cells["Målekort"].items()}
+
+
 # -- LibreOffice -------------------------------------------------------------------------------------------
 def lo_csv(path: Path, outdir: Path) -> dict[str, list[list[str]]]:
     """Every sheet of a workbook as CSV rows, through LibreOffice headless (recalculating)."""
