@@ -150,14 +150,12 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
                            tolerance, weighted=True, months_are_formulas=ind.is_automatic)
         values, result = row_values(inputs, period_month)
         plan.results[ind.id] = result
-        for label, value in values.items():
-            where = owned.get(label)
-            if where is None:
-                continue
-            col, letters, is_value = where
-            current = line[col] if col < width else ""
-            if (current == value and type(current) is type(value)) or same_cached(current, value):
+        cells = [(owned[label], value) for label, value in values.items() if label in owned]
+        current = [line[col] if col < width else "" for (col, _l, _v), _value in cells]
+        for (where, value), old in zip(cells, current):
+            if (old == value and type(old) is type(value)) or same_cached(old, value):
                 continue  # the first test is the common case, without a call
+            _col, letters, is_value = where
             sc_edits[letters + row_number] = CellEdit(value) if is_value else CellEdit.cached(value)
 
     plan.edits = {name: cells for name, cells in

@@ -488,7 +488,7 @@ class _SheetPatch:
             text = formula[1:] if formula.startswith("=") else formula
             if not text or _FORMULA_ILLEGAL.search(text):
                 raise EditError(f"invalid formula for {ref_text(row, col)}: {formula!r}")
-            body_f = f"<{p}f>{_escape(text)}</{p}f>"
+            body_f = f"<{p}f>{_to_raw(_escape(text))}</{p}f>"
         else:
             body_f = None
         if (formula_el is None) != (body_f is None):
@@ -515,7 +515,7 @@ class _SheetPatch:
         if isinstance(value, ErrorValue):
             return ' t="e"', f"<{p}v>{value}</{p}v>"
         if isinstance(value, str):
-            text = escape_xstring(value)
+            text = _to_raw(escape_xstring(value))
             if has_formula:
                 return ' t="str"', f"<{p}v>{text}</{p}v>"
             space = ' xml:space="preserve"' if value != value.strip() or "\n" in value or "\t" in value else ""
@@ -558,7 +558,7 @@ class _SheetPatch:
             fattrs = _attrs(f.group(1)) if f else {}
             if f is None or f.group(2) == "/" or fattrs.get("t") != "shared" or "ref" not in fattrs:
                 continue
-            master = _unescape_xml(body[f.end():body.index(self.f_close, f.end(), cell.end)])
+            master = _unescape_xml(_from_raw(body[f.end():body.index(self.f_close, f.end(), cell.end)]))
             self._translate_group(body, fattrs.get("si", ""), ref_text(r, c), master, edits)
 
     def _translate_group(self, body: str, si: str, master_ref: str, formula: str, edits: dict) -> None:
@@ -587,7 +587,7 @@ class _SheetPatch:
         v = self.pat["v"].search(cell_text)
         if v is None:
             return None
-        text = _unescape_xml(v.group(1))
+        text = _unescape_xml(_from_raw(v.group(1)))
         t = cattrs.get("t", "n")
         if t == "b":
             return text == "1"
@@ -643,15 +643,29 @@ def _fail(path: Path, message: str, **where):
 
 
 def _decode(member: str, data: bytes, path: Path) -> str:
-    """A part's text for splicing: UTF-8 only (what Excel and LibreOffice write)."""
+    """A UTF-8 part (what Excel and LibreOffice write) as *raw text* for splicing: one character
+    per byte (Latin-1), so the markup is searched as fast as bytes and every byte we do not
+    touch goes back as it was (``_encode``). Text put in goes through ``_to_raw``."""
     check_xml(member, data, path)
     decl = re.match(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*encoding=[\"']([^\"']+)", data)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (decl and decl.group(1).lower() not in (b"utf-8", b"utf8")):
         _fail(path, MSG_ENCODING.format(member=member))
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        _fail(path, MSG_BAD_XML.format(member=member))
+    return data.decode("latin-1")
+
+
+def _encode(raw: str) -> bytes:
+    """The bytes of raw text made by ``_decode``."""
+    return raw.encode("latin-1")
+
+
+def _to_raw(text: str) -> str:
+    """Text (already XML-escaped) as raw text: its UTF-8 bytes, one character each."""
+    return text if text.isascii() else text.encode("utf-8").decode("latin-1")
+
+
+def _from_raw(raw: str) -> str:
+    """Raw text back to text."""
+    return raw if raw.isascii() else raw.encode("latin-1").decode("utf-8", "replace")
 
 
 def _normalize(edits: dict) -> dict[str, dict[tuple[int, int], CellEdit]]:
@@ -747,7 +761,7 @@ def patch_workbook(src: str | Path | Package, dst: str | Path | None = None,
         xml, rows = patch.apply(normalized.get(sheet, {}), append_rows.get(sheet))
         if sheet in append_rows:
             appended[sheet] = rows
-        new = xml.encode("utf-8")
+        new = _encode(xml)
         if new != data:
             replaced[member] = new
         formulas_changed |= patch.formulas_changed
@@ -755,7 +769,7 @@ def patch_workbook(src: str | Path | Package, dst: str | Path | None = None,
         if full_calc_on_load:
             wb = package.workbook_member
             old = package.read(wb)
-            new = _full_calc_on_load(_decode(wb, old, package.path)).encode("utf-8")
+            new = _encode(_full_calc_on_load(_decode(wb, old, package.path)))
             if new != old:
                 replaced[wb] = new
         if formulas_changed:
