@@ -70,6 +70,12 @@ class Positions:
         last = L.cell_ref(self.row, self.cols[L.helper_label(name, 12)])
         return f"{first}:{last}"
 
+    def month_range(self) -> str:
+        """The row's visible month cells, Jan … Des."""
+        first = L.cell_ref(self.row, self.cols[L.MONTHS_BY_NUMBER[1]])
+        last = L.cell_ref(self.row, self.cols[L.MONTHS_BY_NUMBER[12]])
+        return f"{first}:{last}"
+
 
 def _blank(value):
     return "" if value is None else value
@@ -109,7 +115,8 @@ def row_values(inputs: RowInputs, period_month: int) -> tuple[dict[str, object],
     sum_t = sum_n = 0.0
     for m in ind.reporting_months:
         value = res.month_values[m - 1] if m in data_months else ""
-        out[_V[m]] = value
+        if not inputs.months_are_formulas:  # else the month cell itself holds the value
+            out[_V[m]] = value
         if m in data_months:
             t_used = series.teller[m - 1] if has_n else value
             n_used = series.nevner[m - 1] if has_n else 1
@@ -163,26 +170,30 @@ def row_formulas(inputs: RowInputs, pos: Positions) -> dict[str, str]:
                          for m in ind.reporting_months)
         out[L.helper_label("harN")] = f"OR({terms})"
     ratio = ratio_expr(value_factor(ind, inputs.weighted))
+    # Filled rows compute the month value in the visible month cell (text «ikke klar» where the
+    # month is not known yet, which every use below skips as non-numeric); rows typed by the
+    # office keep it in the hidden hj:v cell, since their month cells are the inputs.
+    formulas = inputs.months_are_formulas
     for m in ind.reporting_months:
         t_ref, n_ref = pos.data_ref(m, "teller"), pos.data_ref(m, "nevner")
-        bare_ref = t_ref if inputs.months_are_formulas else pos.ref(L.MONTHS_BY_NUMBER[m])
-        v_ref = h("v", m)
+        month_ref = pos.ref(L.MONTHS_BY_NUMBER[m])
+        bare_ref = t_ref if formulas else month_ref
+        v_ref = month_ref if formulas else h("v", m)
         in_window = f"{m}<={h('Pw')}"
+        otherwise = f'IF({m}<={PERIOD_MONTH},"{NOT_READY}","")' if formulas else '""'
         if antall:
-            out[_V[m]] = f'IF(AND({in_window},ISNUMBER({bare_ref})),{bare_ref},"")'
+            value = f'IF({in_window},IF(ISNUMBER({bare_ref}),{bare_ref},""),{otherwise})'
             out[_T[m]] = f'IF(ISNUMBER({v_ref}),{v_ref},"")'
         else:
             ratio_text = ratio.excel({"T": t_ref, "N": n_ref})
-            out[_V[m]] = (f'IF({in_window},IF({h("harN")},IF(AND(ISNUMBER({t_ref}),ISNUMBER({n_ref})),'
-                          f'IF({n_ref}>0,{ratio_text},""),""),IF(ISNUMBER({bare_ref}),{bare_ref},"")),"")')
+            value = (f'IF({in_window},IF({h("harN")},IF(AND(ISNUMBER({t_ref}),ISNUMBER({n_ref})),'
+                     f'IF({n_ref}>0,{ratio_text},""),""),IF(ISNUMBER({bare_ref}),{bare_ref},"")),{otherwise})')
             out[_T[m]] = f'IF(ISNUMBER({v_ref}),IF({h("harN")},{t_ref},{v_ref}),"")'
             out[_N[m]] = f'IF(ISNUMBER({v_ref}),IF({h("harN")},{n_ref},1),"")'
+        out[L.MONTHS_BY_NUMBER[m] if formulas else _V[m]] = value
         out[_I[m]] = f'IF(ISNUMBER({v_ref}),{m},"")'
-        if inputs.months_are_formulas:
-            out[L.MONTHS_BY_NUMBER[m]] = (
-                f'IF(ISNUMBER({v_ref}),{v_ref},IF(AND({m}>{h("Pw")},{m}<={PERIOD_MONTH}),'
-                f'"{NOT_READY}",""))')
-    v_range, i_range = pos.helper_range("v"), pos.helper_range("i")
+    v_range = pos.month_range() if formulas else pos.helper_range("v")
+    i_range = pos.helper_range("i")
     out[L.helper_label("n")] = f"COUNT({v_range})"
     out[L.helper_label("M")] = f"MAX({i_range})"
     out[L.helper_label("sumT")] = f"SUM({pos.helper_range('T')})"
