@@ -85,7 +85,7 @@ def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = No
 
 def _guard_existing(paths: list[Path], replace: bool) -> None:
     """Refuse to overwrite a user's file; with ``replace`` back it up first (lock files refused)."""
-    from .xlsxfile import lock_file_for
+    from .xlsxfile import lock_file_for, locked_message
     from .xlsxpatch import backup_file
 
     existing = [p for p in paths if p.exists()]
@@ -95,8 +95,7 @@ def _guard_existing(paths: list[Path], replace: bool) -> None:
             "(den gamle tas vare på i .excelkort/backup/).", file=str(p)) for p in existing])
     for p in existing:
         if (lock := lock_file_for(p)) is not None:
-            raise InputError(Problem(f"Filen er åpen (låsefilen «{lock.name}» finnes). Lukk den og "
-                                     "prøv igjen.", file=str(p)))
+            raise InputError(Problem(locked_message(lock), file=str(p)))
     for p in existing:
         backup_file(p)
 

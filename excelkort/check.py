@@ -9,7 +9,7 @@ from .errors import ERROR, WARNING, InputError, Problem
 from .model import Catalogue
 from .reader import read_scorecard
 from .register import check_register
-from .xlsxfile import lock_file_for, open_package
+from .xlsxfile import lock_app, lock_file_for, open_package
 
 MSG_OPEN = ("Filen er åpen i {app} (låsefilen «{lock}» finnes). Sjekken gjelder filen slik den sist "
             "ble lagret; lagre i {app} for å sjekke endringene dine. «fyll» hopper over filen til "
@@ -88,7 +88,7 @@ def check_file(path: str | Path, catalogue: Catalogue) -> CheckResult:
             result.problems.append(Problem("Filen finnes ikke. Sjekk navnet og mappen.", file=str(path)))
         elif kind == "målekort":
             if (lock := lock_file_for(path)) is not None:
-                app = "Excel" if lock.name.startswith("~$") else "LibreOffice"
+                app = lock_app(lock)
                 result.problems.append(Problem(MSG_OPEN.format(app=app, lock=lock.name),
                                                file=str(path), severity=WARNING))
             result.problems += read_scorecard(path, catalogue).warnings

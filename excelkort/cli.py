@@ -248,11 +248,10 @@ def gjenopprett(fil):
     from .xlsxpatch import backup_file, newest_backup
     from .atomic import write_bytes_atomic
 
-    from .xlsxfile import lock_file_for
+    from .xlsxfile import lock_file_for, locked_message
 
     if (lock := lock_file_for(fil)) is not None:
-        raise InputError(f"Filen er åpen (låsefilen «{lock.name}» finnes). Lukk den og prøv igjen.",
-                         file=str(fil))
+        raise InputError(locked_message(lock), file=str(fil))
     backup = newest_backup(fil)
     if backup is None:
         raise InputError(f"Fant ingen sikkerhetskopi av filen i {fil.parent / '.excelkort' / 'backup'}.",

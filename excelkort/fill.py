@@ -22,7 +22,7 @@ from .model import Catalogue
 from .reader import ScorecardFile, read_scorecard
 from .rowmodel import VALUE_LABELS, RowInputs, row_values
 from .rules import Result, tolerance_for
-from .xlsxfile import lock_file_for, open_package
+from .xlsxfile import lock_file_for, locked_message, open_package
 from .xlsxpatch import CellEdit, EditError, PatchResult, patch_workbook
 
 
@@ -226,9 +226,8 @@ def _fill_one(wb: Path, by_unit: dict, catalogue: Catalogue, source: str,
     out = _Outcome(wb)
     try:
         if (lock := lock_file_for(wb)) is not None:
-            raise InputError(Problem(
-                f"Filen er åpen (låsefilen «{lock.name}» finnes) og ble hoppet over. "
-                "Lukk den og kjør fyll på nytt.", file=str(wb)))
+            raise InputError(Problem(locked_message(lock, then="kjør fyll på nytt (den ble hoppet over)"),
+                                     file=str(wb)))
         sc = read_scorecard(wb, catalogue)
         out.unit_id, out.year = sc.unit_id, sc.year
         plan = plan_fill(sc, by_unit.get(sc.unit_id, []), catalogue, source, now)

@@ -35,10 +35,8 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Fal
 
 MSG_MISSING = "Filen finnes ikke. Sjekk navnet og mappen."
 MSG_DIRECTORY = "Dette er en mappe, ikke en fil. Oppgi en .xlsx-fil."
-MSG_LOCK_EXCEL = ("Filen er åpen i Excel (låsefilen «{lock}» finnes). Lukk den i Excel og prøv igjen. "
-                  "Er filen ikke åpen, kan du slette låsefilen.")
-MSG_LOCK_LIBREOFFICE = ("Filen er åpen i LibreOffice (låsefilen «{lock}» finnes). Lukk den i LibreOffice "
-                        "og prøv igjen. Er filen ikke åpen, kan du slette låsefilen.")
+MSG_LOCKED = ("Filen er åpen i {app} (låsefilen «{lock}» finnes). Lukk den i {app} og {then}. "
+              "Er filen ikke åpen, kan du slette låsefilen.")
 MSG_XLS = ("Filen er i det gamle .xls-formatet. Åpne den i Excel og lagre den som .xlsx "
            "(Fil → Lagre som → Excel-arbeidsbok).")
 MSG_ENCRYPTED = ("Filen er passordbeskyttet (kryptert). Åpne den i Excel, fjern passordet "
@@ -67,6 +65,16 @@ MSG_BAD_XML = ("Filen er skadet (delen «{member}» er ikke gyldig XML). Åpne d
 MSG_NO_SHEET = "Arket «{sheet}» mangler (arkene i filen er {names}). Gi arket tilbake navnet «{sheet}»."
 
 
+def lock_app(lock: Path) -> str:
+    """Which program keeps a lock file: «Excel» (``~$name``) or «LibreOffice»."""
+    return "Excel" if lock.name.startswith("~$") else "LibreOffice"
+
+
+def locked_message(lock: Path, then: str = "prøv igjen") -> str:
+    """The one message for a file someone has open; ``then`` says what to do once it is closed."""
+    return MSG_LOCKED.format(app=lock_app(lock), lock=lock.name, then=then)
+
+
 def lock_file_for(path: str | Path) -> Path | None:
     """The lock file Excel (``~$name``) or LibreOffice (``.~lock.name#``) keeps beside an open file."""
     path = Path(path)
@@ -89,7 +97,7 @@ def open_package(path: str | Path, *, allow_locked: bool = False) -> "Package":
     if path.is_dir():
         fail(MSG_DIRECTORY)
     if not allow_locked and (lock := lock_file_for(path)) is not None:
-        fail((MSG_LOCK_EXCEL if lock.name.startswith("~$") else MSG_LOCK_LIBREOFFICE).format(lock=lock.name))
+        fail(locked_message(lock))
     if path.stat().st_size > MAX_FILE_SIZE:
         fail(MSG_TOO_LARGE.format(limit=MAX_FILE_SIZE // 2**20))
     return Package(path, path.read_bytes())

@@ -42,7 +42,7 @@ from zipfile import ZIP_DEFLATED
 
 from .atomic import write_bytes_atomic
 from .errors import InputError, Problem
-from .xlsxfile import (MSG_BAD_MEMBER, MSG_BAD_XML, MSG_LOCK_EXCEL, MSG_LOCK_LIBREOFFICE, Package,
+from .xlsxfile import (MSG_BAD_MEMBER, MSG_BAD_XML, Package, locked_message,
                        check_xml, lock_file_for, open_package, string_item_text,
                        unescape_ooxml)
 
@@ -746,8 +746,7 @@ def patch_workbook(src: str | Path | Package, dst: str | Path | None = None,
     # reading a file that is open in Excel is harmless; writing one is not
     package = src if isinstance(src, Package) else open_package(src, allow_locked=not in_place)
     if (lock := lock_file_for(dst)) is not None:
-        message = MSG_LOCK_EXCEL if lock.name.startswith("~$") else MSG_LOCK_LIBREOFFICE
-        _fail(dst, message.format(lock=lock.name))
+        _fail(dst, locked_message(lock))
     normalized = _normalize(edits or {})
     append_rows = append_rows or {}
     replaced: dict[str, bytes] = {}

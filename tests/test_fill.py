@@ -198,7 +198,9 @@ def test_workbook_open_in_excel_is_skipped(office, tmp_path):
     report = _fill(office["extracts"]["2026-10"], wb)
     assert wb.read_bytes() == before
     assert len(report.rejected) == 1
-    assert "er åpen" in report.rejected[0][1] and "Lukk den" in report.rejected[0][1]
+    assert report.rejected[0][1] == (
+        f"{wb.name}: Filen er åpen i Excel (låsefilen «~${wb.name}» finnes). Lukk den i Excel og kjør "
+        "fyll på nytt (den ble hoppet over). Er filen ikke åpen, kan du slette låsefilen.")
     result = CliRunner().invoke(main, ["fyll", str(office["extracts"]["2026-10"]), str(wb)])
     assert result.exit_code == 3
     assert "Traceback" not in result.output
