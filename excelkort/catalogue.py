@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from .atomic import write_bytes_atomic
+from .numtext import format_number
 from .textfile import DecodeError, decode_text
 from .errors import ERROR, WARNING, Problem, raise_if_errors
 from .model import (DIRECTIONS, FREQUENCIES, INDICATOR_TYPES, LINES, MEASURES, PERSPECTIVES,
@@ -316,16 +317,6 @@ def parse_number(value: object) -> float:
     if not _NUMBER_RE.fullmatch(s):
         raise ValueError(value)
     return float(s)
-
-
-def format_number(x: float) -> str:
-    """A number as Norwegian text, exact (shortest round-trip), decimal comma: ``4,5``, ``65``."""
-    if float(x).is_integer() and abs(x) < 1e16:
-        return str(int(x))
-    text = repr(float(x))
-    if "e" in text or "E" in text:
-        text = format(Decimal(text), "f")
-    return text.replace(".", ",")
 
 
 def decimals_of(x: float) -> int:

@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 from .atomic import write_bytes_atomic
+from .numtext import format_number
 from .period import parse_period
 from .textfile import DecodeError, decode_text
 from .errors import ERROR, WARNING, InputError, Problem
@@ -892,11 +893,7 @@ def _join_or(ids: list[str]) -> str:
     return " eller ".join(f"«{u}»" for u in ids)
 
 
-def _fmt(x: float) -> str:
-    """A number for a message, Norwegian style (decimal comma, no trailing .0)."""
-    if x.is_integer() and abs(x) < 1e16:
-        return str(int(x))
-    return repr(x).replace(".", ",")
+_fmt = format_number
 
 
 # --------------------------------------------------------------------------------------------
@@ -908,9 +905,7 @@ def _format_value(value: float | None, reason: str | None) -> str:
     x = float(value)
     if not math.isfinite(x):
         raise ValueError(f"not a finite number: {value!r}")
-    if x.is_integer() and abs(x) < 1e16:
-        return str(int(x))
-    return repr(x).replace(".", ",")
+    return format_number(x)
 
 
 def _as_row(row: ExtractRow | Mapping[str, Any]) -> ExtractRow:

@@ -19,6 +19,7 @@ from . import layout as L
 from .errors import WARNING, InputError, Problem, count_word
 from .extract import ExtractRow, read_extract
 from .model import Catalogue
+from .numtext import format_number
 from .reader import ScorecardFile, read_scorecard
 from .rowmodel import VALUE_LABELS, RowInputs, row_values
 from .rules import Result, tolerance_for
@@ -44,11 +45,10 @@ class FillPlan:
 
 
 def _fmt(value) -> str:
+    """A logged value: numbers as Norwegian text, nothing as empty."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).replace(".", ",") if isinstance(value, float) else str(value)
+    return format_number(value) if isinstance(value, (int, float)) else str(value)
 
 
 def _same(a, b) -> bool:
