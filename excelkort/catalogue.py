@@ -132,11 +132,16 @@ def read_table(path, *, labels: tuple[str, ...], required: tuple[str, ...],
     ``first_sheet``. Returns the table (None when it cannot be read) and the problems found.
     """
     path = Path(path)
-    file = str(path)
     opened = _open_rows(path, sheet_names, first_sheet)
     if isinstance(opened, Problem):
         return None, [opened]
     sheet, candidates = opened
+    return table_from_rows(str(path), sheet, candidates, labels=labels, required=required, what=what)
+
+
+def table_from_rows(file: str, sheet: str | None, candidates: list, *, labels: tuple[str, ...],
+                    required: tuple[str, ...], what: str) -> tuple[Table | None, list[Problem]]:
+    """``read_table`` for rows already read: ``candidates`` is [(tag, [(index, cells), …]), …]."""
     problems: list[Problem] = []
     keys = {k: label for label in labels for k in _label_keys(label)}
 
@@ -280,11 +285,13 @@ def _open_xlsx(path: Path, data: bytes, sheet_names, first_sheet):
         values = wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
     except Exception:  # calamine raises several types for broken files
         return bad
-    rows = []
-    for i, cells in enumerate(values, start=1):
-        rows.append((i, [None if (c is None or (isinstance(c, str) and not c.strip())) else c
-                         for c in cells]))
-    return chosen, [("xlsx", rows)]
+    return chosen, [("xlsx", sheet_rows(values))]
+
+
+def sheet_rows(values: list[list]) -> list[tuple[int, list]]:
+    """A sheet's cell values as (1-based row, cells), blank text as None."""
+    return [(i, [None if (c is None or (isinstance(c, str) and not c.strip())) else c for c in cells])
+            for i, cells in enumerate(values, start=1)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,6 +418,20 @@ def load_catalogue(path, warnings: list[Problem] | None = None) -> Catalogue:
 def _read_catalogue(path) -> tuple[Catalogue | None, list[Problem]]:
     table, problems = read_table(path, labels=COLUMNS, required=REQUIRED, sheet_names=(SHEET,),
                                  what="indikatorkatalogen")
+    return _catalogue_from_table(table, problems, str(path))
+
+
+def catalogue_from_sheet(file: str, values: list[list]) -> Catalogue | None:
+    """The catalogue in a workbook's Indikatorer sheet, from its cell values; None when it does
+    not read cleanly (``load_catalogue`` on the file gives the reasons)."""
+    table, problems = table_from_rows(file, SHEET, [("xlsx", sheet_rows(values))], labels=COLUMNS,
+                                      required=REQUIRED, what="indikatorkatalogen")
+    catalogue, _problems = _catalogue_from_table(table, problems, file)
+    return catalogue
+
+
+def _catalogue_from_table(table: Table | None, problems: list[Problem],
+                          source: str) -> tuple[Catalogue | None, list[Problem]]:
     if table is None or not all(label in table.columns for label in REQUIRED):
         return None, problems
     indicators: list[Indicator] = []
@@ -442,7 +463,7 @@ def _read_catalogue(path) -> tuple[Catalogue | None, list[Problem]]:
                                 "overskriftsraden.", **table.where()))
     if any(p.is_error for p in problems):
         return None, problems
-    return Catalogue(tuple(indicators), source=str(path)), problems
+    return Catalogue(tuple(indicators), source=source), problems
 
 
 def _is_indicator_row(row: TableRow) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 from . import layout as L
 from .errors import WARNING, InputError, Problem, count_word
 from .extract import ExtractRow, read_extract
-from .model import Catalogue
+from .model import Catalogue, Indicator
 from .numtext import format_number
 from .reader import ScorecardFile, read_scorecard
 from .rowmodel import VALUE_LABELS, RowInputs, row_values
@@ -42,6 +42,23 @@ class FillPlan:
     results: dict[str, Result] = field(default_factory=dict)
     package: object = field(default=None, repr=False)  # the file as read, so it is read once
     warnings: list[Problem] = field(default_factory=list)
+    catalogue_changes: list[str] = field(default_factory=list)  # «B1 Mål 80 → 85», not applied
+
+
+#: definition fields whose change mid-year a fill never applies (SPEC §3), with their labels
+DEFINITION_FIELDS = {"Måletype": "measure", "Retning": "direction", "Mål": "target",
+                     "Toleranse": "tolerance", "Hittil": "ytd_mode", "Kilde": "source",
+                     "Frekvens": "frequency", "Desimaler": "decimals", "Etterslep": "lag"}
+
+
+def definition_changes(own: Indicator, run: Indicator) -> list[str]:
+    """What the run's catalogue changes in an indicator the workbook was made with: «Mål 80 → 85»."""
+    out = []
+    for label, attr in DEFINITION_FIELDS.items():
+        before, after = getattr(own, attr), getattr(run, attr)
+        if before != after:
+            out.append(f"{label} {_fmt(before) or 'tom'} → {_fmt(after) or 'tom'}")
+    return out
 
 
 def _fmt(value) -> str:
@@ -91,7 +108,15 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
     new_cells: dict[str, list[str]] = {}  # indicator → refs that got their first value
     new_months: dict[str, set[str]] = {}
     year_prefix = f"{year}-"
-    automatic = {ind.id: ind for ind in catalogue if ind.is_automatic}
+    # A workbook is computed with the catalogue it was made with (its Indikatorer sheet): a
+    # definition changed since is reported and logged, never applied to months already reported.
+    own = sc.own_catalogue
+    definitions = {ind.id: own[ind.id] if own is not None and ind.id in own else ind for ind in catalogue}
+    for ind in catalogue:
+        changes = definition_changes(definitions[ind.id], ind) if ind.id in sc.rows else []
+        if changes:
+            plan.catalogue_changes.append(f"{ind.id} {', '.join(changes)}")
+    automatic = {i: ind for i, ind in definitions.items() if ind.is_automatic}
     for r in rows:
         ind = automatic.get(r.indicator)
         if ind is None or not r.period.startswith(year_prefix):
@@ -138,7 +163,7 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
     cached_rows = sc.values.get(L.SCORECARD_SHEET, [])
     # label → (column, its letters, whether the cell holds a value rather than a formula)
     owned = {label: (col, L.column_letter(col), label in VALUE_LABELS) for label, col in sc.cols.items()}
-    for ind in catalogue:
+    for ind in definitions.values():
         item = sc.rows.get(ind.id)
         if item is None or item.data_row is None:
             continue
@@ -165,6 +190,11 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
         sheet, ref = sheet.strip("'"), ref.replace("$", "").split(":")[0]  # the name's first cell
         plan.edits.setdefault(sheet, {})[ref] = CellEdit(period_after)
         plan.log_rows.append([stamp, sheet, ref, "Periode", sc.period, period_after, source])
+    if plan.catalogue_changes and (plan.edits or plan.log_rows):  # logged with each fill that writes
+        for change in plan.catalogue_changes:
+            ind_id, what = change.split(" ", 1)
+            plan.log_rows.append([stamp, L.CATALOGUE_SHEET, "", ind_id, "",
+                                  f"Katalogen endrer {what}; ikke brukt i {year}", source])
     return plan
 
 
@@ -206,6 +236,7 @@ class _Outcome:
     warnings: list[Problem] = field(default_factory=list)
     rejected: str | None = None
     skipped: str | None = None
+    catalogue_changes: tuple[str, ...] = ()
 
 
 def other_workbook_kind(path: Path) -> str | None:
@@ -232,6 +263,7 @@ def _fill_one(wb: Path, by_unit: dict, catalogue: Catalogue, source: str,
         out.unit_id, out.year = sc.unit_id, sc.year
         plan = plan_fill(sc, by_unit.get(sc.unit_id, []), catalogue, source, now)
         out.warnings = sc.warnings + plan.warnings
+        out.catalogue_changes = tuple(plan.catalogue_changes)
         result = apply_plan(plan)
         out.written, out.backup = result.written, result.backup
         out.data_changes = plan.data_changes if result.written else 0
@@ -288,6 +320,7 @@ def fill_workbooks(extract_path: str | Path, workbooks: list[str | Path], catalo
                                    initializer=_init_worker, initargs=args)
         outcomes = pool.map(_fill_in_worker, paths, chunksize=4)
     seen_units: set[str] = set()
+    changed_definitions: dict[tuple[str, ...], list[Path]] = {}
     try:
         for i, out in enumerate(outcomes):
             if out.skipped is not None:
@@ -296,6 +329,8 @@ def fill_workbooks(extract_path: str | Path, workbooks: list[str | Path], catalo
                 report.rejected.append((out.path, out.rejected))
             else:
                 seen_units.add(out.unit_id)
+                if out.catalogue_changes:
+                    changed_definitions.setdefault(out.catalogue_changes, []).append(out.path)
                 report.filled_units.append((out.path, out.unit_id, out.year))
                 report.warnings += out.warnings
                 if out.written:
@@ -311,8 +346,21 @@ def fill_workbooks(extract_path: str | Path, workbooks: list[str | Path], catalo
         if pool is not None:
             pool.shutdown()
     report.units_without_workbook = set(by_unit) - seen_units
+    for changes, paths_ in changed_definitions.items():
+        report.warnings.append(catalogue_change_warning(changes, paths_))
     report.warnings += _coverage_warnings(report, by_unit, extract_path)
     return report
+
+
+def catalogue_change_warning(changes: tuple[str, ...], paths: list[Path]) -> Problem:
+    """One warning for the workbooks made with a catalogue that the run's catalogue changes."""
+    which = paths[0].name if len(paths) == 1 else f"{len(paths)} målekort (bl.a. {paths[0].name})"
+    return Problem(
+        f"Katalogen fyll brukte endrer indikatorer som {which} ble laget med: {'; '.join(changes)}. "
+        "Målekortet regnes videre med sin egen katalog (arket «Indikatorer»), så måneder som er "
+        "rapportert endres ikke; endringen er ført i Logg. Den gjelder fra neste års målekort, "
+        "eller lag målekortet på nytt med «excelkort ny --erstatt».",
+        file=str(paths[0]) if len(paths) == 1 else None, severity=WARNING)
 
 
 def _coverage_warnings(report: FillReport, by_unit: dict, extract_path: Path) -> list[Problem]:

@@ -63,6 +63,7 @@ class ScorecardFile:
     names: dict[str, str] = field(default_factory=dict)  # defined name → reference as stored
     values: dict[str, list[list]] = field(default_factory=dict, repr=False)  # sheet → cached cells
     package: object = field(default=None, repr=False, compare=False)  # the file as read (xlsxfile.Package)
+    own_catalogue: Catalogue | None = field(default=None, repr=False, compare=False)  # its Indikatorer sheet
 
     @property
     def period_month(self) -> int:
@@ -214,14 +215,29 @@ def _id_rows(rows: list[list], header_row: int, id_col: int, path: Path, sheet: 
     return found
 
 
-def own_catalogue(path: Path) -> Catalogue | None:
-    """The catalogue the workbook was made with (its Indikatorer sheet), if it reads cleanly."""
-    from .catalogue import load_catalogue
+_OWN_CATALOGUES: dict[tuple, Catalogue | None] = {}  # Indikatorer sheet values → its catalogue
 
-    try:
-        return load_catalogue(path)
-    except InputError:
+
+def own_catalogue(wb: CalamineWorkbook, path: Path) -> Catalogue | None:
+    """The catalogue the workbook was made with (its Indikatorer sheet), if it reads cleanly.
+
+    Workbooks made from the same catalogue have the same sheet, so each distinct sheet is parsed
+    once per process (a county's 50 workbooks cost one parse, not 50).
+    """
+    from .catalogue import catalogue_from_sheet
+
+    if L.CATALOGUE_SHEET not in wb.sheet_names:
         return None
+    try:
+        values = wb.get_sheet_by_name(L.CATALOGUE_SHEET).to_python(skip_empty_area=False)
+    except Exception:  # noqa: BLE001 - calamine's own error types vary; the sheet is optional
+        return None
+    key = tuple(tuple(row) for row in values)
+    if key not in _OWN_CATALOGUES:
+        if len(_OWN_CATALOGUES) >= 64:
+            _OWN_CATALOGUES.clear()
+        _OWN_CATALOGUES[key] = catalogue_from_sheet(str(path), values)
+    return _OWN_CATALOGUES[key]
 
 
 def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> ScorecardFile:
@@ -231,8 +247,6 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
     """
     path = Path(path)
     package = open_package(path, allow_locked=True)  # reading a file open in Excel is harmless
-    if catalogue is None and L.CATALOGUE_SHEET in package.sheet_names():
-        catalogue = own_catalogue(path)
     names = package.defined_names()
     for sheet in (L.SCORECARD_SHEET, L.DATA_SHEET):
         package.sheet_member(sheet)  # InputError naming the sheet and the sheets the file has
@@ -246,6 +260,9 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
         wb = CalamineWorkbook.from_filelike(io.BytesIO(package.data))  # the bytes already read
     except Exception as exc:  # noqa: BLE001 - calamine's own error types vary
         raise InputError(Problem(f"Filen kan ikke leses som Excel-arbeidsbok ({exc}).", file=str(path)))
+    own = own_catalogue(wb, path)
+    if catalogue is None:
+        catalogue = own
     sc_sheet = wb.get_sheet_by_name(L.SCORECARD_SHEET)
     sc = sc_sheet.to_python(skip_empty_area=False)
     data_sheet = wb.get_sheet_by_name(L.DATA_SHEET)
@@ -288,6 +305,8 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
     for ind_id, r in _id_rows(sc, header_row, cols[L.COL_ID], path, L.SCORECARD_SHEET).items():
         line = sc[r]
         ind = catalogue[ind_id] if catalogue is not None and ind_id in catalogue else None
+        if ind is not None and own is not None and ind_id in own:
+            ind = own[ind_id]  # the definition the workbook was made with (SPEC §3)
         if catalogue is not None and ind is None:
             warnings.append(Problem(f"Ukjent indikator «{ind_id}» (ikke i katalogen); raden hoppes over.",
                                     file=str(path), sheet=L.SCORECARD_SHEET,
@@ -341,4 +360,5 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
         year=int(year_value) if isinstance(year_value, (int, float)) else int(period[:4]),
         month_comment=_text(named("Månedskommentar")), cols=cols, data_cols=data_cols,
         header_row=header_row, data_header_row=data_header_row, rows=rows, warnings=warnings,
-        names=dict(names), values={L.SCORECARD_SHEET: sc, L.DATA_SHEET: data}, package=package)
+        names=dict(names), values={L.SCORECARD_SHEET: sc, L.DATA_SHEET: data}, package=package,
+        own_catalogue=own)

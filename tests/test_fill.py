@@ -340,3 +340,40 @@ def test_an_indicator_row_the_user_deleted_is_reported_not_dropped_silently(offi
     assert any(t.startswith(f"{wb.name}, ark «Data»: Advarsel: Indikatoren P1 har ingen rad i arket «Data»; ")
                and "fra uttrekket ble ikke fylt inn. Lag raden på nytt (se malen) og kjør fyll igjen." in t
                for t in texts), texts
+
+
+def test_a_catalogue_changed_mid_year_is_logged_not_applied(office, tmp_path):
+    """SPEC §3: a target or definition changed mid-year never touches the months reported."""
+    import dataclasses
+
+    from excelkort.model import Catalogue
+
+    changed = Catalogue(tuple(
+        dataclasses.replace(ind, target=70.0, tolerance=3.0) if ind.id == "P1"
+        else dataclasses.replace(ind, decimals_given=2, direction="nær") if ind.id == "B6" else ind
+        for ind in CATALOGUE))
+    same, new = tmp_path / "same", tmp_path / "new"
+    same.mkdir(), new.mkdir()
+    a, b = _copy(office["workbook"], same), _copy(office["workbook"], new)
+    extract = office["extracts"]["2026-10"]
+    fill_workbooks(extract, [a], CATALOGUE, now=NOW)
+    report = fill_workbooks(extract, [b], changed, now=NOW)
+    # the workbook is computed with its own catalogue: Data and Målekort as with the old one
+    for sheet in (L.DATA_SHEET, L.SCORECARD_SHEET):
+        member = _sheet_member(a, sheet)
+        assert _members(a)[member] == _members(b)[member], sheet
+    assert [str(w) for w in report.warnings if "Katalogen" in str(w)] == [
+        f"{b.name}: Advarsel: Katalogen fyll brukte endrer indikatorer som {b.name} ble laget med: "
+        "B6 Retning lavere → nær, Desimaler 1 → 2; P1 Mål 80 → 70, Toleranse tom → 3. Målekortet "
+        "regnes videre "
+        "med sin egen katalog (arket «Indikatorer»), så måneder som er rapportert endres ikke; "
+        "endringen er ført i Logg. Den gjelder fra neste års målekort, eller lag målekortet på nytt "
+        "med «excelkort ny --erstatt»."]
+    log = CalamineWorkbook.from_path(str(b)).get_sheet_by_name(L.LOG_SHEET).to_python()
+    logged = [row for row in log if row[1] == L.CATALOGUE_SHEET]
+    assert [(row[3], row[5]) for row in logged] == [
+        ("B6", "Katalogen endrer Retning lavere → nær, Desimaler 1 → 2; ikke brukt i 2026"),
+        ("P1", "Katalogen endrer Mål 80 → 70, Toleranse tom → 3; ikke brukt i 2026")]
+    before = b.read_bytes()  # filling again changes nothing, and logs nothing twice
+    again = fill_workbooks(extract, [b], changed, now=NOW)
+    assert b.read_bytes() == before and again.unchanged == [b]
