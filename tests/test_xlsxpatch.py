@@ -380,6 +380,67 @@ def test_failure_while_writing_leaves_source_intact(book, monkeypatch):
     assert book.read_bytes() == original and _no_temp_files(book.parent)
 
 
+def test_a_failed_write_leaves_no_backup_linked_to_the_file(book, monkeypatch):
+    """A backup is a hard link only until the rename; when the write fails it must not stay."""
+    original = book.read_bytes()
+
+    def disk_full(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", disk_full)
+    with pytest.raises(OSError):
+        patch(book, None, backup=True)
+    assert book.read_bytes() == original
+    folder = book.parent / ".excelkort" / "backup"
+    assert not folder.exists() or not [p for p in folder.iterdir() if os.path.samefile(p, book)]
+
+
+def test_plain_backups_are_copies(tmp_path):
+    """``ny --erstatt`` and ``gjenopprett`` may leave the file as it was: their backups are copies."""
+    path = tmp_path / "fil.xlsx"
+    path.write_bytes(b"1")
+    backup = backup_file(path)
+    assert not os.path.samefile(backup, path)
+    with open(path, "r+b") as fh:
+        fh.write(b"2")
+    assert backup.read_bytes() == b"1"
+
+
+def test_invalid_utf8_in_a_sheet_is_refused(tmp_path):
+    src = _simple(tmp_path / "a.xlsx")
+    bad = _rewrite(src, tmp_path / "b.xlsx", {})
+    members = {}
+    with zipfile.ZipFile(bad) as z:
+        for info in z.infolist():
+            members[info.filename] = z.read(info)
+    members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"].replace(
+        b"</sheetData>", b'<row r="9"><c r="A9" t="inlineStr"><is><t>\xfe</t></is></c></row></sheetData>')
+    with zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    before = bad.read_bytes()
+    with pytest.raises(InputError) as exc:
+        patch_workbook(bad, None, {"Ark": {"A1": 5}})
+    assert str(exc.value.problems[0]).endswith(
+        "Filen er skadet (delen «xl/worksheets/sheet1.xml» er ikke gyldig XML). Åpne den i Excel og "
+        "lagre den på nytt, eller hent en sikkerhetskopi.")
+    assert bad.read_bytes() == before
+
+
+def test_a_cell_attribute_holding_a_greater_than_sign(tmp_path):
+    """``>`` is legal in an attribute value; the cell's tag must still be read whole."""
+    src = _simple(tmp_path / "a.xlsx")
+    odd = _rewrite(src, tmp_path / "b.xlsx", {"xl/worksheets/sheet1.xml": lambda x: x.replace(
+        '<c r="A2">', '<c r="A2" x:note="a>b" xmlns:x="urn:x">').replace(
+        '<c r="B2">', '<c s="0" r="B2" x:note="c>d" xmlns:x="urn:x">')})
+    out = patch_workbook(odd, tmp_path / "c.xlsx", {"Ark": {"A2": 7, "B2": CellEdit.cached(14)}})
+    assert out.written
+    xml = members(tmp_path / "c.xlsx")["xl/worksheets/sheet1.xml"][1].decode()
+    assert '<c r="A2" x:note="a>b" xmlns:x="urn:x"><v>7</v></c>' in xml
+    assert '<c s="0" r="B2" x:note="c>d" xmlns:x="urn:x"><f>A2*2</f><v>14</v></c>' in xml
+    assert read_cells(tmp_path / "c.xlsx", "Ark", ["A2", "B2"]) == {"A2": 7, "B2": 14}
+
+
 def test_failure_while_zipping_leaves_source_intact(book, monkeypatch):
     original = book.read_bytes()
 
