@@ -70,12 +70,6 @@ class Positions:
         last = L.cell_ref(self.row, self.cols[L.helper_label(name, 12)])
         return f"{first}:{last}"
 
-    def month_range(self) -> str:
-        """The row's visible month cells, Jan … Des."""
-        first = L.cell_ref(self.row, self.cols[L.MONTHS_BY_NUMBER[1]])
-        last = L.cell_ref(self.row, self.cols[L.MONTHS_BY_NUMBER[12]])
-        return f"{first}:{last}"
-
 
 def _blank(value):
     return "" if value is None else value
@@ -192,16 +186,20 @@ def row_formulas(inputs: RowInputs, pos: Positions) -> dict[str, str]:
             out[_N[m]] = f'IF(ISNUMBER({v_ref}),IF({h("harN")},{n_ref},1),"")'
         out[L.MONTHS_BY_NUMBER[m] if formulas else _V[m]] = value
         out[_I[m]] = f'IF(ISNUMBER({v_ref}),{m},"")'
-    v_range = pos.month_range() if formulas else pos.helper_range("v")
     i_range = pos.helper_range("i")
-    out[L.helper_label("n")] = f"COUNT({v_range})"
+    if formulas:  # each month cell by itself, so a column a user inserts among them changes nothing
+        months = ",".join(pos.ref(L.MONTHS_BY_NUMBER[m]) for m in range(1, 13))
+        pick = lambda k: f"CHOOSE({k},{months})"  # noqa: E731
+    else:
+        pick = lambda k: f"INDEX({pos.helper_range('v')},{k})"  # noqa: E731
+    out[L.helper_label("n")] = f"COUNT({i_range})"
     out[L.helper_label("M")] = f"MAX({i_range})"
     out[L.helper_label("sumT")] = f"SUM({pos.helper_range('T')})"
     if not antall:
         out[L.helper_label("sumN")] = f"SUM({pos.helper_range('N')})"
 
     if ind.ytd_mode == "siste":
-        ytd = f"INDEX({v_range},{h('M')})"
+        ytd = pick(h("M"))
     elif antall:
         ytd = h("sumT")
     else:
@@ -217,10 +215,10 @@ def row_formulas(inputs: RowInputs, pos: Positions) -> dict[str, str]:
         {"y": f"ROUND({pos.ref(L.COL_YTD)},{D})", "t": t_ytd, "e": e_ytd})
     out[L.COL_STATUS] = f'IF({h("n")}=0,"grå",{status})'
 
-    nth = lambda k: f"INDEX({v_range},LARGE({i_range},{k}))"  # noqa: E731
+    nth = lambda k: pick(f"LARGE({i_range},{k})")  # noqa: E731
     base = (f"({nth(2)}+IF({h('n')}>=3,{nth(3)},0)+IF({h('n')}>=4,{nth(4)},0))"
             f"/MIN({h('n')}-1,3)")
-    out[L.helper_label("rl")] = f'IF({h("n")}<2,"",ROUND(INDEX({v_range},{h("M")}),{D}))'
+    out[L.helper_label("rl")] = f'IF({h("n")}<2,"",ROUND({pick(h("M"))},{D}))'
     out[L.helper_label("rb")] = f'IF({h("n")}<2,"",ROUND({base},{D}))'
     trend = trend_expr(ind.direction).excel(
         {"rl": h("rl"), "rb": h("rb"), "em": h("em"), "tm": h("tm")})

@@ -12,7 +12,7 @@ from excelkort.reader import read_scorecard
 
 #: functions Excel 2016 and LibreOffice 7.4 both have; no LET, LAMBDA, XLOOKUP, dynamic arrays
 CLASSIC_FUNCTIONS = {"IF", "AND", "OR", "ROUND", "ABS", "ISNUMBER", "VALUE", "RIGHT", "COUNT",
-                     "MAX", "MIN", "SUM", "INDEX", "LARGE"}
+                     "MAX", "MIN", "SUM", "INDEX", "LARGE", "CHOOSE"}
 
 
 @pytest.fixture(scope="module")

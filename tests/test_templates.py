@@ -37,3 +37,20 @@ def test_template_layout():
     data = wb[L.DATA_SHEET]
     assert [c.value for c in data[L.DATA_HEADER_ROW + 1]] == list(L.DATA_LABELS)
     assert wb[L.LOG_SHEET].max_row == 1
+
+
+def test_no_formula_spans_the_month_cells():
+    """A column a user inserts among Jan…Des (a quarter's sum, say) must not enter any
+    formula's range: formulas name each month cell by itself (CHOOSE), never a range over them."""
+    import re
+
+    wb = openpyxl.load_workbook(ROOT / "templates" / "målekort.xlsx")
+    ws = wb[L.SCORECARD_SHEET]
+    header = [c.value for c in ws[L.SCORECARD_HEADER_ROW + 1]]
+    first = openpyxl.utils.get_column_letter(header.index("Jan") + 1)
+    last = openpyxl.utils.get_column_letter(header.index("Des") + 1)
+    formulas = [c.value for row in ws.iter_rows() for c in row
+                if isinstance(c.value, str) and c.value.startswith("=")]
+    assert any("CHOOSE(" in f for f in formulas)
+    spanning = [f for f in formulas if re.search(rf"\b{first}\d+:{last}\d+\b", f)]
+    assert spanning == []
