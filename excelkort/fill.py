@@ -152,11 +152,12 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
             f"Indikatoren {ind_id} har ingen rad i arket «{sheet}»; {count_word(n, 'rad', 'rader')} "
             "fra uttrekket ble ikke fylt inn. Lag raden på nytt (se malen) og kjør fyll igjen.",
             file=str(sc.path), sheet=sheet, severity=WARNING))
-    for ind_id, refs in new_cells.items():  # first values: one summary row per indicator
-        months = sorted(new_months[ind_id])
+    if new_cells:  # first values: one summary row per fill (corrections are logged cell by cell)
+        refs = sorted((ref for refs in new_cells.values() for ref in refs), key=L.parse_ref)
+        months = sorted(set().union(*new_months.values()))
         span = months[0] if len(months) == 1 else f"{months[0]}–{months[-1]}"
         cells = refs[0] if len(refs) == 1 else f"{refs[0]}…{refs[-1]}"
-        plan.log_rows.append([stamp, L.DATA_SHEET, cells, ind_id, "",
+        plan.log_rows.append([stamp, L.DATA_SHEET, cells, ", ".join(new_cells), "",
                               f"{len(refs)} nye verdier ({span})", source])
 
     period_month = int(period_after[5:7])

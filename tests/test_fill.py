@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import struct
 import zipfile
@@ -166,6 +167,14 @@ def test_a_month_later_fills_forward_and_keeps_a_backup(office, tmp_path):
     # an older extract never moves Periode back
     _fill(office["extracts"]["2026-09"], wb)
     assert read_scorecard(wb, CATALOGUE).period == "2026-10"
+    # the log: one summary row for a fill's first values, one row for Periode
+    log = CalamineWorkbook.from_path(str(wb)).get_sheet_by_name(L.LOG_SHEET).to_python()
+    october = [row for row in log[1:] if row[6] == "uttrekk_2026-10.csv"]
+    assert len(october) == 2
+    first, period = october
+    assert first[1] == "Data" and re.fullmatch(r"[A-Z]+\d+…[A-Z]+\d+", first[2]) and first[4] == ""
+    assert first[3].startswith("B1, B2, B3") and re.fullmatch(r"\d+ nye verdier \(2026-04–2026-10\)", first[5])  # Etterslep months too
+    assert period[3:6] == ["Periode", "2026-09", "2026-10"]
 
 
 def test_corrected_extract_updates_the_cell_and_logs_it(office, tmp_path):
