@@ -15,6 +15,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from . import layout as L
+from .catalogue import norm_label
 from .errors import WARNING, InputError, Problem
 from .model import Catalogue
 from .period import parse_period
@@ -78,21 +79,16 @@ def _text(v) -> str:
     return str(v).strip()
 
 
-def _label_key(text: str) -> str:
-    """A header label as compared: case, spaces and line breaks typed in Excel do not matter."""
-    return " ".join(text.split()).casefold()
-
-
 def find_header(rows: list[list], labels: tuple[str, ...], required: tuple[str, ...],
                 file: Path, sheet: str) -> tuple[int, dict[str, int]]:
     """The header row (0-based) and column of each label found, searched by labels."""
-    wanted = {_label_key(lab): lab for lab in labels}
+    wanted = {norm_label(lab): lab for lab in labels}
     best_row, best_hits = -1, {}
     for r, row in enumerate(rows[:200]):
         hits = {}
         for c, v in enumerate(row):
             if isinstance(v, str) and v:
-                lab = wanted.get(_label_key(v))
+                lab = wanted.get(norm_label(v))
                 if lab is not None and lab not in hits:
                     hits[lab] = c
         if len(hits) > len(best_hits):
