@@ -14,7 +14,6 @@ import csv
 import datetime as dt
 import io
 import math
-import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 from .atomic import write_bytes_atomic
-from .numtext import format_number
+from .numtext import format_number, parse_number_text
 from .textfile import DecodeError, decode_text
 from .errors import ERROR, WARNING, Problem, raise_if_errors
 from .model import (DIRECTIONS, FREQUENCIES, INDICATOR_TYPES, LINES, MEASURES, PERSPECTIVES,
@@ -298,8 +297,6 @@ def sheet_rows(values: list[list]) -> list[tuple[int, list]]:
 # Values
 # ---------------------------------------------------------------------------------------------
 
-_NUMBER_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-_SPACES = dict.fromkeys(map(ord, " \u00a0\u202f\u2009'"), None)
 
 
 def parse_number(value: object) -> float:
@@ -313,17 +310,10 @@ def parse_number(value: object) -> float:
         if not math.isfinite(value):
             raise ValueError(value)
         return float(value)
-    s = str(value).strip().replace("\u2212", "-").translate(_SPACES)
-    if "," in s and "." in s:
-        if s.rfind(",") > s.rfind("."):
-            s = s.replace(".", "").replace(",", ".")
-        else:
-            s = s.replace(",", "")
-    elif s.count(",") == 1:
-        s = s.replace(",", ".")
-    if not _NUMBER_RE.fullmatch(s):
+    number = parse_number_text(str(value))
+    if number is None:
         raise ValueError(value)
-    return float(s)
+    return number
 
 
 def decimals_of(x: float) -> int:

@@ -58,7 +58,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 from .atomic import write_bytes_atomic
-from .numtext import format_number
+from .numtext import format_number, parse_number_text
 from .period import parse_period
 from .textfile import DecodeError, decode_text
 from .errors import ERROR, WARNING, InputError, Problem
@@ -209,12 +209,6 @@ class Extract:
 # --------------------------------------------------------------------------------------------
 # Parsing single values
 # --------------------------------------------------------------------------------------------
-_SPACES = "\u0020\u00a0\u202f\u2009"
-# (re.ASCII: \d is 0-9 only; float() would accept other scripts' digits)
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+)?", re.ASCII)
-_SPACE_GROUPED = re.compile(r"[+-]?\d{1,3}(?:[" + _SPACES + r"]\d{3})+(?:[.,]\d+)?", re.ASCII)
-_DOT_GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?", re.ASCII)  # 1.234,5 1.234.567
-_COMMA_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", re.ASCII)  # 1,234.5
 _PERIOD = re.compile(r"(\d{4})-?(\d{2})", re.ASCII)
 
 
@@ -232,17 +226,8 @@ def parse_number(text: str) -> tuple[float | None, str | None, bool]:
         return (None, SYMBOLS[s], True)
     if s in ZERO_SYMBOLS:
         return (0.0, None, True)
-    if _PLAIN_NUMBER.fullmatch(s):
-        return (float(s.replace(",", ".")), None, True)
-    if _SPACE_GROUPED.fullmatch(s):
-        for sp in _SPACES:
-            s = s.replace(sp, "")
-        return (float(s.replace(",", ".")), None, True)
-    if _DOT_GROUPED.fullmatch(s) and (s.count(".") > 1 or "," in s):
-        return (float(s.replace(".", "").replace(",", ".")), None, True)
-    if _COMMA_GROUPED.fullmatch(s) and (s.count(",") > 1 or "." in s):
-        return (float(s.replace(",", "")), None, True)
-    return (None, None, False)
+    value = parse_number_text(s)
+    return (value, None, value is not None)
 
 
 def _parse_number_cell(cell: Any) -> tuple[float | None, str | None, bool]:

@@ -1,7 +1,15 @@
 """Numbers as Norwegian text, for messages, logs and CSV files users open in Excel."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+
+_SPACES = "\u0020\u00a0\u202f\u2009"
+# (re.ASCII: \d is 0-9 only; float() would accept other scripts' digits)
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_SPACE_GROUPED = re.compile(r"[+-]?\d{1,3}(?:[" + _SPACES + r"]\d{3})+(?:[.,]\d+)?", re.ASCII)
+_DOT_GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?", re.ASCII)  # 1.234,5 1.234.567
+_COMMA_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", re.ASCII)  # 1,234.5
 
 
 def format_number(x: float | int) -> str:
@@ -12,3 +20,21 @@ def format_number(x: float | int) -> str:
     if "e" in text or "E" in text:
         text = format(Decimal(text), "f")
     return text.replace(".", ",")
+
+
+def parse_number_text(text: str) -> float | None:
+    """A number written as text the ways people, Excel and data warehouses write it: ``65``,
+    ``4,5``, ``4.5``, ``1 234,5``, ``1.234,5``, ``1,234.5``, ``−2``, ``1E-05``; None for
+    anything else (``65 %``, ``abc``, ``nan``, ``1,2,3``)."""
+    s = text.strip().replace("\u2212", "-")  # the Unicode minus sign
+    if _PLAIN_NUMBER.fullmatch(s):
+        return float(s.replace(",", "."))
+    if _SPACE_GROUPED.fullmatch(s):
+        for sp in _SPACES:
+            s = s.replace(sp, "")
+        return float(s.replace(",", "."))
+    if _DOT_GROUPED.fullmatch(s) and (s.count(".") > 1 or "," in s):
+        return float(s.replace(".", "").replace(",", "."))
+    if _COMMA_GROUPED.fullmatch(s) and (s.count(",") > 1 or "." in s):
+        return float(s.replace(",", ""))
+    return None

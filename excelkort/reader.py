@@ -8,7 +8,6 @@ read in the forms people type, with a warning wherever the reader had to guess.
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from python_calamine import CalamineWorkbook
 
 from . import layout as L
 from .catalogue import norm_label
+from .numtext import parse_number_text
 from .errors import WARNING, InputError, Problem
 from .model import Catalogue
 from .period import parse_period
@@ -124,9 +124,6 @@ def _comma(v: float) -> str:
     return f"{v:.10g}".replace(".", ",")
 
 
-_NUMBER_TEXT = re.compile(r"^[+-]?\d[\d\s\u00a0]*([.,]\d+)?$")
-
-
 def parse_typed_number(value, *, percent_format: bool, andel: bool, where: dict,
                        warnings: list[Problem]) -> float | None:
     """A value typed in an input cell → a number in the indicator's unit, or None (missing)."""
@@ -149,8 +146,8 @@ def parse_typed_number(value, *, percent_format: bool, andel: bool, where: dict,
         warnings.append(Problem(f"Teksten «{text}» leses som manglende verdi.", severity=WARNING, **where))
         return None
     cleaned = text.rstrip("%").strip()
-    if _NUMBER_TEXT.match(cleaned):
-        number = float(cleaned.replace(" ", "").replace("\u00a0", "").replace(",", "."))
+    number = parse_number_text(cleaned)
+    if number is not None:
         warnings.append(Problem(f"Tallet er skrevet som tekst («{text}»); leses som {cleaned}.",
                                 severity=WARNING, **where))
         return number
