@@ -42,7 +42,7 @@ class FillPlan:
     results: dict[str, Result] = field(default_factory=dict)
     package: object = field(default=None, repr=False)  # the file as read, so it is read once
     warnings: list[Problem] = field(default_factory=list)
-    catalogue_changes: list[str] = field(default_factory=list)  # «B1 Mål 80 → 85», not applied
+    catalogue_changes: list[tuple[str, str]] = field(default_factory=list)  # (B1, «Mål 80 → 85»), not applied
 
 
 #: definition fields whose change mid-year a fill never applies (SPEC §3), with their labels
@@ -115,7 +115,7 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
     for ind in catalogue:
         changes = definition_changes(definitions[ind.id], ind) if ind.id in sc.rows else []
         if changes:
-            plan.catalogue_changes.append(f"{ind.id} {', '.join(changes)}")
+            plan.catalogue_changes.append((ind.id, ", ".join(changes)))
     automatic = {i: ind for i, ind in definitions.items() if ind.is_automatic}
     for r in rows:
         ind = automatic.get(r.indicator)
@@ -192,8 +192,7 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
         plan.edits.setdefault(sheet, {})[ref] = CellEdit(period_after)
         plan.log_rows.append([stamp, sheet, ref, "Periode", sc.period, period_after, source])
     if plan.catalogue_changes and (plan.edits or plan.log_rows):  # logged with each fill that writes
-        for change in plan.catalogue_changes:
-            ind_id, what = change.split(" ", 1)
+        for ind_id, what in plan.catalogue_changes:
             plan.log_rows.append([stamp, L.CATALOGUE_SHEET, "", ind_id, "",
                                   f"Katalogen endrer {what}; ikke brukt i {year}", source])
     return plan
@@ -237,7 +236,7 @@ class _Outcome:
     warnings: list[Problem] = field(default_factory=list)
     rejected: str | None = None
     skipped: str | None = None
-    catalogue_changes: tuple[str, ...] = ()
+    catalogue_changes: tuple[tuple[str, str], ...] = ()
 
 
 def other_workbook_kind(path: Path) -> str | None:
@@ -321,7 +320,7 @@ def fill_workbooks(extract_path: str | Path, workbooks: list[str | Path], catalo
                                    initializer=_init_worker, initargs=args)
         outcomes = pool.map(_fill_in_worker, paths, chunksize=4)
     seen_units: set[str] = set()
-    changed_definitions: dict[tuple[str, ...], list[Path]] = {}
+    changed_definitions: dict[tuple[tuple[str, str], ...], list[Path]] = {}
     try:
         for i, out in enumerate(outcomes):
             if out.skipped is not None:
@@ -353,11 +352,12 @@ def fill_workbooks(extract_path: str | Path, workbooks: list[str | Path], catalo
     return report
 
 
-def catalogue_change_warning(changes: tuple[str, ...], paths: list[Path]) -> Problem:
+def catalogue_change_warning(changes: tuple[tuple[str, str], ...], paths: list[Path]) -> Problem:
     """One warning for the workbooks made with a catalogue that the run's catalogue changes."""
     which = paths[0].name if len(paths) == 1 else f"{len(paths)} målekort (bl.a. {paths[0].name})"
     return Problem(
-        f"Katalogen fyll brukte endrer indikatorer som {which} ble laget med: {'; '.join(changes)}. "
+        f"Katalogen fyll brukte endrer indikatorer som {which} ble laget med: "
+        f"{'; '.join(f'{ind_id} {what}' for ind_id, what in changes)}. "
         "Målekortet regnes videre med sin egen katalog (arket «Indikatorer»), så måneder som er "
         "rapportert endres ikke; endringen er ført i Logg. Den gjelder fra neste års målekort, "
         "eller lag målekortet på nytt med «excelkort ny --erstatt».",
