@@ -62,7 +62,7 @@ def write_bytes_atomic(path: str | Path, data: bytes, *, current: bytes | None =
             current = path.read_bytes()
         if current == data:
             return False
-    if not exists:
+    else:
         path.parent.mkdir(parents=True, exist_ok=True)
     mode = stat.S_IMODE(path.stat().st_mode) if exists else _default_mode()
     fd, tmp_name = tempfile.mkstemp(prefix=".~excelkort-", suffix=path.suffix, dir=path.parent)
