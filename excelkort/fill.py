@@ -164,6 +164,7 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
     cached_rows = sc.values.get(L.SCORECARD_SHEET, [])
     # label → (column, its letters, whether the cell holds a value rather than a formula)
     owned = {label: (col, L.column_letter(col), label in VALUE_LABELS) for label, col in sc.cols.items()}
+    legacy = _computes_months_in_helpers(sc, definitions)
     for ind in definitions.values():
         item = sc.rows.get(ind.id)
         if item is None or item.data_row is None:
@@ -174,7 +175,7 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
         tolerance = tolerance_for(ind, target)
         inputs = RowInputs(ind, list(item.teller), list(item.nevner), list(item.bare), target,
                            tolerance, weighted=True, months_are_formulas=ind.is_automatic)
-        values, result = row_values(inputs, period_month)
+        values, result = row_values(inputs, period_month, month_helpers=legacy)
         plan.results[ind.id] = result
         cells = [(owned[label], value) for label, value in values.items() if label in owned]
         current = [line[col] if col < width else "" for (col, _l, _v), _value in cells]
@@ -196,6 +197,22 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
             plan.log_rows.append([stamp, L.CATALOGUE_SHEET, "", ind_id, "",
                                   f"Katalogen endrer {what}; ikke brukt i {year}", source])
     return plan
+
+
+def _computes_months_in_helpers(sc: ScorecardFile, definitions: dict[str, Indicator]) -> bool:
+    """Whether the workbook is of the shape made before November 2026, whose filled rows compute
+    their month values in the hidden hj:v cells (which then hold numbers), so those cells'
+    cached values must be kept up to date too."""
+    cached_rows = sc.values.get(L.SCORECARD_SHEET, [])
+    v_cols = [sc.cols[label] for m in range(1, 13) if (label := L.helper_label("v", m)) in sc.cols]
+    for ind_id, item in sc.rows.items():
+        ind = definitions.get(ind_id)
+        if ind is None or not ind.is_automatic or item.row >= len(cached_rows):
+            continue
+        line = cached_rows[item.row]
+        if any(c < len(line) and type(line[c]) in (int, float) for c in v_cols):
+            return True
+    return False
 
 
 @dataclass

@@ -88,8 +88,13 @@ def compute_row(inputs: RowInputs, pos: Positions, period_month: int) -> tuple[d
     return cells, res
 
 
-def row_values(inputs: RowInputs, period_month: int) -> tuple[dict[str, object], Result]:
-    """The value (cached result) of every owned cell of the row, by column label."""
+def row_values(inputs: RowInputs, period_month: int,
+               month_helpers: bool = False) -> tuple[dict[str, object], Result]:
+    """The value (cached result) of every owned cell of the row, by column label.
+
+    ``month_helpers``: also the hidden ``hj:v`` cells of a filled row, as workbooks made before
+    November 2026 compute their month values there.
+    """
     ind = inputs.indicator
     P = period_month
     series = inputs.engine_series(P)
@@ -109,7 +114,7 @@ def row_values(inputs: RowInputs, period_month: int) -> tuple[dict[str, object],
     sum_t = sum_n = 0.0
     for m in ind.reporting_months:
         value = res.month_values[m - 1] if m in data_months else ""
-        if not inputs.months_are_formulas:  # else the month cell itself holds the value
+        if month_helpers or not inputs.months_are_formulas:  # else the month cell holds it
             out[_V[m]] = value
         if m in data_months:
             t_used = series.teller[m - 1] if has_n else value

@@ -386,3 +386,48 @@ def test_a_catalogue_changed_mid_year_is_logged_not_applied(office, tmp_path):
     before = b.read_bytes()  # filling again changes nothing, and logs nothing twice
     again = fill_workbooks(extract, [b], changed, now=NOW)
     assert b.read_bytes() == before and again.unchanged == [b]
+
+
+def _month_and_helper_cells(wb: Path) -> list[tuple[object, object]]:
+    """(month cell, hj:v cell) cached values of every filled (automatic) row and month."""
+    sc = read_scorecard(wb, CATALOGUE)
+    rows = sc.values[L.SCORECARD_SHEET]
+    out = []
+    for ind_id, item in sc.rows.items():
+        if CATALOGUE[ind_id].is_automatic:
+            for m in range(1, 13):
+                out.append((rows[item.row][sc.cols[L.MONTHS_BY_NUMBER[m]]],
+                            rows[item.row][sc.cols[L.helper_label("v", m)]]))
+    return out
+
+
+def test_filled_rows_keep_their_month_values_in_the_month_cells(office, tmp_path):
+    wb = _copy(office["workbook"], tmp_path)
+    _fill(office["extracts"]["2026-10"], wb)
+    pairs = _month_and_helper_cells(wb)
+    assert any(isinstance(month, float) for month, _v in pairs)
+    assert all(v in (None, "") for _month, v in pairs)  # the hidden hj:v cells stay empty
+
+
+def test_a_workbook_of_the_older_shape_gets_its_helper_month_values_filled_too(office, tmp_path):
+    """Workbooks made before November 2026 compute a filled row's month value in hj:v."""
+    from excelkort.xlsxpatch import CellEdit, patch_workbook
+
+    wb = _copy(office["workbook"], tmp_path)
+    _fill(office["extracts"]["2026-09"], wb)
+    sc = read_scorecard(wb, CATALOGUE)
+    rows = sc.values[L.SCORECARD_SHEET]
+    older = {}
+    for ind_id, item in sc.rows.items():
+        if CATALOGUE[ind_id].is_automatic:
+            for m in range(1, 13):
+                month_ref = L.cell_ref(item.row, sc.cols[L.MONTHS_BY_NUMBER[m]])
+                value = rows[item.row][sc.cols[L.MONTHS_BY_NUMBER[m]]]
+                older[L.cell_ref(item.row, sc.cols[L.helper_label("v", m)])] = CellEdit(
+                    value if isinstance(value, float) else "", f'IF(ISNUMBER({month_ref}),{month_ref},"")')
+    patch_workbook(wb, None, {L.SCORECARD_SHEET: older})
+    _fill(office["extracts"]["2026-10"], wb)
+    pairs = _month_and_helper_cells(wb)
+    numbers = [(month, v) for month, v in pairs if isinstance(month, float)]
+    assert len(numbers) > 100
+    assert all(v == month for month, v in numbers)  # October's values reached hj:v as well
