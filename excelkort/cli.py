@@ -60,9 +60,9 @@ def main():
 
 @main.command(context_settings=CONTEXT, options_metavar="[VALG]")
 @click.argument("mappe", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--periode", default=api.DEMO_PERIOD, show_default=True,
+@click.option("--periode", default=api.DEMO_PERIOD, show_default=True, metavar="ÅÅÅÅ-MM",
               help="Demomåneden (ÅÅÅÅ-MM).")
-@click.option("--frø", "seed", default=api.DEMO_SEED, show_default=True, type=int,
+@click.option("--frø", "seed", default=api.DEMO_SEED, show_default=True, type=int, metavar="HELTALL",
               help="Frø for de syntetiske tallene (samme frø gir samme tall).")
 @friendly_errors
 def demo(mappe: Path, periode: str, seed: int):
@@ -100,8 +100,8 @@ def demo(mappe: Path, periode: str, seed: int):
 
 
 @main.command(context_settings=CONTEXT, options_metavar="[VALG]")
-@click.option("--enhet", "unit_id", required=True, help="Enhetens id i registeret, f.eks. 0101.")
-@click.option("--periode", required=True, help="Perioden (ÅÅÅÅ-MM); året gir arbeidsboken.")
+@click.option("--enhet", "unit_id", required=True, metavar="ID", help="Enhetens id i registeret, f.eks. 0101.")
+@click.option("--periode", required=True, metavar="ÅÅÅÅ-MM", help="Perioden (ÅÅÅÅ-MM); året gir arbeidsboken.")
 @click.option("--katalog", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Indikatorkatalog (CSV eller .xlsx). Ellers indikatorer.csv i mappen, ellers standard.")
 @click.option("--register", "register_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -163,15 +163,15 @@ def fyll(uttrekk, arbeidsboker, katalog):
     click.echo(f"{report.rows_read} rader lest fra {uttrekk.name}.")
     click.echo(f"{count_word(len(report.changed), 'målekort', 'målekort')} oppdatert "
                f"({count_word(report.data_changes, 'datacelle', 'dataceller')} endret), "
-               f"{len(report.unchanged)} uendret, {len(report.skipped)} hoppet over, "
-               f"{len(report.rejected)} avvist.")
+               f"{len(report.unchanged)} uendret, {len(report.not_filled)} ikke fylt (ingen rader "
+               f"for enheten og året), {len(report.skipped)} hoppet over, {len(report.rejected)} avvist.")
     if report.units_without_workbook:
         click.echo(f"{count_word(len(report.units_without_workbook), 'enhet', 'enheter')} i uttrekket "
                    "hadde ikke noe målekort i denne kjøringen.")
     click.echo(f"Oppsummering: {count_word(len(report.changed), 'fil', 'filer')} skrevet, "
                f"{count_word(len(report.warnings), 'advarsel', 'advarsler')}, "
                f"{len(report.rejected)} feil.")
-    if report.rejected:
+    if report.rejected or report.not_filled:
         sys.exit(EXIT_PARTIAL)
 
 

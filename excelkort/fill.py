@@ -222,6 +222,7 @@ class FillReport:
     extract: Path
     changed: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
+    not_filled: list[Path] = field(default_factory=list)  # no rows for its unit and year (exit 3)
     rejected: list[tuple[Path, str]] = field(default_factory=list)  # (file, reason)
     warnings: list[Problem] = field(default_factory=list)
     data_changes: int = 0
@@ -274,7 +275,7 @@ def _fill_one(wb: Path, by_unit: dict, catalogue: Catalogue, source: str,
     out = _Outcome(wb)
     try:
         if (lock := lock_file_for(wb)) is not None:
-            raise InputError(Problem(locked_message(lock, then="kjør fyll på nytt (den ble hoppet over)"),
+            raise InputError(Problem(locked_message(lock, then="kjør fyll på nytt"),
                                      file=str(wb)))
         sc = read_scorecard(wb, catalogue)
         out.unit_id, out.year = sc.unit_id, sc.year
@@ -397,4 +398,9 @@ def _coverage_warnings(report: FillReport, by_unit: dict, extract_path: Path) ->
             years = sorted({r.period[:4] for r in rows})
             out.append(Problem(f"Uttrekket har bare rader for {', '.join(years)}, men målekortet gjelder "
                                f"{year}; ingenting ble fylt.", file=str(path), severity=WARNING))
+        else:
+            continue
+        report.not_filled.append(path)
+        if path in report.unchanged:
+            report.unchanged.remove(path)
     return out

@@ -533,3 +533,23 @@ def test_summary_lines_are_few_norwegian_and_complete(tmp_path):
     # each of the worst five is printed in full: the hint at the end is what the user needs
     for line, finding in zip(lines[3:], report.findings):
         assert line.endswith(finding.message)
+
+
+def test_a_check_workbook_open_in_excel_is_not_overwritten(tmp_path):
+    from excelkort.control import run_control, write_control_workbook
+
+    cat = default_catalogue()
+    register = demo_register()
+    unit = register.tree("2026-10").offices()[0]
+    extract = tmp_path / "uttrekk_2026-10.csv"
+    write_extract_csv(extract_rows(generate_year(cat, [unit], 2026), cat, "2026-10"), extract)
+    report = run_control(extract, [], cat, register)
+    out = write_control_workbook(report)
+    before = out.read_bytes()
+    (tmp_path / f"~${out.name}").write_bytes(b"lock")
+    with pytest.raises(InputError) as exc:
+        write_control_workbook(report)
+    assert str(exc.value.problems[0]) == (
+        f"{out.name}: Filen er åpen i Excel (låsefilen «~${out.name}» finnes). Lukk den i Excel og prøv "
+        "igjen. Er filen ikke åpen, kan du slette låsefilen.")
+    assert out.read_bytes() == before

@@ -209,7 +209,7 @@ def test_workbook_open_in_excel_is_skipped(office, tmp_path):
     assert len(report.rejected) == 1
     assert report.rejected[0][1] == (
         f"{wb.name}: Filen er åpen i Excel (låsefilen «~${wb.name}» finnes). Lukk den i Excel og kjør "
-        "fyll på nytt (den ble hoppet over). Er filen ikke åpen, kan du slette låsefilen.")
+        "fyll på nytt. Er filen ikke åpen, kan du slette låsefilen.")
     result = CliRunner().invoke(main, ["fyll", str(office["extracts"]["2026-10"]), str(wb)])
     assert result.exit_code == 3
     assert "Traceback" not in result.output
@@ -315,7 +315,10 @@ def test_a_workbook_that_gets_no_rows_is_named_with_a_hint(office, tmp_path):
     broken = tmp_path / "uttrekk_uten_null.csv"
     write_extract_csv(rows, broken)
     report = _fill(broken, wb)
-    assert report.unchanged == [wb]
+    assert report.not_filled == [wb] and report.unchanged == []
+    result = CliRunner().invoke(main, ["fyll", str(broken), str(wb)])
+    assert result.exit_code == 3  # a script notices: some workbooks were not filled
+    assert "0 uendret, 1 ikke fylt (ingen rader for enheten og året)" in result.output
     texts = [str(p) for p in report.warnings]
     unit = office["unit"].id
     assert (f"{wb.name}: Advarsel: Uttrekket uttrekk_uten_null.csv har ingen rader for enheten «{unit}»; "
