@@ -77,7 +77,9 @@ def detect_kind(path: Path) -> str:
     return "ukjent"
 
 
-def check_file(path: str | Path, catalogue: Catalogue) -> CheckResult:
+def check_file(path: str | Path, catalogue: Catalogue, unit_ids: set[str] | None = None) -> CheckResult:
+    """Validate one file of any kind we know; ``unit_ids`` (from the register) checks an
+    extract's units too."""
     from .extract import read_extract
 
     path = Path(path)
@@ -93,7 +95,7 @@ def check_file(path: str | Path, catalogue: Catalogue) -> CheckResult:
                                                file=str(path), severity=WARNING))
             result.problems += read_scorecard(path, catalogue).warnings
         elif kind == "uttrekk":
-            result.problems += read_extract(path, catalogue).problems
+            result.problems += read_extract(path, catalogue, unit_ids).problems
         elif kind == "katalog":
             result.problems += check_catalogue(path)
         elif kind == "register":

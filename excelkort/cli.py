@@ -211,20 +211,26 @@ def kontroll(uttrekk, forrige, register_file, output, katalog):
 
 @main.command(context_settings=CONTEXT, options_metavar="[VALG]")
 @click.argument("filer", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--register", "register_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Enhetsregister: uttrekkets enheter sjekkes mot det. Ellers enheter.csv i mappen, "
+                   "ellers sjekkes ikke enhetene.")
 @_catalogue_option
 @friendly_errors
-def sjekk(filer, katalog):
+def sjekk(filer, register_file, katalog):
     """Kontroller målekort, uttrekk, kataloger og registre. Endrer ingenting.
 
     Avslutter med 0 når det bare er advarsler, 2 når noe er feil.
     """
     from .catalogue import resolve_catalogue
     from .check import KINDS, check_file
+    from .register import resolve_register
 
     catalogue = resolve_catalogue(katalog, Path.cwd())
+    register = resolve_register(register_file, Path.cwd())
+    unit_ids = set(register.ids()) if register is not None else None
     errors = warnings = 0
     for path in filer:
-        result = check_file(path, catalogue)
+        result = check_file(path, catalogue, unit_ids)
         status = "feil" if result.errors else ("advarsler" if result.problems else "ok")
         click.echo(f"{path} ({KINDS[result.kind]}): {status}")
         for problem in result.problems:

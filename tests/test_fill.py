@@ -326,6 +326,27 @@ def test_a_workbook_that_gets_no_rows_is_named_with_a_hint(office, tmp_path):
             "Enhetsnummer er tekst, og ledende null kan ha falt bort i Excel.") in texts
 
 
+def test_sjekk_checks_an_extracts_units_against_the_register(office, tmp_path):
+    """A lost leading zero is caught before the fill, by sjekk with the work folder's register."""
+    from excelkort.register import write_register_csv
+
+    rows = extract_rows(office["year"], CATALOGUE, PERIOD)
+    for r in rows:
+        r["enhet"] = r["enhet"].lstrip("0")
+    broken = tmp_path / "uttrekk_uten_null.csv"
+    write_extract_csv(rows, broken)
+    register = tmp_path / "enheter.csv"
+    write_register_csv(demo_register(), register)
+    unit = office["unit"].id
+    without = CliRunner().invoke(main, ["sjekk", str(broken)])
+    assert without.exit_code == 0 and "enhetsregisteret" not in without.output  # cannot check units
+    result = CliRunner().invoke(main, ["sjekk", "--register", str(register), str(broken)])
+    assert result.exit_code == 0  # a warning: such rows are skipped and the rest is filled (SPEC §6)
+    assert (f"Advarsel: enheten «{unit.lstrip('0')}» finnes ikke i enhetsregisteret; 149 rader hoppet "
+            "over") in result.output
+    assert f"Mente du «{unit}»? Enhetsnummer er tekst" in result.output
+
+
 def test_a_tiltaksplan_given_to_fyll_is_skipped_not_rejected(office, tmp_path):
     wb = _copy(office["workbook"], tmp_path)
     plan = _copy(office["workbook"].parent / office["workbook"].name.replace("målekort", "tiltaksplan"), tmp_path)
