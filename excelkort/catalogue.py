@@ -398,9 +398,7 @@ def load_catalogue(path, warnings: list[Problem] | None = None) -> Catalogue:
     to ``warnings`` when given.
     """
     catalogue, problems = _read_catalogue(path)
-    found = raise_if_errors(problems)
-    if warnings is not None:
-        warnings.extend(found)
+    raise_if_errors(problems, into=warnings)
     assert catalogue is not None
     return catalogue
 
@@ -662,9 +660,7 @@ def load_unit_targets(path, catalogue: Catalogue | None = None, register=None,
     unknown units are errors naming the likely match. A row with a blank ``mål`` is skipped.
     """
     targets, problems = _read_unit_targets(path, catalogue, register)
-    found = raise_if_errors(problems)
-    if warnings is not None:
-        warnings.extend(found)
+    raise_if_errors(problems, into=warnings)
     return targets
 
 

@@ -77,10 +77,13 @@ class InputError(ExcelkortError):
         return [p for p in self.problems if p.is_error]
 
 
-def raise_if_errors(problems: list[Problem]) -> list[Problem]:
-    """Raise InputError if any problem is an error; otherwise return the warnings."""
+def raise_if_errors(problems: list[Problem], into: list[Problem] | None = None) -> list[Problem]:
+    """Raise InputError if any problem is an error; otherwise return the warnings (also added
+    to ``into`` when given, a caller's list of warnings)."""
     if any(p.is_error for p in problems):
         raise InputError(problems)
+    if into is not None:
+        into.extend(problems)
     return problems
 
 

@@ -246,9 +246,7 @@ def load_register(path, warnings: list[Problem] | None = None) -> Register:
     Raises InputError with every problem found when there is an error.
     """
     register, problems = _read_register(path)
-    found = raise_if_errors(problems)
-    if warnings is not None:
-        warnings.extend(found)
+    raise_if_errors(problems, into=warnings)
     assert register is not None
     return register
 
