@@ -18,6 +18,18 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
+def _temp_beside(path: Path) -> tuple[int, str]:
+    """A new temp file in the target's folder (so the rename stays on one file system)."""
+    return tempfile.mkstemp(prefix=".~excelkort-", suffix=path.suffix, dir=path.parent)
+
+
+def _put_in_place(tmp: str | Path, path: Path) -> None:
+    """Give a written, synced temp file the target's permissions (a new file: the umask's) and
+    rename it over the target."""
+    os.chmod(tmp, stat.S_IMODE(path.stat().st_mode) if path.exists() else _default_mode())
+    os.replace(tmp, path)
+
+
 @contextmanager
 def atomic_output(path: str | Path):
     """Yield a temp path to write; on success it replaces ``path`` (unless identical).
@@ -26,7 +38,7 @@ def atomic_output(path: str | Path):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".~excelkort-", suffix=path.suffix, dir=path.parent)
+    fd, tmp_name = _temp_beside(path)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -34,11 +46,9 @@ def atomic_output(path: str | Path):
         if path.exists() and _same_content(path, tmp):
             tmp.unlink()
             return
-        mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else _default_mode()
-        os.chmod(tmp, mode)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        _put_in_place(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -64,15 +74,13 @@ def write_bytes_atomic(path: str | Path, data: bytes, *, current: bytes | None =
             return False
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
-    mode = stat.S_IMODE(path.stat().st_mode) if exists else _default_mode()
-    fd, tmp_name = tempfile.mkstemp(prefix=".~excelkort-", suffix=path.suffix, dir=path.parent)
+    fd, tmp_name = _temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, path)
+        _put_in_place(tmp_name, path)
     except BaseException:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
