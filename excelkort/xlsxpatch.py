@@ -211,7 +211,7 @@ def _patterns(p: str) -> dict[str, re.Pattern]:
         "calcPr": re.compile(rf"<{e}calcPr(\s[^>]*?)?\s*(/?)>"),
         # a formula cell as Excel, XlsxWriter and LibreOffice write it: attributes, <f>, <v>
         "formula_cell": re.compile(
-            rf'<{e}c(\s+r="[^"]*"(?:\s+[\w:.-]+="[^"]*")*)\s*>'
+            rf'<{e}c(\s+r="[^"]*"{_ATTRS})\s*>'
             rf'(<{e}f(?:\s[^>]*?)?(?:/>|>[^<]*</{e}f>))(?:<{e}v>[^<]*</{e}v>|<{e}v\s*/>)?</{e}c>'),
     }
 
