@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from common import PERIOD, year
 
-from excelkort.rules import aggregate, evaluate
+from excelkort.numbers.rules import aggregate, evaluate
 
 
 def run(workdir, n, best_of):

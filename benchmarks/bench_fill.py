@@ -17,10 +17,10 @@ from python_calamine import CalamineWorkbook
 from common import year
 
 from excelkort import api
-from excelkort.extract import write_extract_csv
-from excelkort.fill import fill_workbooks
-from excelkort.register import Register
-from excelkort.synth import extract_rows, local_values, typed_forms
+from excelkort.inputs.extract import write_extract_csv
+from excelkort.steps.fill import fill_workbooks
+from excelkort.inputs.register import Register
+from excelkort.steps.synth import extract_rows, local_values, typed_forms
 
 NOW = dt.datetime(2026, 11, 5, 8, 0)
 

@@ -5,7 +5,7 @@ from common import PERIOD, year
 
 import xlsxwriter
 
-from excelkort.workbook import ScorecardContent, write_scorecard
+from excelkort.scorecard.writer import ScorecardContent, write_scorecard
 
 
 def run(workdir, n, best_of):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from excelkort.catalogue import default_catalogue
-from excelkort.register import demo_register
-from excelkort.synth import generate_year
+from excelkort.inputs.catalogue import default_catalogue
+from excelkort.inputs.register import demo_register
+from excelkort.steps.synth import generate_year
 
 PERIOD = "2026-10"
 

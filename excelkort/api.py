@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalogue import default_catalogue, write_catalogue_csv, write_unit_targets_csv
+from .inputs.catalogue import default_catalogue, write_catalogue_csv, write_unit_targets_csv
 from .errors import InputError, Problem
-from .extract import write_extract_csv
+from .inputs.extract import write_extract_csv
 from .period import check_period, shift
 from .model import Catalogue, Unit
-from .register import Register, demo_register, write_register_csv
-from .actionplan import write_action_plan
-from .workbook import ScorecardContent, period_datetime, write_scorecard
+from .inputs.register import Register, demo_register, write_register_csv
+from .actionplan.writer import write_action_plan
+from .scorecard.writer import ScorecardContent, period_datetime, write_scorecard
 
 DEMO_PERIOD = "2026-10"
 DEMO_SEED = 2026
@@ -85,8 +85,8 @@ def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = No
 
 def _guard_existing(paths: list[Path], replace: bool) -> None:
     """Refuse to overwrite a user's file; with ``replace`` back it up first (lock files refused)."""
-    from .xlsxfile import lock_file_for, locked_message
-    from .xlsxpatch import backup_file
+    from .xlsx.package import lock_file_for, locked_message
+    from .xlsx.sheetpatch import backup_file
 
     existing = [p for p in paths if p.exists()]
     if existing and not replace:
@@ -120,7 +120,7 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
     Writes the register, the catalogue, per-unit targets, the month's extract and every
     office's målekort and tiltaksplan with the local values the office has typed.
     """
-    from .synth import extract_rows, generate_year, local_values, typed_forms
+    from .steps.synth import extract_rows, generate_year, local_values, typed_forms
 
     period = check_period(period)
     folder = Path(folder)
@@ -173,8 +173,8 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
             progress(i + 1, len(offices))
 
     # this month's machine steps: the county checks the extract, then fills it in
-    from .control import run_control, write_control_workbook
-    from .fill import fill_workbooks
+    from .steps.control import run_control, write_control_workbook
+    from .steps.fill import fill_workbooks
 
     summary.control = run_control(extract_path, (), catalogue, register)
     summary.files.append(write_control_workbook(

@@ -115,8 +115,8 @@ def demo(mappe: Path, periode: str, seed: int):
 @friendly_errors
 def ny(unit_id, periode, katalog, register_file, mal, outdir, erstatt):
     """Lag målekort og tiltaksplan for en enhet fra malene."""
-    from .catalogue import resolve_catalogue, resolve_unit_targets
-    from .register import demo_register, resolve_register
+    from .inputs.catalogue import resolve_catalogue, resolve_unit_targets
+    from .inputs.register import demo_register, resolve_register
 
     workdir = Path.cwd()
     catalogue = resolve_catalogue(katalog, workdir)
@@ -147,8 +147,8 @@ def fyll(uttrekk, arbeidsboker, katalog):
     alt annet i filen er uendret. En kopi av hver endret fil legges i .excelkort/backup/
     ved siden av den. Å fylle samme uttrekk to ganger endrer ingenting.
     """
-    from .catalogue import resolve_catalogue
-    from .fill import fill_workbooks
+    from .inputs.catalogue import resolve_catalogue
+    from .steps.fill import fill_workbooks
 
     catalogue = resolve_catalogue(katalog, Path.cwd())
     with click.progressbar(length=len(arbeidsboker), label="Fyller målekort", file=sys.stderr) as bar:
@@ -191,9 +191,9 @@ def kontroll(uttrekk, forrige, register_file, output, katalog):
     Finner uteliggere (robust regel, se README), manglende og ukjente enheter og
     indikatorer, og duplikater, verst først. Skriver en arbeidsbok og en oppsummering.
     """
-    from .catalogue import resolve_catalogue
-    from .control import run_control, summary_lines, write_control_workbook
-    from .register import demo_register, resolve_register
+    from .inputs.catalogue import resolve_catalogue
+    from .steps.control import run_control, summary_lines, write_control_workbook
+    from .inputs.register import demo_register, resolve_register
 
     catalogue = resolve_catalogue(katalog, Path.cwd())
     register = resolve_register(register_file, Path.cwd()) or demo_register()
@@ -221,9 +221,9 @@ def sjekk(filer, register_file, katalog):
 
     Avslutter med 0 når det bare er advarsler, 2 når noe er feil.
     """
-    from .catalogue import resolve_catalogue
-    from .check import KINDS, check_file
-    from .register import resolve_register
+    from .inputs.catalogue import resolve_catalogue
+    from .steps.validate import KINDS, check_file
+    from .inputs.register import resolve_register
 
     catalogue = resolve_catalogue(katalog, Path.cwd())
     register = resolve_register(register_file, Path.cwd())
@@ -251,10 +251,10 @@ def gjenopprett(fil):
 
     Filen slik den er nå tas også vare på som sikkerhetskopi.
     """
-    from .xlsxpatch import backup_file, newest_backup
+    from .xlsx.sheetpatch import backup_file, newest_backup
     from .atomic import write_bytes_atomic
 
-    from .xlsxfile import lock_file_for, locked_message
+    from .xlsx.package import lock_file_for, locked_message
 
     if (lock := lock_file_for(fil)) is not None:
         raise InputError(locked_message(lock), file=str(fil))

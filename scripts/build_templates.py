@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from excelkort.actionplan import write_action_plan
-from excelkort.catalogue import default_catalogue
-from excelkort.workbook import ScorecardContent, write_scorecard
+from excelkort.actionplan.writer import write_action_plan
+from excelkort.inputs.catalogue import default_catalogue
+from excelkort.scorecard.writer import ScorecardContent, write_scorecard
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "excelkort" / "templates"
 TEMPLATE_PERIOD = "2026-01"

@@ -7,8 +7,8 @@ from pathlib import Path
 import openpyxl
 
 from excelkort import api
-from excelkort.catalogue import default_catalogue
-from excelkort.workbook import ScorecardContent, write_scorecard
+from excelkort.inputs.catalogue import default_catalogue
+from excelkort.scorecard.writer import ScorecardContent, write_scorecard
 
 CATALOGUE = default_catalogue()
 UNIT, UNIT_NAME, PERIOD = "0101", "Nav Halden-Aremark", "2026-10"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from excelkort import layout as L
-from excelkort.check import check_file
+from excelkort.scorecard import layout as L
+from excelkort.steps.validate import check_file
 from excelkort.cli import main
 from excelkort.errors import InputError
-from excelkort.reader import read_scorecard
+from excelkort.scorecard.reader import read_scorecard
 from scorecard_files import CATALOGUE, copied, edited, full_scorecard
 
 NAME = "målekort_0101_2026.xlsx"

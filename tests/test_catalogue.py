@@ -7,15 +7,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from excelkort.catalogue import (COLUMNS, catalogue_to_rows, check_catalogue,
+from excelkort.inputs.catalogue import (COLUMNS, catalogue_to_rows, check_catalogue,
                                  check_unit_targets, default_catalogue, format_number,
                                  load_catalogue, load_unit_targets, parse_number,
                                  resolve_catalogue, resolve_unit_targets, write_catalogue_csv,
                                  write_unit_targets_csv)
 from excelkort.errors import WARNING, InputError
 from excelkort.model import Catalogue, Indicator, Unit
-from excelkort.rules import tolerance_for
-from excelkort.register import Register
+from excelkort.numbers.rules import tolerance_for
+from excelkort.inputs.register import Register
 
 BAD = Path(__file__).parent / "bad_inputs" / "catalogue"
 PACKAGED = Path(__file__).parent.parent / "excelkort" / "data" / "indikatorer.csv"
@@ -508,7 +508,7 @@ def test_rows_cover_every_indicator_field():
 
 def test_workbook_indikatorer_sheet_reads_back(tmp_path):
     """The Indikatorer sheet a new målekort carries (notes below the table) is a catalogue."""
-    workbook = pytest.importorskip("excelkort.workbook")
+    workbook = pytest.importorskip("excelkort.scorecard.writer")
     f = tmp_path / "målekort_0101_2026.xlsx"
     workbook.write_scorecard(
         workbook.ScorecardContent("0101", "Nav Test", "2026-03", default_catalogue()), f)

@@ -1,4 +1,4 @@
-"""The county's check of an extract (SPEC §6 ``excelkort kontroll``): excelkort.control."""
+"""The county's check of an extract (SPEC §6 ``excelkort kontroll``): excelkort.steps.control."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,8 +7,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from excelkort.catalogue import default_catalogue
-from excelkort.control import (
+from excelkort.inputs.catalogue import default_catalogue
+from excelkort.steps.control import (
     KIND_LABELS,
     MISSING_KINDS,
     SEVERITIES,
@@ -19,10 +19,10 @@ from excelkort.control import (
     write_control_workbook,
 )
 from excelkort.errors import InputError
-from excelkort.extract import read_extract, write_extract_csv
+from excelkort.inputs.extract import read_extract, write_extract_csv
 from excelkort.model import Catalogue, Indicator
-from excelkort.register import Register, demo_register
-from excelkort.synth import extract_rows, generate_year
+from excelkort.inputs.register import Register, demo_register
+from excelkort.steps.synth import extract_rows, generate_year
 
 SEED = 2  # the synthetic data errors of this seed fall in months 3, 7, 8 and 11 only
 P = "2026-05"
@@ -212,7 +212,7 @@ def test_unknown_and_local_indicators(tmp_path):
 
 
 def test_indicator_hint_repairs_mangled_letters(tmp_path):
-    from excelkort.control import _indicator_hint
+    from excelkort.steps.control import _indicator_hint
 
     cat = _DEFAULT
     assert _indicator_hint("Ã˜1", cat) == "Ø1"  # UTF-8 read as Windows-1252
@@ -536,7 +536,7 @@ def test_summary_lines_are_few_norwegian_and_complete(tmp_path):
 
 
 def test_a_check_workbook_open_in_excel_is_not_overwritten(tmp_path):
-    from excelkort.control import run_control, write_control_workbook
+    from excelkort.steps.control import run_control, write_control_workbook
 
     cat = default_catalogue()
     register = demo_register()

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from excelkort.cli import main
-from excelkort.reader import read_scorecard
+from excelkort.scorecard.reader import read_scorecard
 
 #: functions Excel 2016 and LibreOffice 7.4 both have; no LET, LAMBDA, XLOOKUP, dynamic arrays
 CLASSIC_FUNCTIONS = {"IF", "AND", "OR", "ROUND", "ABS", "ISNUMBER", "VALUE", "RIGHT", "COUNT",

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from excelkort.errors import EXIT_INPUT, InputError
-from excelkort.extract import (
+from excelkort.inputs.extract import (
     REASON_IMPOSSIBLE,
     REASON_NOT_AVAILABLE,
     REASON_NOT_READY,
@@ -416,7 +416,7 @@ def test_xlsx_without_header(tmp_path):
 
 
 def test_xlsx_zip_bomb_is_not_opened(tmp_path, monkeypatch):
-    import excelkort.extract as extract_module
+    import excelkort.inputs.extract as extract_module
 
     path = tmp_path / "uttrekk.xlsx"
     make_xlsx(path, [["enhet", "periode", "indikator", "teller", "nevner"]])

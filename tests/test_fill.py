@@ -19,14 +19,14 @@ from openpyxl.drawing.image import Image
 from python_calamine import CalamineWorkbook
 
 from excelkort import api
-from excelkort import layout as L
-from excelkort.catalogue import default_catalogue
+from excelkort.scorecard import layout as L
+from excelkort.inputs.catalogue import default_catalogue
 from excelkort.cli import main
-from excelkort.extract import write_extract_csv
-from excelkort.fill import fill_workbooks
-from excelkort.reader import read_scorecard
-from excelkort.register import demo_register
-from excelkort.synth import extract_rows, generate_year, local_values, typed_forms
+from excelkort.inputs.extract import write_extract_csv
+from excelkort.steps.fill import fill_workbooks
+from excelkort.scorecard.reader import read_scorecard
+from excelkort.inputs.register import demo_register
+from excelkort.steps.synth import extract_rows, generate_year, local_values, typed_forms
 
 PERIOD = "2026-10"
 NOW = dt.datetime(2026, 11, 5, 8, 30, 0)
@@ -81,7 +81,7 @@ def _members(path: Path) -> dict[str, bytes]:
 
 
 def _sheet_member(path: Path, sheet: str) -> str:
-    from excelkort.xlsxfile import open_package
+    from excelkort.xlsx.package import open_package
     return open_package(path, allow_locked=True).sheet_member(sheet)
 
 
@@ -218,7 +218,7 @@ def test_workbook_open_in_excel_is_skipped(office, tmp_path):
 def test_a_failing_fill_leaves_the_workbook_byte_identical(office, tmp_path, monkeypatch):
     wb = _copy(office["workbook"], tmp_path)
     before = wb.read_bytes()
-    import excelkort.xlsxpatch as xp
+    import excelkort.xlsx.sheetpatch as xp
 
     def boom(*args, **kwargs):
         raise OSError("disken er full")
@@ -328,7 +328,7 @@ def test_a_workbook_that_gets_no_rows_is_named_with_a_hint(office, tmp_path):
 
 def test_sjekk_checks_an_extracts_units_against_the_register(office, tmp_path):
     """A lost leading zero is caught before the fill, by sjekk with the work folder's register."""
-    from excelkort.register import write_register_csv
+    from excelkort.inputs.register import write_register_csv
 
     rows = extract_rows(office["year"], CATALOGUE, PERIOD)
     for r in rows:
@@ -435,7 +435,7 @@ def test_filled_rows_keep_their_month_values_in_the_month_cells(office, tmp_path
 
 def test_a_workbook_of_the_older_shape_gets_its_helper_month_values_filled_too(office, tmp_path):
     """Workbooks made before November 2026 compute a filled row's month value in hj:v."""
-    from excelkort.xlsxpatch import CellEdit, patch_workbook
+    from excelkort.xlsx.sheetpatch import CellEdit, patch_workbook
 
     wb = _copy(office["workbook"], tmp_path)
     _fill(office["extracts"]["2026-09"], wb)

@@ -34,7 +34,7 @@ def test_a_workbook_with_an_impossible_period_is_refused(tmp_path):
     import zipfile
 
     from excelkort import api
-    from excelkort.reader import read_scorecard
+    from excelkort.scorecard.reader import read_scorecard
 
     files = api.new_scorecard("0101", "2026-10", outdir=tmp_path / "a")
     bad = tmp_path / files.scorecard.name

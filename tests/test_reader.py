@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from openpyxl.workbook.defined_name import DefinedName
 from python_calamine import CalamineWorkbook
 
-from excelkort import layout as L
+from excelkort.scorecard import layout as L
 from excelkort.cli import main
-from excelkort.reader import read_scorecard
+from excelkort.scorecard.reader import read_scorecard
 from scorecard_files import (CATALOGUE, MONTH_COMMENT, PERIOD, UNIT, UNIT_NAME, edited, expected,
                              full_scorecard, new_scorecard)
 
@@ -370,8 +370,8 @@ def test_libreoffice_round_trip_keeps_the_typed_forms(tmp_path):
 def test_implausible_typed_values_are_warned_about(tmp_path):
     """SPEC §9: andel over 100 %, negative numbers and nevner 0 with a teller, named by cell."""
     from excelkort import api
-    from excelkort.catalogue import default_catalogue
-    from excelkort.reader import read_scorecard
+    from excelkort.inputs.catalogue import default_catalogue
+    from excelkort.scorecard.reader import read_scorecard
 
     cat = default_catalogue()
     files = api.new_scorecard("0101", "2026-03", catalogue=cat, outdir=tmp_path,

@@ -9,7 +9,7 @@ import pytest
 
 from excelkort.errors import WARNING, InputError
 from excelkort.model import Unit
-from excelkort.register import (COUNTY_IDS, Register, check_register, demo_register,
+from excelkort.inputs.register import (COUNTY_IDS, Register, check_register, demo_register,
                                 is_safe_unit_id, load_register, resolve_register,
                                 unit_id_problem, write_register_csv)
 

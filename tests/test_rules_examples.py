@@ -1,7 +1,7 @@
 """Every worked example of SPEC §4 is reproduced exactly by the numbers engine."""
 import pytest
 
-from excelkort.rules import evaluate
+from excelkort.numbers.rules import evaluate
 from worked_examples import load_examples
 
 EXAMPLES = load_examples()

@@ -1,7 +1,7 @@
 """Examples named in the issue, beyond the spec's worked examples."""
-from excelkort.expr import excel_round
+from excelkort.numbers.expr import excel_round
 from excelkort.model import Indicator, Series
-from excelkort.rules import (DOWN_BETTER, GREEN, RED, YELLOW, evaluate, status_expr,
+from excelkort.numbers.rules import (DOWN_BETTER, GREEN, RED, YELLOW, evaluate, status_expr,
                              status_of, trend_expr)
 
 

@@ -7,7 +7,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from excelkort.model import Indicator, Series
-from excelkort.rules import (DOWN_BETTER, DOWN_WORSE, GREEN, NO_TREND, RED, STABLE,
+from excelkort.numbers.rules import (DOWN_BETTER, DOWN_WORSE, GREEN, NO_TREND, RED, STABLE,
                              TOO_LITTLE_DATA, UP_BETTER, UP_WORSE, YELLOW, aggregate, evaluate,
                              round_shown, status_of, trend_of)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from excelkort import synth
+from excelkort.steps import synth
 from excelkort.model import Catalogue, Indicator, Series, Unit
 
 DATA = Path(__file__).resolve().parents[1] / "excelkort" / "data"

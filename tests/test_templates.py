@@ -4,7 +4,7 @@ from pathlib import Path
 
 import openpyxl
 
-from excelkort import layout as L
+from excelkort.scorecard import layout as L
 
 ROOT = Path(__file__).resolve().parent.parent
 

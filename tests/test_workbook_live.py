@@ -9,9 +9,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from excelkort import layout as L
+from excelkort.scorecard import layout as L
 from excelkort.model import Catalogue
-from excelkort.workbook import ScorecardContent, write_scorecard
+from excelkort.scorecard.writer import ScorecardContent, write_scorecard
 from libreoffice import convert
 from recalc_compare import formula_mismatches
 from test_rules_examples import _same

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from excelkort import xlsxfile
+from excelkort.xlsx import package as xlsxfile
 from excelkort.errors import EXIT_INPUT, InputError
-from excelkort.xlsxfile import lock_file_for, open_package
+from excelkort.xlsx.package import lock_file_for, open_package
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 

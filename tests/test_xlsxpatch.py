@@ -24,11 +24,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from excelkort import atomic, xlsxpatch
+from excelkort import atomic
+
+from excelkort.xlsx import sheetpatch as xlsxpatch
 from excelkort.atomic import write_bytes_atomic
 from excelkort.errors import InputError
-from excelkort.xlsxfile import unescape_ooxml
-from excelkort.xlsxpatch import (CellEdit, EditError, ErrorValue, backup_file, newest_backup,
+from excelkort.xlsx.package import unescape_ooxml
+from excelkort.xlsx.sheetpatch import (CellEdit, EditError, ErrorValue, backup_file, newest_backup,
                                  patch_workbook, read_cells)
 from libreoffice import convert, run_soffice
 
@@ -196,7 +198,7 @@ def members(path: Path) -> dict[str, tuple[zipfile.ZipInfo, bytes, bytes]]:
 
 
 def sheet_members(path: Path) -> dict[str, str]:
-    from excelkort.xlsxfile import open_package
+    from excelkort.xlsx.package import open_package
     return open_package(path).sheets
 
 
@@ -665,7 +667,7 @@ def test_any_value_round_trips(books, tmp_path, value):
 
 def _cached_edits(path: Path) -> dict:
     """A new cached value for every formula cell of the Målekort sheet, of every kind."""
-    from excelkort.xlsxfile import open_package
+    from excelkort.xlsx.package import open_package
     package = open_package(path)
     xml = package.read(package.sheet_member("Målekort")).decode()
     formula_refs = re.findall(r'<c r="([A-Z]+[0-9]+)"[^>]*>(?:<f[ >/])', xml)

@@ -15,16 +15,16 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import layout as L
-from .errors import WARNING, InputError, Problem, count_word
-from .extract import ExtractRow, read_extract
-from .model import Catalogue, Indicator
-from .numtext import format_number
-from .reader import ScorecardFile, read_scorecard
-from .rowmodel import VALUE_LABELS, RowInputs, row_values
-from .rules import Result, tolerance_for
-from .xlsxfile import lock_file_for, locked_message, open_package
-from .xlsxpatch import CellEdit, EditError, PatchResult, patch_workbook
+from ..scorecard import layout as L
+from ..errors import WARNING, InputError, Problem, count_word
+from ..inputs.extract import ExtractRow, read_extract
+from ..model import Catalogue, Indicator
+from ..numtext import format_number
+from ..scorecard.reader import ScorecardFile, read_scorecard
+from ..scorecard.rowmodel import VALUE_LABELS, RowInputs, row_values
+from ..numbers.rules import Result, tolerance_for
+from ..xlsx.package import lock_file_for, locked_message, open_package
+from ..xlsx.sheetpatch import CellEdit, EditError, PatchResult, patch_workbook
 
 
 @dataclass

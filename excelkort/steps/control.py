@@ -62,15 +62,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .catalogue import default_catalogue
-from .errors import ERROR, WARNING, InputError, Problem
-from .extract import (REASON_IMPOSSIBLE, REASON_NOT_AVAILABLE, REASON_NOT_READY,
+from ..inputs.catalogue import default_catalogue
+from ..errors import ERROR, WARNING, InputError, Problem
+from ..inputs.extract import (REASON_IMPOSSIBLE, REASON_NOT_AVAILABLE, REASON_NOT_READY,
                       REASON_SUPPRESSED, SYMBOL_FOR_REASON, Extract, ExtractRow, read_extract,
                       read_table, rows_read, table_keys, validate_table)
-from .period import index, parse_period, shift
-from .model import Catalogue, Indicator
-from .register import Register, demo_register
-from .rules import month_value
+from ..period import index, parse_period, shift
+from ..model import Catalogue, Indicator
+from ..inputs.register import Register, demo_register
+from ..numbers.rules import month_value
 
 __all__ = [
     "SEVERITY_ERROR", "SEVERITY_WARNING", "SEVERITY_INFO", "SEVERITIES",
@@ -1109,8 +1109,8 @@ def _finish_sheet(ws, n_rows: int, n_cols: int, freeze_cols: int) -> None:
 def write_control_workbook(report: ControlReport, path: str | os.PathLike | None = None) -> Path:
     """Write the check as a workbook (atomically; byte-identical when re-run). Returns the
     path (default ``kontroll_<periode>.xlsx`` beside the extract)."""
-    from .atomic import atomic_output
-    from .xlsxfile import lock_file_for, locked_message
+    from ..atomic import atomic_output
+    from ..xlsx.package import lock_file_for, locked_message
 
     out = Path(path) if path is not None else report.default_output
     if (lock := lock_file_for(out)) is not None:  # the county has last run's check open
@@ -1142,7 +1142,7 @@ _MAX_TEXT = 32000  # Excel's cell limit is 32 767 characters
 
 class _Formats:
     def __init__(self, wb):
-        from .workbook import (GREEN_FILL, GREY_FILL, GREY_FONT, HEADER_FILL, RED_FILL,
+        from ..scorecard.writer import (GREEN_FILL, GREY_FILL, GREY_FONT, HEADER_FILL, RED_FILL,
                                RED_FONT, YELLOW_FILL, YELLOW_FONT)
         self.wb = wb
         self.base = {"font_name": "Calibri", "font_size": 10, "valign": "vcenter"}
@@ -1196,7 +1196,7 @@ def _text(s: str | None) -> str:
 def _write_workbook(report: ControlReport, filename: str) -> None:
     import xlsxwriter
 
-    from .workbook import number_format, period_datetime
+    from ..scorecard.writer import number_format, period_datetime
 
     wb = xlsxwriter.Workbook(filename, {"strings_to_numbers": False, "strings_to_formulas": False,
                                         "strings_to_urls": False})

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import xlsxwriter
 
-from .atomic import atomic_output
-from .workbook import HEADER_FILL, INPUT_FILL, period_datetime
+from ..atomic import atomic_output
+from ..scorecard.writer import HEADER_FILL, INPUT_FILL, period_datetime
 
 ACTION_SHEET = "Tiltak"
 ACTION_LABELS = ("Nr", "Indikator", "Avvik", "Tiltak", "Ansvarlig", "Start", "Frist", "Status",

@@ -7,7 +7,7 @@ are where *we* put things in a new workbook.
 """
 from __future__ import annotations
 
-from .model import MONTHS
+from ..model import MONTHS
 
 # --- sheets -----------------------------------------------------------------------------------
 SCORECARD_SHEET = "Målekort"

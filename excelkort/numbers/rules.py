@@ -26,7 +26,7 @@ from functools import lru_cache
 from statistics import fmean
 
 from .expr import Abs, Expr, If, Round, Var
-from .model import Indicator, Series
+from ..model import Indicator, Series
 
 # --- the exact strings the cells hold (SPEC §4) ----------------------------------------------
 GREEN, YELLOW, RED, GREY = "grønn", "gul", "rød", "grå"

@@ -57,12 +57,12 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
-from .atomic import write_bytes_atomic
-from .numtext import format_number, parse_number_text
-from .period import parse_period
-from .textfile import DecodeError, decode_text
-from .errors import ERROR, WARNING, InputError, Problem
-from .model import Catalogue
+from ..atomic import write_bytes_atomic
+from ..numtext import format_number, parse_number_text
+from ..period import parse_period
+from ..textfile import DecodeError, decode_text
+from ..errors import ERROR, WARNING, InputError, Problem
+from ..model import Catalogue
 
 __all__ = [
     "ExtractTable",

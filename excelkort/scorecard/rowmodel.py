@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import layout as L
-from .model import Indicator, Series
-from .rules import (NOT_READY, Result, evaluate, has_nevner, month_target_expr, ratio_expr, status_expr,
+from ..model import Indicator, Series
+from ..numbers.rules import (NOT_READY, Result, evaluate, has_nevner, month_target_expr, ratio_expr, status_expr,
                     trend_expr, value_factor, window_months, ytd_target_expr)
 
 PERIOD_MONTH = "VALUE(RIGHT(Periode,2))"

@@ -4,12 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalogue import check_catalogue, check_unit_targets
-from .errors import ERROR, WARNING, InputError, Problem
-from .model import Catalogue
-from .reader import read_scorecard
-from .register import check_register
-from .xlsxfile import lock_app, lock_file_for, open_package
+from ..inputs.catalogue import check_catalogue, check_unit_targets
+from ..errors import ERROR, WARNING, InputError, Problem
+from ..model import Catalogue
+from ..scorecard.reader import read_scorecard
+from ..inputs.register import check_register
+from ..xlsx.package import lock_app, lock_file_for, open_package
 
 MSG_OPEN = ("Filen er åpen i {app} (låsefilen «{lock}» finnes). Sjekken gjelder filen slik den sist "
             "ble lagret; lagre i {app} for å sjekke endringene dine. «fyll» hopper over filen til "
@@ -80,7 +80,7 @@ def detect_kind(path: Path) -> str:
 def check_file(path: str | Path, catalogue: Catalogue, unit_ids: set[str] | None = None) -> CheckResult:
     """Validate one file of any kind we know; ``unit_ids`` (from the register) checks an
     extract's units too."""
-    from .extract import read_extract
+    from ..inputs.extract import read_extract
 
     path = Path(path)
     kind = detect_kind(path) if path.exists() else "ukjent"

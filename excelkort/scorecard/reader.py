@@ -14,13 +14,13 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from . import layout as L
-from .catalogue import norm_label
-from .numtext import parse_number_text
-from .errors import WARNING, InputError, Problem
-from .model import Catalogue
-from .period import parse_period
-from .rules import RISKS
-from .xlsxfile import open_package
+from ..inputs.catalogue import norm_label
+from ..numtext import parse_number_text
+from ..errors import WARNING, InputError, Problem
+from ..model import Catalogue
+from ..period import parse_period
+from ..numbers.rules import RISKS
+from ..xlsx.package import open_package
 
 REQUIRED_SCORECARD = (L.COL_ID, L.COL_NAME, *L.MONTHS_BY_NUMBER.values(), L.COL_YTD,
                       L.COL_STATUS, L.COL_RISK_ASSESSED, L.COL_COMMENT)
@@ -217,7 +217,7 @@ def own_catalogue(wb: CalamineWorkbook, path: Path) -> Catalogue | None:
     Workbooks made from the same catalogue have the same sheet, so each distinct sheet is parsed
     once per process (a county's 50 workbooks cost one parse, not 50).
     """
-    from .catalogue import catalogue_from_sheet
+    from ..inputs.catalogue import catalogue_from_sheet
 
     if L.CATALOGUE_SHEET not in wb.sheet_names:
         return None

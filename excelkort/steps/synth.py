@@ -56,9 +56,9 @@ from statistics import NormalDist
 
 import numpy as np
 
-from .model import Catalogue, Indicator, Series, Unit
-from .period import parse_period as _parse_period
-from .rules import tolerance_for
+from ..model import Catalogue, Indicator, Series, Unit
+from ..period import parse_period as _parse_period
+from ..numbers.rules import tolerance_for
 
 __all__ = [
     "SyntheticYear",

@@ -13,11 +13,11 @@ from pathlib import Path
 import xlsxwriter
 
 from . import layout as L
-from .atomic import atomic_output
-from .catalogue import catalogue_to_rows
-from .model import Catalogue, Indicator
+from ..atomic import atomic_output
+from ..inputs.catalogue import catalogue_to_rows
+from ..model import Catalogue, Indicator
 from .rowmodel import Cell, Positions, RowInputs, compute_row
-from .rules import HIGH, LOW, MEDIUM, RISKS, UNWEIGHTED, Result, tolerance_for
+from ..numbers.rules import HIGH, LOW, MEDIUM, RISKS, UNWEIGHTED, Result, tolerance_for
 
 GREEN_FILL, YELLOW_FILL, RED_FILL, GREY_FILL = "#C6EFCE", "#FFEB9C", "#FFC7CE", "#D9D9D9"
 GREEN_FONT, YELLOW_FONT, RED_FONT, GREY_FONT = "#006100", "#7F6000", "#9C0006", "#404040"

@@ -22,11 +22,11 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .atomic import write_bytes_atomic
-from .numtext import format_number, parse_number_text
-from .textfile import DecodeError, decode_text
-from .errors import ERROR, WARNING, Problem, raise_if_errors
-from .model import (DIRECTIONS, FREQUENCIES, INDICATOR_TYPES, LINES, MEASURES, PERSPECTIVES,
+from ..atomic import write_bytes_atomic
+from ..numtext import format_number, parse_number_text
+from ..textfile import DecodeError, decode_text
+from ..errors import ERROR, WARNING, Problem, raise_if_errors
+from ..model import (DIRECTIONS, FREQUENCIES, INDICATOR_TYPES, LINES, MEASURES, PERSPECTIVES,
                     SOURCES, YTD_MODES, Catalogue, Indicator)
 
 # ---------------------------------------------------------------------------------------------

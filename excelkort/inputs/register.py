@@ -16,9 +16,9 @@ from importlib import resources
 
 from .catalogue import (TableRow, cell_text, find_in_folder, join_or, quote, read_table,
                         unsafe_text, write_csv_rows)
-from .period import parse_period, shift
-from .errors import ERROR, WARNING, InputError, Problem, raise_if_errors
-from .model import LEVELS, Unit
+from ..period import parse_period, shift
+from ..errors import ERROR, WARNING, InputError, Problem, raise_if_errors
+from ..model import LEVELS, Unit
 
 COLUMNS = ("enhet", "navn", "nivå", "overordnet", "type", "gyldig_fra", "gyldig_til")
 REQUIRED = ("enhet", "navn", "nivå", "overordnet")

@@ -40,9 +40,9 @@ from pathlib import Path
 from typing import NamedTuple
 from zipfile import ZIP_DEFLATED
 
-from .atomic import write_bytes_atomic
-from .errors import InputError, Problem
-from .xlsxfile import (MSG_BAD_MEMBER, MSG_BAD_XML, Package, locked_message,
+from ..atomic import write_bytes_atomic
+from ..errors import InputError, Problem
+from .package import (MSG_BAD_MEMBER, MSG_BAD_XML, Package, locked_message,
                        check_xml, lock_file_for, open_package, string_item_text,
                        unescape_ooxml)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .errors import InputError, Problem
+from ..errors import InputError, Problem
 
 MAX_FILE_SIZE = 200 * 1024 * 1024  # bytes on disk
 MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024  # all members together, as the zip declares them

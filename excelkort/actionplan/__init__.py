@@ -1,0 +1,1 @@
+"""actionplan: see the README's architecture section."""

@@ -1,0 +1,1 @@
+"""numbers: see the README's architecture section."""

@@ -1,0 +1,1 @@
+"""scorecard: see the README's architecture section."""

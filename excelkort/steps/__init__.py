@@ -1,0 +1,1 @@
+"""steps: see the README's architecture section."""

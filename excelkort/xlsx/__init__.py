@@ -1,0 +1,1 @@
+"""xlsx: see the README's architecture section."""
