@@ -1,30 +1,34 @@
-"""The command line: a thin click layer over ``excelkort.api``. Everything a user sees is
-Norwegian. Exit codes: 0 ok, 1 internal error, 2 wrong input (nothing done), 3 some inputs
-rejected."""
+"""The command line: a thin click layer over ``excelkort.api``. It parses arguments, calls one
+``api`` function per command and prints the result; everything a user sees is Norwegian.
+
+Exit codes (SPEC §8): 0 ok, 1 internal error, 2 wrong input (nothing done), 3 some inputs
+rejected. ``ExcelkortGroup.invoke`` is the one place where errors become messages and exit
+codes; a closed pipe (``excelkort sjekk … | head``) ends quietly.
+"""
 from __future__ import annotations
 
-import functools
+import os
 import sys
 import traceback
 from pathlib import Path
 
 import click
 
-from . import __version__, api, clitext
-from .period import check_period
+from . import api, clitext
 from .errors import (EXIT_INPUT, EXIT_INTERNAL, EXIT_PARTIAL, ExcelkortError, InputError,
                      count_word)
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a program whose reader went away (128 + SIGPIPE)
 clitext.install()  # click's own words (usage, options, its errors) in Norwegian
 
 
-def friendly_errors(func):
-    """Turn our errors into one clear message and an exit code, never a traceback."""
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+class ExcelkortGroup(click.Group):
+    """The command group; its ``invoke`` turns every error into a message and an exit code."""
+
+    def invoke(self, ctx: click.Context):
         try:
-            return func(*args, **kwargs)
+            return super().invoke(ctx)
         except InputError as exc:
             for problem in exc.problems:
                 click.echo(f"Feil: {problem}" if problem.is_error else str(problem), err=True)
@@ -36,19 +40,33 @@ def friendly_errors(func):
         except KeyboardInterrupt:
             click.echo("Avbrutt.", err=True)
             sys.exit(EXIT_INPUT)
-        except click.exceptions.Exit:
+        except BrokenPipeError:
+            _silence_stdout()
+            sys.exit(EXIT_BROKEN_PIPE)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             click.echo(f"Intern feil i excelkort: {exc.__class__.__name__}: {exc}", err=True)
             click.echo("Meld fra til den som drifter excelkort, og legg ved teksten under.", err=True)
             click.echo("".join(traceback.format_exception(exc)), err=True)
             sys.exit(EXIT_INTERNAL)
-    return wrapper
 
 
-@click.group(context_settings=CONTEXT, options_metavar="[VALG]",
+def _silence_stdout() -> None:
+    """After a closed pipe, send what is left to /dev/null so the interpreter's final flush
+    stays quiet."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (e.g. a test runner's buffer)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+@click.group(cls=ExcelkortGroup, context_settings=CONTEXT, options_metavar="[VALG]",
              subcommand_metavar="KOMMANDO [ARGUMENTER]...")
-@click.version_option(__version__, "--versjon", message="excelkort %(version)s")
+@click.version_option(api.VERSION, "--versjon", "--version", message="excelkort %(version)s")
 def main():
     """excelkort – målstyring for NAV: målekort, tiltaksplan og statusrapport.
 
@@ -64,14 +82,13 @@ def main():
               help="Demomåneden (ÅÅÅÅ-MM).")
 @click.option("--frø", "seed", default=api.DEMO_SEED, show_default=True, type=int, metavar="HELTALL",
               help="Frø for de syntetiske tallene (samme frø gir samme tall).")
-@friendly_errors
 def demo(mappe: Path, periode: str, seed: int):
     """Lag en hel syntetisk måned for hele landet i arbeidsmappen MAPPE.
 
     Skriver enhetsregister, indikatorkatalog, mål per enhet, månedens uttrekk og hvert
     kontors målekort og tiltaksplan med de lokale tallene kontoret har tastet.
     """
-    periode = check_period(periode)
+    periode = api.check_period(periode)
     with click.progressbar(length=1, label="Lager kontorenes målekort",
                            file=sys.stderr) as bar:
         state = {"total": None}
@@ -112,16 +129,11 @@ def demo(mappe: Path, periode: str, seed: int):
               show_default=True, help="Mappen filene skrives til.")
 @click.option("--erstatt", is_flag=True,
               help="Lag filene på nytt selv om de finnes (de gamle tas vare på som sikkerhetskopi).")
-@friendly_errors
 def ny(unit_id, periode, katalog, register_file, mal, outdir, erstatt):
     """Lag målekort og tiltaksplan for en enhet fra malene."""
-    from .inputs.catalogue import resolve_catalogue, resolve_unit_targets
-    from .inputs.register import demo_register, resolve_register
-
-    workdir = Path.cwd()
-    catalogue = resolve_catalogue(katalog, workdir)
-    register = resolve_register(register_file, workdir) or demo_register()
-    targets = resolve_unit_targets(mal, workdir, catalogue)
+    catalogue = api.load_catalogue(katalog)
+    register = api.load_register(register_file, demo_fallback=True)
+    targets = api.load_unit_targets(mal, catalogue=catalogue)
     files = api.new_scorecard(unit_id, periode, catalogue=catalogue, register=register,
                               targets=targets, outdir=outdir, replace=erstatt)
     click.echo(f"Skrev {files.scorecard}")
@@ -139,7 +151,6 @@ def _catalogue_option(func):
 @click.argument("arbeidsboker", nargs=-1, required=True,
                 type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @_catalogue_option
-@friendly_errors
 def fyll(uttrekk, arbeidsboker, katalog):
     """Fyll automatiske indikatorer fra UTTREKK inn i målekortene ARBEIDSBOKER.
 
@@ -147,13 +158,10 @@ def fyll(uttrekk, arbeidsboker, katalog):
     alt annet i filen er uendret. En kopi av hver endret fil legges i .excelkort/backup/
     ved siden av den. Å fylle samme uttrekk to ganger endrer ingenting.
     """
-    from .inputs.catalogue import resolve_catalogue
-    from .steps.fill import fill_workbooks
-
-    catalogue = resolve_catalogue(katalog, Path.cwd())
+    catalogue = api.load_catalogue(katalog)
     with click.progressbar(length=len(arbeidsboker), label="Fyller målekort", file=sys.stderr) as bar:
-        report = fill_workbooks(uttrekk, list(arbeidsboker), catalogue,
-                                progress=lambda done, total: bar.update(1))
+        report = api.fill(uttrekk, list(arbeidsboker), catalogue,
+                          progress=lambda done, total: bar.update(1))
     for problem in report.warnings:
         click.echo(str(problem), err=True)
     for path, note in report.skipped:
@@ -184,24 +192,19 @@ def fyll(uttrekk, arbeidsboker, katalog):
 @click.option("-o", "--ut", "output", type=click.Path(dir_okay=False, path_type=Path),
               help="Kontrollarbeidsboken. Standard: kontroll_<periode>.xlsx ved siden av uttrekket.")
 @_catalogue_option
-@friendly_errors
 def kontroll(uttrekk, forrige, register_file, output, katalog):
     """Fylkets kontroll av UTTREKK: denne måneden mot forrige måned og samme måned i fjor.
 
     Finner uteliggere (robust regel, se README), manglende og ukjente enheter og
     indikatorer, og duplikater, verst først. Skriver en arbeidsbok og en oppsummering.
     """
-    from .inputs.catalogue import resolve_catalogue
-    from .steps.control import run_control, summary_lines, write_control_workbook
-    from .inputs.register import demo_register, resolve_register
-
-    catalogue = resolve_catalogue(katalog, Path.cwd())
-    register = resolve_register(register_file, Path.cwd()) or demo_register()
-    report = run_control(uttrekk, list(forrige), catalogue, register)
-    path = write_control_workbook(report, output)
-    for line in summary_lines(report):
+    catalogue = api.load_catalogue(katalog)
+    register = api.load_register(register_file, demo_fallback=True)
+    result = api.control(uttrekk, list(forrige), catalogue, register, output)
+    path = result.workbook
+    for line in result.summary_lines():
         click.echo(line)
-    counts = report.count_by_severity()
+    counts = result.report.count_by_severity()
     click.echo(f"Oppsummering: 1 fil skrevet ({path}), "
                f"{count_word(counts.get('advarsel', 0), 'advarsel', 'advarsler')}, "
                f"{counts.get('feil', 0)} feil i uttrekket.")
@@ -215,24 +218,17 @@ def kontroll(uttrekk, forrige, register_file, output, katalog):
               help="Enhetsregister: uttrekkets enheter sjekkes mot det. Ellers enheter.csv i mappen, "
                    "ellers sjekkes ikke enhetene.")
 @_catalogue_option
-@friendly_errors
 def sjekk(filer, register_file, katalog):
     """Kontroller målekort, uttrekk, kataloger og registre. Endrer ingenting.
 
     Avslutter med 0 når det bare er advarsler, 2 når noe er feil.
     """
-    from .inputs.catalogue import resolve_catalogue
-    from .steps.validate import KINDS, check_file
-    from .inputs.register import resolve_register
-
-    catalogue = resolve_catalogue(katalog, Path.cwd())
-    register = resolve_register(register_file, Path.cwd())
-    unit_ids = set(register.ids()) if register is not None else None
+    catalogue = api.load_catalogue(katalog)
+    register = api.load_register(register_file)
     errors = warnings = 0
-    for path in filer:
-        result = check_file(path, catalogue, unit_ids)
+    for path, result in zip(filer, api.validate(filer, catalogue, register)):
         status = "feil" if result.errors else ("advarsler" if result.problems else "ok")
-        click.echo(f"{path} ({KINDS[result.kind]}): {status}")
+        click.echo(f"{path} ({result.kind_label}): {status}")
         for problem in result.problems:
             click.echo(f"  {'Feil: ' if problem.is_error else ''}{problem}")
         errors += len(result.errors)
@@ -245,27 +241,13 @@ def sjekk(filer, register_file, katalog):
 
 @main.command(context_settings=CONTEXT, options_metavar="[VALG]")
 @click.argument("fil", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@friendly_errors
 def gjenopprett(fil):
     """Legg tilbake den nyeste sikkerhetskopien av FIL som excelkort endret.
 
     Filen slik den er nå tas også vare på som sikkerhetskopi.
     """
-    from .xlsx.sheetpatch import backup_file, newest_backup
-    from .atomic import write_bytes_atomic
-
-    from .xlsx.package import lock_file_for, locked_message
-
-    if (lock := lock_file_for(fil)) is not None:
-        raise InputError(locked_message(lock), file=str(fil))
-    backup = newest_backup(fil)
-    if backup is None:
-        raise InputError(f"Fant ingen sikkerhetskopi av filen i {fil.parent / '.excelkort' / 'backup'}.",
-                         file=str(fil))
-    data = backup.read_bytes()
-    current = backup_file(fil)
-    write_bytes_atomic(fil, data)
-    click.echo(f"La tilbake {backup.name}; filen slik den var er lagret som {current.name}.")
+    result = api.restore(fil)
+    click.echo(f"La tilbake {result.restored.name}; filen slik den var er lagret som {result.kept.name}.")
     click.echo("Oppsummering: 1 fil skrevet, 0 advarsler, 0 feil.")
 
 

@@ -32,6 +32,11 @@ class CheckResult:
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.is_error]
 
+    @property
+    def kind_label(self) -> str:
+        """What the file is, in words a user reads (e.g. «indikatorkatalog»)."""
+        return KINDS[self.kind]
+
 
 def _header_words(path: Path) -> set[str]:
     raw = path.read_bytes()[:4096]

@@ -1,0 +1,63 @@
+"""The command line is a thin layer: it imports only the API, the errors and its own words;
+one place turns errors into exit codes; a closed pipe ends quietly."""
+from __future__ import annotations
+
+import ast
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import excelkort
+from excelkort import api
+from excelkort.cli import main
+
+PACKAGE = Path(excelkort.__file__).parent
+CATALOGUE = PACKAGE / "data" / "indikatorer.csv"
+
+
+def test_cli_imports_only_api_errors_and_clitext():
+    tree = ast.parse((PACKAGE / "cli.py").read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            imported |= {node.module} if node.module else {a.name for a in node.names}
+    assert imported == {"api", "errors", "clitext"}
+
+
+def test_every_api_function_is_documented():
+    undocumented = [name for name in api.__all__
+                    if callable(getattr(api, name)) and not inspect.getdoc(getattr(api, name))]
+    assert undocumented == []
+    assert all(f"``{name}``" in api.__doc__ for name in
+               ("new_scorecard", "build_demo", "fill", "control", "validate", "restore"))
+
+
+def test_internal_error_exits_1_with_the_report_text(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("noe uventet")
+
+    monkeypatch.setattr(api, "validate", broken)
+    result = CliRunner().invoke(main, ["sjekk", str(CATALOGUE)])
+    assert result.exit_code == 1
+    assert "Intern feil i excelkort: RuntimeError: noe uventet" in result.output
+    assert "Meld fra til den som drifter excelkort" in result.output
+
+
+def test_version_in_both_languages():
+    for flag in ("--versjon", "--version"):
+        result = CliRunner().invoke(main, [flag])
+        assert result.exit_code == 0
+        assert result.output == f"excelkort {api.VERSION}\n"
+
+
+def test_closed_pipe_ends_quietly():
+    """``excelkort sjekk … | head -0``: the reader is gone before the first line is written."""
+    proc = subprocess.Popen([sys.executable, "-m", "excelkort.cli", "sjekk", str(CATALOGUE)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert stderr == ""
