@@ -105,3 +105,16 @@ def test_demo_leaders_have_typed_comments_and_risk(demo):
     assert sc.month_comment.startswith("Høsten preges av mange nye brukere")
     assert sc.rows["P1"].risk_assessed == "Middels"
     assert sc.rows["P1"].comment == "Ekstra oppfølgingsdager i november"
+
+
+def test_readme_python_examples_run_in_the_demo_folder(demo, monkeypatch):
+    """Every ```python block of the README runs as written inside a demo work folder."""
+    from pathlib import Path
+
+    folder, _ = demo
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    assert blocks
+    monkeypatch.chdir(folder)
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})
