@@ -59,6 +59,8 @@ import numpy as np
 from ..model import Catalogue, Indicator, Series, Unit
 from ..period import parse_period as _parse_period
 from ..numbers.rules import tolerance_for
+from .synth_profiles import (BIG_OFFICES, BUDGET_W, PROFILES, PROGRESS, SEASONS, TILTAK_SEASON, VOLUME,
+                             WORKDAYS)
 
 __all__ = [
     "SyntheticYear",
@@ -74,78 +76,8 @@ FORM_BARE = "verdi"
 FORM_TN = "teller/nevner"
 
 _ND = NormalDist()
-_MONTHS = np.arange(1, 13)
-_PROGRESS = (_MONTHS - 1) / 11.0  # 0 in January, 1 in December
 _SMALL_N = 40  # binomial draws exact up to this nevner
 _SMALL_LAMBDA = 30.0  # Poisson draws exact below this mean
-
-# volume (nevner) by month: July holidays, Christmas, Easter
-_VOLUME = np.array([1.05, 1.0, 1.05, 0.95, 0.97, 1.0, 0.6, 0.9, 1.05, 1.05, 1.05, 0.8])
-# penalty on performance by month, in tolerance units (positive = worse)
-_SEASONS = {
-    "sommer": np.array([0.15, 0, 0, 0, 0, 0.1, 0.8, 0.35, 0, 0, 0, 0.45]),
-    "mild": np.array([0.05, 0, 0, 0, 0, 0, 0.4, 0.15, 0, 0, 0, 0.25]),
-    "vinter": np.array([0.7, 0.8, 0.4, 0.1, -0.2, -0.3, -0.6, -0.3, 0, 0.2, 0.4, 0.6]),
-    "opplæring": 1.6 * (1 - _PROGRESS) - 0.4,  # training completes through the year
-    "ingen": np.zeros(12),
-}
-# periodisation of a budget over months (sums to 12)
-_BUDGET_W = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1.1, 0.7, 0.95, 1.0, 1.0, 1.1, 1.15])
-_BUDGET_W = _BUDGET_W * 12 / _BUDGET_W.sum()
-# tiltaksmidler: spend relative to the periodised frame, in tolerance units
-_TILTAK_SEASON = np.array([-1.5, -0.8, -0.2, 0, 0, 0, -1.0, -0.3, 0.2, 0.3, 0.4, 1.2])
-# agreed working days by month (sick leave's nevner: vacation is not agreed work)
-_WORKDAYS = np.array([21, 20, 21, 18, 19, 20, 11, 18, 21, 22, 20, 16], dtype=float)
-
-#: per-indicator knowledge of the example catalogue; unknown indicators get defaults by Måletype
-_PROFILES: dict[str, dict] = {
-    "B1": {"share": 0.45, "season": "mild"},
-    "B2": {"share": 0.2, "season": "mild"},
-    "B3": {"share": 0.9, "season": "mild", "cv": 0.9},
-    "B4": {"share": 0.15, "season": "mild"},
-    "B5": {"kind": "survey"},
-    "B6": {"share": 0.12, "season": "ingen"},
-    "B7": {"share": 0.15},
-    "P1": {"share": 1.2},
-    "P2": {"share": 0.9},
-    "P3": {"share": 0.15},
-    "P4": {"share": 0.6},
-    "P5": {"share": 0.5},
-    "P6": {"share": 0.35},
-    "P7": {"share": 0.25},
-    "P8": {"share": 0.3, "cv": 0.7},
-    "P9": {"kind": "backlog"},
-    "P10": {"share": 2.5},
-    "M1": {"kind": "sickleave", "season": "vinter"},
-    "M2": {"kind": "staff", "season": "ingen"},
-    "M3": {"kind": "survey"},
-    "M4": {"kind": "staff", "season": "opplæring"},
-    "Ø1": {"kind": "budget", "per_staff": 75_000.0, "season": "ingen"},
-    "Ø2": {"kind": "budget", "per_case": 2_500.0, "season": "tiltak", "sd": 1.0},
-    "Ø3": {"kind": "staffcount"},
-}
-
-# approximate monthly cases of the big offices (names as in data/nav_kontor_approx.csv,
-# lower-case, without "Nav ")
-_BIG_OFFICES = {
-    "bærum": 2000, "kristiansand": 1900, "falkenborg": 1900, "lerkendal": 1800, "drammen": 1800,
-    "gamle oslo": 1700, "alna": 1700, "bergen sør": 1700, "fredrikstad": 1600, "bergenhus": 1600,
-    "lillestrøm": 1500, "grünerløkka": 1500, "søndre nordstrand": 1500, "bergen nord": 1500,
-    "tromsø": 1400, "sandnes": 1400, "stovner": 1400, "årstad": 1400, "asker": 1300,
-    "bergen vest": 1300, "sarpsborg": 1200, "ålesund": 1200, "grorud": 1200, "bjerke": 1200,
-    "østensjø": 1200, "frogner": 1100, "sagene": 1100, "skien": 1100,
-    "hundvåg og storhaug": 1100, "hillevåg og hinna": 1100, "st. hanshaugen": 1000,
-    "nordstrand": 1000, "nordre aker": 1000, "eiganes og tasta": 1000, "bodø": 1000,
-    "sandefjord": 1000, "tønsberg": 1000, "moss": 1000, "nordre follo": 1000, "larvik": 900,
-    "arendal": 900, "lørenskog": 900, "haugesund-utsira": 900, "indre østfold": 900,
-    "vestre aker": 800, "madla": 800, "ullensaker": 800, "karmøy-bokn": 800, "ullern": 700,
-    "halden-aremark": 700, "porsgrunn": 700, "hamar": 700, "ringsaker": 700, "gjøvik": 700,
-    "lillehammer-gausdal": 700, "øygarden": 700, "ringerike": 700, "molde": 600,
-    "kristiansund": 600, "askøy": 600, "sola": 600, "kongsberg": 600, "horten": 600,
-    "rana": 550, "færder": 500, "narvik": 500, "alta-kvænangen-loppa": 500, "lier": 500,
-    "grimstad": 500, "orkland": 500, "stord": 500, "heim": 200,
-}
-
 
 # --------------------------------------------------------------------------------------
 # the result
@@ -273,7 +205,7 @@ def _scale(ind: Indicator) -> tuple[float, float]:
 
 
 def _kind(ind: Indicator) -> str:
-    prof = _PROFILES.get(ind.id, {})
+    prof = PROFILES.get(ind.id, {})
     if "kind" in prof:
         return prof["kind"]
     if ind.measure == "andel" and ind.direction == "nær":
@@ -290,8 +222,8 @@ def _office_size(seed: int, unit: Unit) -> int:
     if name.startswith("nav "):
         name = name[4:]
     u = _h_uniform(seed, "size", unit.id)
-    if name in _BIG_OFFICES:
-        size = _BIG_OFFICES[name] * math.exp(0.08 * _ND.inv_cdf(u))
+    if name in BIG_OFFICES:
+        size = BIG_OFFICES[name] * math.exp(0.08 * _ND.inv_cdf(u))
     elif "forvaltning" in unit.type.lower() or "forvaltning" in name:
         size = 500 * 4.0**u
     else:
@@ -336,8 +268,8 @@ def _performance(ctx: _Ctx, ind: Indicator, d: dict, season: str) -> np.ndarray:
     """Performance in tolerance units (positive = better), (U, 12)."""
     own = np.array([_h_normal(ctx.seed, "own", u, ind.id) for u in ctx.ids])
     base = 0.25 + 0.55 * ctx.quality + 0.75 * own
-    trend = -2.2 * ctx.down[:, None] * _PROGRESS + 1.3 * ctx.up[:, None] * _PROGRESS
-    return base[:, None] - _SEASONS[season][None, :] + trend + 0.3 * d["zm"]
+    trend = -2.2 * ctx.down[:, None] * PROGRESS + 1.3 * ctx.up[:, None] * PROGRESS
+    return base[:, None] - SEASONS[season][None, :] + trend + 0.3 * d["zm"]
 
 
 def _level(ind: Indicator, perf: np.ndarray) -> np.ndarray:
@@ -347,11 +279,11 @@ def _level(ind: Indicator, perf: np.ndarray) -> np.ndarray:
 
 def _generate_indicator(ctx: _Ctx, ind: Indicator):
     """(teller, nevner or None, teller decimals or None for int, nevner decimals, bare?)."""
-    prof = _PROFILES.get(ind.id, {})
+    prof = PROFILES.get(ind.id, {})
     kind = _kind(ind)
     d = _draws(_rng(ctx.seed, "indicator", ind.id), len(ctx.ids))
     f = ind.months_per_period
-    volume = _VOLUME if f == 1 else np.ones(12)
+    volume = VOLUME if f == 1 else np.ones(12)
     season = prof.get("season", "sommer")
     e = tolerance_for(ind, ind.target)
     local = not ind.is_automatic
@@ -361,11 +293,11 @@ def _generate_indicator(ctx: _Ctx, ind: Indicator):
         per_staff = prof.get("per_staff")
         per_case = prof.get("per_case", 2_500.0 if per_staff is None else None)
         annual = ctx.staff * 12 * per_staff if per_staff else ctx.size * 12 * per_case
-        budget = np.round(annual[:, None] / 12 * _BUDGET_W[None, :] * f, 2)
+        budget = np.round(annual[:, None] / 12 * BUDGET_W[None, :] * f, 2)
         own = np.array([_h_normal(ctx.seed, "own", u, ind.id) for u in ctx.ids])
-        seas = _TILTAK_SEASON if season == "tiltak" else np.zeros(12)
+        seas = TILTAK_SEASON if season == "tiltak" else np.zeros(12)
         sd = prof.get("sd", 0.5)
-        overspend = 1.5 * ctx.down[:, None] * _PROGRESS  # offices in trouble overspend
+        overspend = 1.5 * ctx.down[:, None] * PROGRESS  # offices in trouble overspend
         dev = 0.9 * own[:, None] + sd * d["zm"] + seas[None, :] + overspend
         ratio = ind.target + e * dev
         spend = np.round(budget * np.maximum(ratio, 0.0) / 100.0, 2)
@@ -407,7 +339,7 @@ def _generate_indicator(ctx: _Ctx, ind: Indicator):
     # nevner-based andel and snitt: cases, staff, sick leave
     own_share = np.array([_h_normal(ctx.seed, "share", u, ind.id) for u in ctx.ids])
     if kind == "sickleave":
-        lam = ctx.staff[:, None] * _WORKDAYS[None, :] * (1 + 0.02 * d["zn"])
+        lam = ctx.staff[:, None] * WORKDAYS[None, :] * (1 + 0.02 * d["zn"])
         nevner = np.rint(lam)  # agreed work days: a plan, little noise
     elif kind == "staff":
         nevner = np.rint(ctx.staff)[:, None] * np.ones((1, 12))
