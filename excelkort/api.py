@@ -173,7 +173,8 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
             progress(i + 1, len(offices))
 
     # this month's machine steps: the county checks the extract, then fills it in
-    from .steps.control import run_control, write_control_workbook
+    from .steps.control import run_control
+    from .steps.control_report import write_control_workbook
     from .steps.fill import fill_workbooks
 
     summary.control = run_control(extract_path, (), catalogue, register)

@@ -192,7 +192,8 @@ def kontroll(uttrekk, forrige, register_file, output, katalog):
     indikatorer, og duplikater, verst først. Skriver en arbeidsbok og en oppsummering.
     """
     from .inputs.catalogue import resolve_catalogue
-    from .steps.control import run_control, summary_lines, write_control_workbook
+    from .steps.control import run_control
+    from .steps.control_report import summary_lines, write_control_workbook
     from .inputs.register import demo_register, resolve_register
 
     catalogue = resolve_catalogue(katalog, Path.cwd())
