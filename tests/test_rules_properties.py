@@ -7,9 +7,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from excelkort.model import Indicator, Series
+from excelkort.numbers.aggregate import aggregate
 from excelkort.numbers.rules import (DOWN_BETTER, DOWN_WORSE, GREEN, NO_TREND, RED, STABLE,
-                             TOO_LITTLE_DATA, UP_BETTER, UP_WORSE, YELLOW, aggregate, evaluate,
-                             round_shown, status_of, trend_of)
+                                     TOO_LITTLE_DATA, UP_BETTER, UP_WORSE, YELLOW, evaluate,
+                                     round_shown, status_of, trend_of)
 
 RANK = {GREEN: 2, YELLOW: 1, RED: 0}
 

@@ -1,6 +1,6 @@
 """Every cell of one indicator row in a målekort: its Excel formula and its cached value.
 
-The formulas are rendered from the rule expressions of ``excelkort.rules`` (so a rule is never
+The formulas are rendered from the rule expressions of ``numbers.rules`` (so a rule is never
 written twice); the cached values come from the numbers engine, so a file reads right before
 Excel recalculates. Both the workbook writer (new files) and the surgical filler (users' files)
 take their cells from here.
