@@ -56,8 +56,9 @@ def _missing(draw) -> bool:
 
 
 @st.composite
-def tn_series(draw, max_nevner: int = 2000) -> Series:
-    """An office's teller/nevner year: some months missing, teller ≤ nevner."""
+def tn_series(draw, max_nevner: int = 2000, per_case: int = 1) -> Series:
+    """An office's teller/nevner year: some months missing, teller ≤ per_case · nevner (1: an
+    andel's teller ≤ nevner; more for a snitt such as days per case)."""
     teller, nevner = [], []
     for _ in range(12):
         if _missing(draw):
@@ -65,7 +66,7 @@ def tn_series(draw, max_nevner: int = 2000) -> Series:
             nevner.append(None)
             continue
         n = draw(st.integers(1, max_nevner))
-        teller.append(float(draw(st.integers(0, n))))
+        teller.append(float(draw(st.integers(0, per_case * n))))
         nevner.append(float(n))
     return Series(teller, nevner)
 
@@ -87,16 +88,7 @@ def series_for(draw, indicator: Indicator, bare: bool = False) -> Series:
         return draw(bare_series())
     if indicator.measure == "andel":
         return draw(tn_series())
-    teller, nevner = [], []
-    for _ in range(12):
-        if _missing(draw):
-            teller.append(None)
-            nevner.append(None)
-            continue
-        n = draw(st.integers(1, 500))
-        teller.append(float(draw(st.integers(0, 60 * n))))
-        nevner.append(float(n))
-    return Series(teller, nevner)
+    return draw(tn_series(max_nevner=500, per_case=60))
 
 
 @st.composite

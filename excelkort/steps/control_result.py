@@ -108,9 +108,7 @@ class ComparisonRow:
 
     @property
     def change(self) -> float | None:
-        if self.value is None or self.previous_value is None:
-            return None
-        return self.value - self.previous_value
+        return _difference(self.value, self.previous_value)
 
     @property
     def nevner_change(self) -> float | None:
@@ -121,9 +119,7 @@ class ComparisonRow:
 
     @property
     def last_year_change(self) -> float | None:
-        if self.value is None or self.last_year_value is None:
-            return None
-        return self.value - self.last_year_value
+        return _difference(self.value, self.last_year_value)
 
     @property
     def status(self) -> str:
@@ -134,6 +130,10 @@ class ComparisonRow:
         if self.value is None:
             return "uten verdi"
         return "levert"
+
+
+def _difference(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
 
 
 @dataclass
