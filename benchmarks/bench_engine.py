@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from common import PERIOD, year
 
-from excelkort.numbers.rules import aggregate, evaluate
+from excelkort.numbers.aggregate import aggregate
+from excelkort.numbers.rules import evaluate
 
 
 def run(workdir, n, best_of):

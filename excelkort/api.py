@@ -104,7 +104,7 @@ class ControlResult:
 
     def summary_lines(self, worst: int = 5) -> list[str]:
         """The terminal summary, worst findings first."""
-        from .steps.control import summary_lines
+        from .steps.control_report import summary_lines
 
         return summary_lines(self.report, worst)
 
@@ -113,7 +113,8 @@ def control(extract: str | Path, previous: list[str | Path] = (), catalogue: Cat
             register: Register | None = None, output: str | Path | None = None) -> ControlResult:
     """Check an extract against earlier ones (``kontroll``) and write the check workbook
     (default ``kontroll_<periode>.xlsx`` beside the extract)."""
-    from .steps.control import run_control, write_control_workbook
+    from .steps.control import run_control
+    from .steps.control_report import write_control_workbook
 
     catalogue = catalogue if catalogue is not None else load_catalogue()
     register = register if register is not None else load_register(demo_fallback=True)

@@ -8,16 +8,10 @@ import openpyxl
 import pytest
 
 from excelkort.inputs.catalogue import default_catalogue
-from excelkort.steps.control import (
-    KIND_LABELS,
-    MISSING_KINDS,
-    SEVERITIES,
-    ControlReport,
-    robust_z,
-    run_control,
-    summary_lines,
-    write_control_workbook,
-)
+from excelkort.steps.control import run_control
+from excelkort.steps.control_report import summary_lines, write_control_workbook
+from excelkort.steps.control_result import KIND_LABELS, MISSING_KINDS, SEVERITIES, ControlReport
+from excelkort.numbers.outliers import robust_z
 from excelkort.errors import InputError
 from excelkort.inputs.extract import read_extract, write_extract_csv
 from excelkort.model import Catalogue, Indicator
@@ -536,7 +530,8 @@ def test_summary_lines_are_few_norwegian_and_complete(tmp_path):
 
 
 def test_a_check_workbook_open_in_excel_is_not_overwritten(tmp_path):
-    from excelkort.steps.control import run_control, write_control_workbook
+    from excelkort.steps.control import run_control
+    from excelkort.steps.control_report import write_control_workbook
 
     cat = default_catalogue()
     register = demo_register()

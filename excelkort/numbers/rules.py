@@ -1,8 +1,8 @@
 """The number rules of SPEC §4, in one pure module without I/O.
 
 Rules that the live workbook also computes (month value, Hittil i år, rounding, status, trend
-and its colour) are defined once as expression trees (``excelkort.expr``): ``evaluate`` runs the
-compiled Python form, and ``excelkort.formulas`` renders the same trees as Excel formulas.
+and its colour) are defined once as expression trees (``numbers.expr``): ``evaluate`` runs the
+compiled Python form, and ``scorecard.rowmodel`` renders the same trees as Excel formulas.
 Prognose, Krav resten av året, Sannsynlighet and Risiko (forslag) are computed here only and
 written into the workbook as values.
 
@@ -241,244 +241,243 @@ def evaluate(
 
     ``target`` overrides the catalogue's Mål (the unit's own, from the Mål table);
     ``tolerance`` overrides Toleranse (e.g. a consolidated antall's summed tolerance).
+
+    The steps: the window and its months with data → Hittil i år → status → trend →
+    Prognose → Krav resten av året → Sannsynlighet → Risiko (forslag).
     """
-    P = period_month
-    D = indicator.decimals
     t = indicator.target if target is None else target
     e = tolerance if tolerance is not None else tolerance_for(indicator, t)
-    T, N = series.teller, series.nevner
-    window = window_months(indicator, P)
+    window = window_months(indicator, period_month)
     with_n = has_nevner(indicator, series, window)
-    factor = value_factor(indicator, series.weighted)
-
-    data_months: list[int] = []
-    values: dict[int, float] = {}
-    for m in window:
-        v = month_value(indicator, T[m - 1], N[m - 1], with_n, series.weighted)
-        if v is not None:
-            values[m] = v
-            data_months.append(m)
-
-    month_values = [None] * 12
-    for m in indicator.reporting_months:
-        if m in values:
-            month_values[m - 1] = values[m]
-        elif m not in window and m <= P:
-            month_values[m - 1] = NOT_READY
-    month_values = tuple(month_values)
-
-    if not data_months:
-        ready_exists = any(m <= P for m in indicator.reporting_months)
+    values = _values_with_data(indicator, series, window, with_n)
+    month_values = _month_values(indicator, values, window, period_month)
+    t_m, e_m = _month_target(indicator, t, e)
+    if not values:
+        ready_exists = any(m <= period_month for m in indicator.reporting_months)
         ytd = NOT_READY if ready_exists and not window else None
-        f = indicator.months_per_period
-        prorata = pro_rata(indicator)
         return Result(month_values, ytd, GREY, NO_TREND, None, None, None, TOO_LITTLE_DATA,
-                      None, (), None, None, series.weighted, with_n,
-                      t * f / 12 if prorata else t, e * f / 12 if prorata else e)
+                      None, (), None, None, series.weighted, with_n, t_m, e_m)
 
-    M = data_months[-1]
-    n = len(data_months)
-    k = sum(1 for m in indicator.reporting_months if m > M)
-    last3 = data_months[-3:]
-    sum_t = sum(T[m - 1] for m in data_months) if (with_n or indicator.measure == "antall") else None
-    sum_n = sum(N[m - 1] for m in data_months) if with_n else None
-    sum_v = sum(values[m] for m in data_months)
-
-    # Hittil i år
-    if indicator.ytd_mode == "siste":
-        ytd = values[M]
-    elif with_n:
-        ytd = factor * sum_t / sum_n if factor != 1 else sum_t / sum_n
-    elif indicator.measure == "antall":
-        ytd = float(sum_t)
-    else:
-        ytd = sum_v / n
-
-    # Targets and status
-    prorata = pro_rata(indicator)
-    f = indicator.months_per_period
-    t_ytd, e_ytd = (t * M / 12, e * M / 12) if prorata else (t, e)
-    t_m, e_m = (t * f / 12, e * f / 12) if prorata else (t, e)
-    status = status_of(indicator.direction, round_shown(ytd, D), t_ytd, e_ytd)
-
-    # Trend
-    before = [m for m in data_months if m < M][-3:]
-    if before:
-        # the base as the workbook sums it: the month just before L first, then earlier ones
-        rb = round_shown(sum(values[m] for m in reversed(before)) / len(before), D)
-        rl = round_shown(values[M], D)
-        trend = trend_of(indicator.direction, rl, rb, e_m, t_m)
-        trend_colour = status_of(indicator.direction, rl, t_m, e_m)
-    else:
-        trend, trend_colour, rl, rb = NO_TREND, None, None, None
-
-    # Prognose and the rate the rest of the year runs at
-    if with_n:
-        mu_t = fmean(T[m - 1] for m in last3)
-        mu_n = fmean(N[m - 1] for m in last3)
-        rate = factor * mu_t / mu_n
-    elif indicator.measure == "antall":
-        mu_t, mu_n = fmean(T[m - 1] for m in last3), None
-        rate = mu_t
-    else:
-        mu_t, mu_n = None, None
-        rate = fmean(values[m] for m in last3)
-
-    def year_end_for(x: float) -> float:  # YTD in December if the rest of the year averages x
-        if with_n:
-            return factor * (sum_t + k * mu_n * x / factor) / (sum_n + k * mu_n)
-        if indicator.measure == "antall":
-            return sum_t + k * x
-        return (sum_v + k * x) / (n + k)
-
-    def needed(b: float) -> float:  # the Krav formula with target b (inverse of year_end_for)
-        if with_n:
-            return (b * (sum_n + k * mu_n) - factor * sum_t) / (k * mu_n)
-        if indicator.measure == "antall":
-            return (b - sum_t) / k
-        return (b * (n + k) - sum_v) / k
-
-    if k == 0:
-        prognosis = ytd
-    elif indicator.ytd_mode == "siste":
-        prognosis = fmean(values[m] for m in last3)
-    else:
-        prognosis = year_end_for(rate)
-
-    # Krav resten av året
-    requirement: float | str | None
-    if k == 0:
-        requirement = None
-    elif indicator.ytd_mode == "siste":
-        requirement = t
-    else:
-        x = needed(t)
-        requirement = x
-        is_andel = indicator.measure == "andel"
-        if indicator.direction == "høyere":
-            if round(x, EPS_DECIMALS) <= 0:
-                requirement = REACHED
-            elif is_andel and round(x - 100, EPS_DECIMALS) > 0:
-                requirement = IMPOSSIBLE
-        elif indicator.direction == "lavere":
-            if round(x, EPS_DECIMALS) < 0:
-                requirement = IMPOSSIBLE
-            elif is_andel and round(x - 100, EPS_DECIMALS) >= 0:
-                requirement = REACHED
-
-    # Sannsynlighet
-    probability: float | str
-    if k == 0:
-        probability = 1.0 if status == GREEN else 0.0
-    elif requirement == REACHED:
-        probability = 1.0
-    elif requirement == IMPOSSIBLE:
-        probability = 0.0
-    elif n < 3:
-        probability = TOO_LITTLE_DATA
-    else:
-        h = 0.5 * 10 ** (-D)
-        lo, hi = -math.inf, math.inf
-        if indicator.direction == "høyere":
-            lo = _ceil_to(t, D) - h
-        elif indicator.direction == "lavere":
-            hi = _floor_to(t, D) + h
-        else:
-            lo, hi = _ceil_to(t - e, D) - h, _floor_to(t + e, D) + h
-        last6 = [values[m] for m in data_months[-6:]]
-        if indicator.ytd_mode == "akkumulert":
-            lo_x = needed(lo) if lo != -math.inf else -math.inf
-            hi_x = needed(hi) if hi != math.inf else math.inf
-            centre, sigma = rate, stdev(last6)
-            spread = sigma / math.sqrt(k)
-        else:
-            lo_x, hi_x = lo, hi
-            diffs = [b - a for a, b in zip(last6, last6[1:])]
-            centre, sigma = values[M], stdev(diffs)
-            spread = sigma * math.sqrt(k)
-        if round(sigma, EPS_DECIMALS) == 0:
-            inside = round(centre - lo_x, EPS_DECIMALS) >= 0 and round(hi_x - centre, EPS_DECIMALS) >= 0
-            probability = 1.0 if inside else 0.0
-        else:
-            p_hi = 1.0 if hi_x == math.inf else _normal_cdf((hi_x - centre) / spread)
-            p_lo = 0.0 if lo_x == -math.inf else _normal_cdf((lo_x - centre) / spread)
-            probability = min(1.0, max(0.0, p_hi - p_lo))
-
+    year = _year_so_far(indicator, series, values, with_n)
+    ytd = _ytd(indicator, year)
+    t_ytd, e_ytd = (t * year.last / 12, e * year.last / 12) if pro_rata(indicator) else (t, e)
+    status = status_of(indicator.direction, round_shown(ytd, indicator.decimals), t_ytd, e_ytd)
+    trend, trend_colour, rl, rb = _trend(indicator, year, t_m, e_m)
+    prognosis = _prognosis(indicator, year, ytd)
+    requirement = _requirement(indicator, year, t)
+    probability = _probability(indicator, year, status, requirement, t, e)
     return Result(
         month_values=month_values, ytd=ytd, status=status, trend=trend,
         trend_colour=trend_colour, prognosis=prognosis, requirement=requirement,
         probability=probability, risk=_risk_of(probability),
-        months_with_data=tuple(data_months), target=t_ytd, tolerance=e_ytd,
+        months_with_data=year.months, target=t_ytd, tolerance=e_ytd,
         weighted=series.weighted, has_nevner=with_n, month_target=t_m, month_tolerance=e_m,
         trend_latest=rl, trend_base=rb,
     )
 
 
+def _values_with_data(indicator: Indicator, series: Series, window: list[int],
+                      with_n: bool) -> dict[int, float]:
+    """v(m) of the window's months with data, in month order."""
+    values: dict[int, float] = {}
+    for m in window:
+        v = month_value(indicator, series.teller[m - 1], series.nevner[m - 1], with_n,
+                        series.weighted)
+        if v is not None:
+            values[m] = v
+    return values
+
+
+def _month_values(indicator: Indicator, values: dict[int, float], window: list[int],
+                  period_month: int) -> tuple:
+    """The 12 month cells: v(m), None, or «ikke klar» for a reporting month ≤ P outside the
+    window (not delivered yet because of Etterslep)."""
+    month_values: list = [None] * 12
+    for m in indicator.reporting_months:
+        if m in values:
+            month_values[m - 1] = values[m]
+        elif m not in window and m <= period_month:
+            month_values[m - 1] = NOT_READY
+    return tuple(month_values)
+
+
+def _month_target(indicator: Indicator, t: float, e: float) -> tuple[float, float]:
+    """t_m, e_m: what one month's value compares with (pro rata t·f/12 for antall +
+    akkumulert)."""
+    f = indicator.months_per_period
+    return (t * f / 12, e * f / 12) if pro_rata(indicator) else (t, e)
+
+
+@dataclass(frozen=True)
+class _YearSoFar:
+    """The months with data and what the rest of the year builds on (internal to evaluate)."""
+
+    months: tuple[int, ...]  # the months with data
+    values: dict[int, float]  # v(m) of those months
+    with_n: bool  # the window has a nevner
+    antall: bool  # Måletype antall (a value is T; YTD sums)
+    factor: int  # 100 for a weighted andel, else 1
+    k: int  # reporting months after the last month with data
+    sum_t: float | None  # ΣT over the months with data (with a nevner, or antall)
+    sum_n: float | None  # ΣN (with a nevner)
+    sum_v: float  # Σv(m)
+    mu_n: float | None  # the mean N of the last three months with data (with a nevner)
+    rate: float  # the level of the last three months: what Prognose continues
+
+    @property
+    def last(self) -> int:
+        """M: the last month with data."""
+        return self.months[-1]
+
+    def year_end_for(self, x: float) -> float:
+        """Hittil i år in December if the rest of the year averages x."""
+        if self.with_n:
+            return self.factor * (self.sum_t + self.k * self.mu_n * x / self.factor) / (
+                self.sum_n + self.k * self.mu_n)
+        if self.antall:
+            return self.sum_t + self.k * x
+        return (self.sum_v + self.k * x) / (len(self.months) + self.k)
+
+    def needed(self, b: float) -> float:
+        """The Krav formula with target b: the inverse of ``year_end_for``."""
+        if self.with_n:
+            return (b * (self.sum_n + self.k * self.mu_n) - self.factor * self.sum_t) / (
+                self.k * self.mu_n)
+        if self.antall:
+            return (b - self.sum_t) / self.k
+        return (b * (len(self.months) + self.k) - self.sum_v) / self.k
+
+
+def _year_so_far(indicator: Indicator, series: Series, values: dict[int, float],
+                 with_n: bool) -> _YearSoFar:
+    T, N = series.teller, series.nevner
+    data_months = list(values)
+    antall = indicator.measure == "antall"
+    factor = value_factor(indicator, series.weighted)
+    last3 = data_months[-3:]
+    if with_n:
+        mu_t = fmean(T[m - 1] for m in last3)
+        mu_n = fmean(N[m - 1] for m in last3)
+        rate = factor * mu_t / mu_n
+    elif antall:
+        mu_n, rate = None, fmean(T[m - 1] for m in last3)
+    else:
+        mu_n, rate = None, fmean(values[m] for m in last3)
+    return _YearSoFar(
+        months=tuple(data_months), values=values, with_n=with_n, antall=antall, factor=factor,
+        k=sum(1 for m in indicator.reporting_months if m > data_months[-1]),
+        sum_t=sum(T[m - 1] for m in data_months) if (with_n or antall) else None,
+        sum_n=sum(N[m - 1] for m in data_months) if with_n else None,
+        sum_v=sum(values[m] for m in data_months), mu_n=mu_n, rate=rate)
+
+
+def _ytd(indicator: Indicator, year: _YearSoFar) -> float:
+    """Hittil i år: the latest month (siste), ΣT/ΣN, ΣT (antall) or the mean of bare values."""
+    if indicator.ytd_mode == "siste":
+        return year.values[year.last]
+    if year.with_n:
+        f = year.factor
+        return f * year.sum_t / year.sum_n if f != 1 else year.sum_t / year.sum_n
+    if year.antall:
+        return float(year.sum_t)
+    return year.sum_v / len(year.months)
+
+
+def _trend(indicator: Indicator, year: _YearSoFar, t_m: float, e_m: float):
+    """(trend word, trend colour, rl, rb): the latest month against the mean of the up to
+    three months with data before it; no trend without an earlier month."""
+    before = [m for m in year.months if m < year.last][-3:]
+    if not before:
+        return NO_TREND, None, None, None
+    D = indicator.decimals
+    # the base as the workbook sums it: the month just before L first, then earlier ones
+    rb = round_shown(sum(year.values[m] for m in reversed(before)) / len(before), D)
+    rl = round_shown(year.values[year.last], D)
+    return (trend_of(indicator.direction, rl, rb, e_m, t_m),
+            status_of(indicator.direction, rl, t_m, e_m), rl, rb)
+
+
+def _prognosis(indicator: Indicator, year: _YearSoFar, ytd: float) -> float:
+    """Prognose: Hittil i år when the year is done; else the mean of the last three months
+    (siste), or the year's end if the rest of the year runs at the recent rate."""
+    if year.k == 0:
+        return ytd
+    if indicator.ytd_mode == "siste":
+        return fmean(year.values[m] for m in year.months[-3:])
+    return year.year_end_for(year.rate)
+
+
+def _requirement(indicator: Indicator, year: _YearSoFar, t: float) -> float | str | None:
+    """Krav resten av året: the month value the rest of the year must average to end on
+    target; «nådd» or «umulig» where the number says so; none when the year is done."""
+    if year.k == 0:
+        return None
+    if indicator.ytd_mode == "siste":
+        return t
+    x = year.needed(t)
+    is_andel = indicator.measure == "andel"
+    if indicator.direction == "høyere":
+        if round(x, EPS_DECIMALS) <= 0:
+            return REACHED
+        if is_andel and round(x - 100, EPS_DECIMALS) > 0:
+            return IMPOSSIBLE
+    elif indicator.direction == "lavere":
+        if round(x, EPS_DECIMALS) < 0:
+            return IMPOSSIBLE
+        if is_andel and round(x - 100, EPS_DECIMALS) >= 0:
+            return REACHED
+    return x
+
+
+def _probability(indicator: Indicator, year: _YearSoFar, status: str,
+                 requirement: float | str | None, t: float, e: float) -> float | str:
+    """Sannsynlighet: how likely the year ends on a grønn number (see the module doc)."""
+    if year.k == 0:
+        return 1.0 if status == GREEN else 0.0
+    if requirement == REACHED:
+        return 1.0
+    if requirement == IMPOSSIBLE:
+        return 0.0
+    if len(year.months) < 3:
+        return TOO_LITTLE_DATA
+    lo, hi = _green_bounds(indicator, t, e)
+    last6 = [year.values[m] for m in year.months[-6:]]
+    if indicator.ytd_mode == "akkumulert":
+        # the rest of the year's mean month value, around the recent rate
+        lo_x = year.needed(lo) if lo != -math.inf else -math.inf
+        hi_x = year.needed(hi) if hi != math.inf else math.inf
+        centre, sigma = year.rate, stdev(last6)
+        spread = sigma / math.sqrt(year.k)
+    else:
+        # the last month's value in December: a random walk from the latest month
+        lo_x, hi_x = lo, hi
+        diffs = [b - a for a, b in zip(last6, last6[1:])]
+        centre, sigma = year.values[year.last], stdev(diffs)
+        spread = sigma * math.sqrt(year.k)
+    if round(sigma, EPS_DECIMALS) == 0:
+        inside = (round(centre - lo_x, EPS_DECIMALS) >= 0
+                  and round(hi_x - centre, EPS_DECIMALS) >= 0)
+        return 1.0 if inside else 0.0
+    p_hi = 1.0 if hi_x == math.inf else _normal_cdf((hi_x - centre) / spread)
+    p_lo = 0.0 if lo_x == -math.inf else _normal_cdf((lo_x - centre) / spread)
+    return min(1.0, max(0.0, p_hi - p_lo))
+
+
+def _green_bounds(indicator: Indicator, t: float, e: float) -> tuple[float, float]:
+    """The year-end values that show as grønn (to Desimaler, with half a unit of the last
+    decimal either side), as an interval; ±inf where open."""
+    D = indicator.decimals
+    h = 0.5 * 10 ** (-D)
+    lo, hi = -math.inf, math.inf
+    if indicator.direction == "høyere":
+        lo = _ceil_to(t, D) - h
+    elif indicator.direction == "lavere":
+        hi = _floor_to(t, D) + h
+    else:
+        lo, hi = _ceil_to(t - e, D) - h, _floor_to(t + e, D) + h
+    return lo, hi
+
+
 def effective_risk(assessed: str | None, suggested: str | None) -> str | None:
     """Risiko (vurdering) wins where set; else Risiko (forslag)."""
     return assessed if assessed in RISKS else suggested
-
-
-# --- aggregation across units -----------------------------------------------------------------
-
-def _exact_sum(values: list[float]) -> float:
-    """Sum that is exact (and so associative) for integers and short decimals."""
-    if all(float(v).is_integer() for v in values):
-        return float(sum(int(v) for v in values))
-    return float(sum(Decimal(repr(float(v))) for v in values))
-
-
-def unit_has_nevner(indicator: Indicator, series: Series) -> bool:
-    """A unit's series carries a nevner somewhere in the year (not a bare-value series)."""
-    return indicator.measure != "antall" and any(v is not None for v in series.nevner)
-
-
-def aggregate(indicator: Indicator, members: list[Series]) -> Series:
-    """Consolidate units' series by summing teller and nevner — never averaging percentages.
-
-    Units that only give bare values (or an already ``uvektet`` aggregate) make the whole
-    indicator ``uvektet``: teller = sum of the units' month values, nevner = number of units,
-    and the row is computed as ``snitt`` (weighted=False). Sums are exact for integers and
-    short decimals, so office → fylke → nasjonal equals office → nasjonal.
-    """
-    teller: list[float | None] = [None] * 12
-    nevner: list[float | None] = [None] * 12
-    if indicator.measure == "antall":
-        for i in range(12):
-            ts = [s.teller[i] for s in members if s.teller[i] is not None]
-            teller[i] = _exact_sum(ts) if ts else None
-        return Series(teller, nevner, weighted=True)
-
-    weighted = all(s.weighted and unit_has_nevner(indicator, s) for s in members if
-                   any(v is not None for v in s.teller))
-    for i in range(12):
-        ts: list[float] = []
-        ns: list[float] = []
-        for s in members:
-            tv, nv = s.teller[i], s.nevner[i]
-            if tv is None:
-                continue
-            if weighted:
-                if nv is None:
-                    continue
-                ts.append(tv)
-                ns.append(nv)
-            elif not s.weighted:  # an uvektet aggregate: already (sum of values, count)
-                if nv is None:
-                    continue
-                ts.append(tv)
-                ns.append(nv)
-            elif unit_has_nevner(indicator, s):
-                v = month_value(indicator, tv, nv, True)
-                if v is None:
-                    continue
-                ts.append(v)
-                ns.append(1.0)
-            else:  # a bare value
-                ts.append(tv)
-                ns.append(1.0)
-        if ts:
-            teller[i] = _exact_sum(ts)
-            nevner[i] = _exact_sum(ns)
-    return Series(teller, nevner, weighted=weighted)
-

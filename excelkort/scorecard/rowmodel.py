@@ -1,6 +1,6 @@
 """Every cell of one indicator row in a målekort: its Excel formula and its cached value.
 
-The formulas are rendered from the rule expressions of ``excelkort.rules`` (so a rule is never
+The formulas are rendered from the rule expressions of ``numbers.rules`` (so a rule is never
 written twice); the cached values come from the numbers engine, so a file reads right before
 Excel recalculates. Both the workbook writer (new files) and the surgical filler (users' files)
 take their cells from here.
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from . import layout as L
 from ..model import Indicator, Series
+from ..numbers.expr import Expr
 from ..numbers.rules import (NOT_READY, Result, evaluate, has_nevner, month_target_expr, ratio_expr, status_expr,
                     trend_expr, value_factor, window_months, ytd_target_expr)
 
@@ -154,24 +155,42 @@ _I = {m: L.helper_label("i", m) for m in range(1, 13)}
 
 
 def row_formulas(inputs: RowInputs, pos: Positions) -> dict[str, str]:
-    """The Excel formula of every formula cell of the row, rendered from the rule expressions."""
+    """The Excel formula of every formula cell of the row, rendered from the rule expressions:
+    the window and targets, the month cells, Hittil i år and Status, then the trend."""
     ind = inputs.indicator
-    D = ind.decimals
-    antall = ind.measure == "antall"
     h = pos.helper
     out: dict[str, str] = {
         L.helper_label("Pw"): f"{PERIOD_MONTH}-{ind.lag}",
         L.helper_label("tm"): month_target_expr(ind).excel({"t": pos.ref(L.COL_TARGET)}),
         L.helper_label("em"): month_target_expr(ind).excel({"t": h("e")}),
     }
-    if not antall:
+    if ind.measure != "antall":
         terms = ",".join(f"AND(ISNUMBER({pos.data_ref(m, 'nevner')}),{m}<={h('Pw')})"
                          for m in ind.reporting_months)
         out[L.helper_label("harN")] = f"OR({terms})"
     ratio = ratio_expr(value_factor(ind, inputs.weighted))
-    # Filled rows compute the month value in the visible month cell (text «ikke klar» where the
-    # month is not known yet, which every use below skips as non-numeric); rows typed by the
-    # office keep it in the hidden hj:v cell, since their month cells are the inputs.
+    _month_formulas(inputs, pos, ratio, out)
+    # the month values by position: filled rows name each month cell by itself (so a column a
+    # user inserts among them changes nothing), typed rows index the hidden hj:v cells
+    if inputs.months_are_formulas:
+        months = ",".join(pos.ref(L.MONTHS_BY_NUMBER[m]) for m in range(1, 13))
+        pick = lambda k: f"CHOOSE({k},{months})"  # noqa: E731
+    else:
+        pick = lambda k: f"INDEX({pos.helper_range('v')},{k})"  # noqa: E731
+    _ytd_formulas(ind, pos, ratio, pick, out)
+    _trend_formulas(ind, pos, pick, out)
+    return out
+
+
+def _month_formulas(inputs: RowInputs, pos: Positions, ratio: Expr, out: dict[str, str]) -> None:
+    """Each reporting month's value and its hidden helpers (T, N, i) into ``out``.
+
+    Filled rows compute the month value in the visible month cell (text «ikke klar» where the
+    month is not known yet, which every use below skips as non-numeric); rows typed by the
+    office keep it in the hidden hj:v cell, since their month cells are the inputs.
+    """
+    ind, h = inputs.indicator, pos.helper
+    antall = ind.measure == "antall"
     formulas = inputs.months_are_formulas
     for m in ind.reporting_months:
         t_ref, n_ref = pos.data_ref(m, "teller"), pos.data_ref(m, "nevner")
@@ -191,12 +210,12 @@ def row_formulas(inputs: RowInputs, pos: Positions) -> dict[str, str]:
             out[_N[m]] = f'IF(ISNUMBER({v_ref}),IF({h("harN")},{n_ref},1),"")'
         out[L.MONTHS_BY_NUMBER[m] if formulas else _V[m]] = value
         out[_I[m]] = f'IF(ISNUMBER({v_ref}),{m},"")'
-    i_range = pos.helper_range("i")
-    if formulas:  # each month cell by itself, so a column a user inserts among them changes nothing
-        months = ",".join(pos.ref(L.MONTHS_BY_NUMBER[m]) for m in range(1, 13))
-        pick = lambda k: f"CHOOSE({k},{months})"  # noqa: E731
-    else:
-        pick = lambda k: f"INDEX({pos.helper_range('v')},{k})"  # noqa: E731
+
+
+def _ytd_formulas(ind: Indicator, pos: Positions, ratio: Expr, pick, out: dict[str, str]) -> None:
+    """The counts and sums of the months with data, Hittil i år and Status into ``out``."""
+    h, i_range = pos.helper, pos.helper_range("i")
+    antall = ind.measure == "antall"
     out[L.helper_label("n")] = f"COUNT({i_range})"
     out[L.helper_label("M")] = f"MAX({i_range})"
     out[L.helper_label("sumT")] = f"SUM({pos.helper_range('T')})"
@@ -217,9 +236,13 @@ def row_formulas(inputs: RowInputs, pos: Positions) -> dict[str, str]:
     t_ytd = ytd_target_expr(ind).excel({"t": pos.ref(L.COL_TARGET), "M": h("M")})
     e_ytd = ytd_target_expr(ind).excel({"t": h("e"), "M": h("M")})
     status = status_expr(ind.direction).excel(
-        {"y": f"ROUND({pos.ref(L.COL_YTD)},{D})", "t": t_ytd, "e": e_ytd})
+        {"y": f"ROUND({pos.ref(L.COL_YTD)},{ind.decimals})", "t": t_ytd, "e": e_ytd})
     out[L.COL_STATUS] = f'IF({h("n")}=0,"grå",{status})'
 
+
+def _trend_formulas(ind: Indicator, pos: Positions, pick, out: dict[str, str]) -> None:
+    """rl, rb, the trend word and its colour into ``out``."""
+    h, i_range, D = pos.helper, pos.helper_range("i"), ind.decimals
     nth = lambda k: pick(f"LARGE({i_range},{k})")  # noqa: E731
     base = (f"({nth(2)}+IF({h('n')}>=3,{nth(3)},0)+IF({h('n')}>=4,{nth(4)},0))"
             f"/MIN({h('n')}-1,3)")
@@ -230,4 +253,3 @@ def row_formulas(inputs: RowInputs, pos: Positions) -> dict[str, str]:
     out[L.COL_TREND] = f'IF({h("n")}<2,"–",{trend})'
     colour = status_expr(ind.direction).excel({"y": h("rl"), "t": h("tm"), "e": h("em")})
     out[L.helper_label("farge")] = f'IF({h("n")}<2,"",{colour})'
-    return out

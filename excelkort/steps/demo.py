@@ -103,7 +103,8 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
             progress(i + 1, len(offices))
 
     # this month's machine steps: the county checks the extract, then fills it in
-    from .control import run_control, write_control_workbook
+    from .control import run_control
+    from .control_report import write_control_workbook
     from .fill import fill_workbooks
 
     summary.control = run_control(extract_path, (), catalogue, register)

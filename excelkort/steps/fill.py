@@ -101,21 +101,48 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
     periods = [r.period for r in rows if int(r.period[:4]) == year]
     period_after = max([sc.period, *periods])
     plan = FillPlan(sc.path, sc.unit_id, year, sc.period, period_after, package=sc.package)
-    data_edits: dict[str, CellEdit] = {}
-    sc_edits: dict[str, CellEdit] = {}
+    definitions = _definitions(sc, catalogue, plan)
+    data_edits = _data_edits(sc, rows, definitions, plan, stamp, source)
+    sc_edits = _scorecard_edits(sc, definitions, int(period_after[5:7]), plan)
+    plan.edits = {name: cells for name, cells in
+                  ((L.DATA_SHEET, data_edits), (L.SCORECARD_SHEET, sc_edits)) if cells}
+    if period_after != sc.period:
+        sheet, ref = sc.names.get("Periode", L.DEFINED_NAMES["Periode"]).rsplit("!", 1)
+        sheet, ref = sheet.strip("'"), ref.replace("$", "").split(":")[0]  # the name's first cell
+        plan.edits.setdefault(sheet, {})[ref] = CellEdit(period_after)
+        plan.log_rows.append([stamp, sheet, ref, "Periode", sc.period, period_after, source])
+    if plan.catalogue_changes and (plan.edits or plan.log_rows):  # logged with each fill that writes
+        for ind_id, what in plan.catalogue_changes:
+            plan.log_rows.append([stamp, L.CATALOGUE_SHEET, "", ind_id, "",
+                                  f"Katalogen endrer {what}; ikke brukt i {year}", source])
+    return plan
 
-    missing_rows: dict[str, int] = {}  # indicator → extract rows with no row to go to
-    new_cells: dict[str, list[str]] = {}  # indicator → refs that got their first value
-    new_months: dict[str, set[str]] = {}
-    year_prefix = f"{year}-"
-    # A workbook is computed with the catalogue it was made with (its Indikatorer sheet): a
-    # definition changed since is reported and logged, never applied to months already reported.
+
+def _definitions(sc: ScorecardFile, catalogue: Catalogue, plan: FillPlan) -> dict[str, Indicator]:
+    """The indicators as the workbook was made with them (its Indikatorer sheet), by id.
+
+    A workbook is computed with the catalogue it was made with: a definition changed since is
+    reported (``plan.catalogue_changes``) and logged, never applied to months already reported.
+    """
     own = sc.own_catalogue
     definitions = {ind.id: own[ind.id] if own is not None and ind.id in own else ind for ind in catalogue}
     for ind in catalogue:
         changes = definition_changes(definitions[ind.id], ind) if ind.id in sc.rows else []
         if changes:
             plan.catalogue_changes.append((ind.id, ", ".join(changes)))
+    return definitions
+
+
+def _data_edits(sc: ScorecardFile, rows: list[ExtractRow], definitions: dict[str, Indicator],
+                plan: FillPlan, stamp: str, source: str) -> dict[str, CellEdit]:
+    """Data's automatic cells that the extract rows change (the workbook's series are updated
+    in place); corrections are logged cell by cell, first values in one summary row, and an
+    indicator without a row to go to is a warning."""
+    data_edits: dict[str, CellEdit] = {}
+    missing_rows: dict[str, int] = {}  # indicator → extract rows with no row to go to
+    new_cells: dict[str, list[str]] = {}  # indicator → refs that got their first value
+    new_months: dict[str, set[str]] = {}
+    year_prefix = f"{plan.year}-"
     automatic = {i: ind for i, ind in definitions.items() if ind.is_automatic}
     for r in rows:
         ind = automatic.get(r.indicator)
@@ -159,8 +186,14 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
         cells = refs[0] if len(refs) == 1 else f"{refs[0]}…{refs[-1]}"
         plan.log_rows.append([stamp, L.DATA_SHEET, cells, ", ".join(new_cells), "",
                               f"{len(refs)} nye verdier ({span})", source])
+    return data_edits
 
-    period_month = int(period_after[5:7])
+
+def _scorecard_edits(sc: ScorecardFile, definitions: dict[str, Indicator], period_month: int,
+                     plan: FillPlan) -> dict[str, CellEdit]:
+    """The Målekort's owned cells whose value changes (formula cells: the cached value only);
+    each row's Result goes to ``plan.results``."""
+    sc_edits: dict[str, CellEdit] = {}
     cached_rows = sc.values.get(L.SCORECARD_SHEET, [])
     # label → (column, its letters, whether the cell holds a value rather than a formula)
     owned = {label: (col, L.column_letter(col), label in VALUE_LABELS) for label, col in sc.cols.items()}
@@ -184,19 +217,7 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
                 continue  # the first test is the common case, without a call
             _col, letters, is_value = where
             sc_edits[letters + row_number] = CellEdit(value) if is_value else CellEdit.cached(value)
-
-    plan.edits = {name: cells for name, cells in
-                  ((L.DATA_SHEET, data_edits), (L.SCORECARD_SHEET, sc_edits)) if cells}
-    if period_after != sc.period:
-        sheet, ref = sc.names.get("Periode", L.DEFINED_NAMES["Periode"]).rsplit("!", 1)
-        sheet, ref = sheet.strip("'"), ref.replace("$", "").split(":")[0]  # the name's first cell
-        plan.edits.setdefault(sheet, {})[ref] = CellEdit(period_after)
-        plan.log_rows.append([stamp, sheet, ref, "Periode", sc.period, period_after, source])
-    if plan.catalogue_changes and (plan.edits or plan.log_rows):  # logged with each fill that writes
-        for ind_id, what in plan.catalogue_changes:
-            plan.log_rows.append([stamp, L.CATALOGUE_SHEET, "", ind_id, "",
-                                  f"Katalogen endrer {what}; ikke brukt i {year}", source])
-    return plan
+    return sc_edits
 
 
 def _computes_months_in_helpers(sc: ScorecardFile, definitions: dict[str, Indicator]) -> bool:
