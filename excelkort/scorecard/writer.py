@@ -17,6 +17,7 @@ from ..atomic import atomic_output
 from ..inputs.catalogue import catalogue_to_rows
 from ..model import Catalogue, Indicator
 from .rowmodel import Cell, Positions, RowInputs, compute_row
+from ..xlsx.refs import cell_ref
 from ..numbers.rules import HIGH, LOW, MEDIUM, RISKS, UNWEIGHTED, Result, tolerance_for
 
 GREEN_FILL, YELLOW_FILL, RED_FILL, GREY_FILL = "#C6EFCE", "#FFEB9C", "#FFC7CE", "#D9D9D9"
@@ -159,7 +160,7 @@ def _status_rules(ws, first_row: int, last_row: int, col: int, st: _Styles, colo
             ws.conditional_format(first_row, col, last_row, col, {
                 "type": "cell", "criteria": "==", "value": f'"{word}"', "format": fmt})
         else:
-            ref = L.cell_ref(first_row, colour_col, abs_col=True)
+            ref = cell_ref(first_row, colour_col, abs_col=True)
             ws.conditional_format(first_row, col, last_row, col, {
                 "type": "formula", "criteria": f'={ref}="{word}"', "format": fmt})
 

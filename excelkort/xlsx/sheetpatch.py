@@ -42,6 +42,7 @@ from zipfile import ZIP_DEFLATED
 
 from ..atomic import write_bytes_atomic
 from ..errors import InputError, Problem
+from .refs import MAX_COLS, cell_ref, parse_ref, range_ref
 from .package import (MSG_BAD_MEMBER, MSG_BAD_XML, Package, locked_message,
                        check_xml, lock_file_for, open_package, string_item_text,
                        unescape_ooxml)
@@ -59,9 +60,6 @@ except ImportError:  # a platform without an isal wheel: zlib, a little slower
 BACKUP_DIR = Path(".excelkort") / "backup"
 MSG_ENCODING = ("Delen «{member}» bruker en annen tegnkoding enn UTF-8, og excelkort kan ikke endre "
                 "den. Åpne filen i Excel og lagre den på nytt.")
-
-MAX_ROW, MAX_COL = 1_048_576, 16_384
-
 
 class ErrorValue(str):
     """An Excel error value (``#DIV/0!``, ``#N/A`` …), as opposed to text that looks like one."""
@@ -122,36 +120,20 @@ class PatchResult:
         return not self.written
 
 
-# -- cell references --------------------------------------------------------------------------
-_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+# -- cell references ---------------------------------------------------------------------------
+# The sheet XML numbers rows (``r="7"``, ``spans``) and columns (``<col min max>``) from 1, so the
+# splicing code does too; A1 text goes through ``xlsx.refs`` (from 0) at these two functions.
+@lru_cache(maxsize=65536)
+def _ref(row: int, col: int) -> str:
+    """A1 text of a cell numbered as in the sheet XML (row and column from 1)."""
+    return cell_ref(row - 1, col - 1)
 
 
 @lru_cache(maxsize=65536)
-def parse_ref(ref: str) -> tuple[int, int]:
-    """``C7`` → (row 7, column 3), both 1-based."""
-    m = _REF.fullmatch(ref.strip())
-    if not m:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ord(ch) - 64
-    row = int(m.group(2))
-    if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
-        raise ValueError(f"cell reference out of range: {ref!r}")
-    return row, col
-
-
-def col_letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-@lru_cache(maxsize=65536)
-def ref_text(row: int, col: int) -> str:
-    return f"{col_letters(col)}{row}"
+def _key(ref: str) -> tuple[int, int]:
+    """(row, column) of A1 text, numbered as in the sheet XML (from 1); ValueError if not a ref."""
+    row, col = parse_ref(ref)
+    return row + 1, col + 1
 
 
 # -- XML text ------------------------------------------------------------------------------------
@@ -348,7 +330,7 @@ class _SheetPatch:
     def _locate(self, body: str, row: _Row, col: int, hint: int, inner=None) -> _Cell | None:
         """An existing cell found by its ``r`` (searching from ``hint``), or None."""
         s, e = inner or self._inner(row)
-        needle = f' r="{ref_text(row.number, col)}"'
+        needle = f' r="{_ref(row.number, col)}"'
         i = body.find(needle, hint, e)
         if i < 0 and hint > s:
             i = body.find(needle, s, e)
@@ -375,7 +357,7 @@ class _SheetPatch:
             for m, end in _elements(self.pat["c"], self.c_close, body, *self._inner(row)):
                 attrs = m.group(1) or ""
                 r = _CELL_R.search(attrs)
-                prev = parse_ref(r.group(1))[1] if r else prev + 1
+                prev = _key(r.group(1))[1] if r else prev + 1
                 out.append(_Cell(prev, m.start(), m.end(), end, attrs, m.group(2) == "/", r is not None))
             self._scanned[row.start] = out
         return self._scanned[row.start]
@@ -435,7 +417,7 @@ class _SheetPatch:
             for c in cells:  # inserting must not shift cells that have no r
                 if not c.named and c.col not in pending:
                     close = "/>" if c.closed else ">"
-                    segments.append((c.start, c.tag_end, f'<{p}c r="{ref_text(row.number, c.col)}"{c.attrs}{close}'))
+                    segments.append((c.start, c.tag_end, f'<{p}c r="{_ref(row.number, c.col)}"{c.attrs}{close}'))
             row_attrs = _attrs(row.attrs)
             row_style = row_attrs.get("s") if row_attrs.get("customFormat") in ("1", "true") else None
             for col in sorted(pending):
@@ -477,7 +459,7 @@ class _SheetPatch:
             if "t=" in attrs or "vm=" in attrs or "cm=" in attrs:
                 attrs = (_DROP_ATTRS_KEEP if keep else _DROP_ATTRS).sub("", attrs)
             if not cell.named:
-                attrs = f' r="{ref_text(row, col)}"' + attrs
+                attrs = f' r="{_ref(row, col)}"' + attrs
             if not cell.closed:
                 inner_end = cell.end - len(self.c_close)
                 f_at = body.find(self.f_open, cell.tag_end, inner_end)
@@ -487,13 +469,13 @@ class _SheetPatch:
                         f_end = f.end() if f.group(2) == "/" else body.index(self.f_close, f.end(), inner_end) + len(self.f_close)
                         formula_el = body[f_at:f_end]
         else:
-            attrs = f' r="{ref_text(row, col)}"' + (f' s="{style}"' if style and style != "0" else "")
+            attrs = f' r="{_ref(row, col)}"' + (f' s="{style}"' if style and style != "0" else "")
         if keep:
             body_f = formula_el
         elif formula is not None:
             text = formula[1:] if formula.startswith("=") else formula
             if not text or _FORMULA_ILLEGAL.search(text):
-                raise EditError(f"invalid formula for {ref_text(row, col)}: {formula!r}")
+                raise EditError(f"invalid formula for {_ref(row, col)}: {formula!r}")
             body_f = f"<{p}f>{_to_raw(_escape(text))}</{p}f>"
         else:
             body_f = None
@@ -510,7 +492,7 @@ class _SheetPatch:
         kind = type(value)
         if kind is float:
             if value - value != 0:  # inf or nan
-                raise EditError(f"cannot write {value!r} to cell {ref_text(row, col)}")
+                raise EditError(f"cannot write {value!r} to cell {_ref(row, col)}")
             return "", f"<{p}v>{value!r}</{p}v>"
         if kind is int:
             return "", f"<{p}v>{value}</{p}v>"
@@ -527,14 +509,14 @@ class _SheetPatch:
             space = ' xml:space="preserve"' if value != value.strip() or "\n" in value or "\t" in value else ""
             return ' t="inlineStr"', f"<{p}is><{p}t{space}>{text}</{p}t></{p}is>"
         if isinstance(value, numbers.Real):
-            return "", f"<{p}v>{_number(value, ref_text(row, col))}</{p}v>"
-        raise EditError(f"cannot write {type(value).__name__} to cell {ref_text(row, col)}: {value!r}")
+            return "", f"<{p}v>{_number(value, _ref(row, col))}</{p}v>"
+        raise EditError(f"cannot write {type(value).__name__} to cell {_ref(row, col)}: {value!r}")
 
     def _cached_fast(self, body: str, row: int, col: int, hint: int, end: int, value):
         """(start, end, new text) for the common edit: a new cached value for an existing formula
         cell written the plain way (``r`` first, double quotes, ``<f>`` then ``<v>``); None for
         anything else, which the general path handles."""
-        needle = f' r="{ref_text(row, col)}"'
+        needle = f' r="{_ref(row, col)}"'
         i = body.find(needle, hint, end)
         start = i - len(self.c_open)
         if i < 0 or not body.startswith(self.c_open, start):
@@ -565,7 +547,7 @@ class _SheetPatch:
             if f is None or f.group(2) == "/" or fattrs.get("t") != "shared" or "ref" not in fattrs:
                 continue
             master = _unescape_xml(_from_raw(body[f.end():body.index(self.f_close, f.end(), cell.end)]))
-            self._translate_group(body, fattrs.get("si", ""), ref_text(r, c), master, edits)
+            self._translate_group(body, fattrs.get("si", ""), _ref(r, c), master, edits)
 
     def _translate_group(self, body: str, si: str, master_ref: str, formula: str, edits: dict) -> None:
         from openpyxl.formula.translate import Translator
@@ -579,10 +561,10 @@ class _SheetPatch:
             r = _CELL_R.search(c.group(1) or "") if c else None
             if r is None:
                 continue
-            key = parse_ref(r.group(1))
+            key = _key(r.group(1))
             if key in edits and edits[key].formula is not KEEP_FORMULA:
                 continue  # the cell gets a formula or value of its own
-            text = Translator("=" + formula, origin=master_ref).translate_formula(ref_text(*key))[1:]
+            text = Translator("=" + formula, origin=master_ref).translate_formula(_ref(*key))[1:]
             if key in edits:  # its cached value is being updated
                 edits[key] = CellEdit(edits[key].value, text)
             else:
@@ -609,7 +591,7 @@ class _SheetPatch:
         for m in self.pat["col"].finditer(head):
             a = _attrs(m.group(1))
             if a.get("style", "0") != "0" and "min" in a and "max" in a:
-                for c in range(int(a["min"]), min(int(a["max"]), MAX_COL) + 1):
+                for c in range(int(a["min"]), min(int(a["max"]), MAX_COLS) + 1):
                     out[c] = a["style"]
         return out
 
@@ -618,7 +600,7 @@ class _SheetPatch:
         if m is None or self.bbox is None:
             return head
         try:
-            corners = [parse_ref(x) for x in m.group(1).split(":")]
+            corners = [_key(x) for x in m.group(1).split(":")]
         except ValueError:
             return head
         (r1, c1), (r2, c2) = corners[0], corners[-1]
@@ -626,7 +608,7 @@ class _SheetPatch:
         new = (min(r1, b[0]), min(c1, b[1]), max(r2, b[2]), max(c2, b[3]))
         if new == (r1, c1, r2, c2):
             return head
-        ref = ref_text(new[0], new[1]) + ("" if new[:2] == new[2:] else ":" + ref_text(new[2], new[3]))
+        ref = range_ref(*(n - 1 for n in new))
         return head[:m.start(1)] + ref + head[m.end(1):]
 
 
@@ -684,7 +666,7 @@ def _normalize(edits: dict) -> dict[str, dict[tuple[int, int], CellEdit]]:
     for sheet, cells in edits.items():
         norm: dict[tuple[int, int], CellEdit] = {}
         for ref, edit in cells.items():
-            key = parse_ref(ref)
+            key = _key(ref)
             if key in norm:
                 raise EditError(f"cell {ref} of {sheet!r} is edited twice")
             norm[key] = edit if isinstance(edit, CellEdit) else CellEdit(edit)
@@ -943,19 +925,20 @@ def read_cells(source: str | Path | Package, sheet: str, refs=None) -> dict[str,
     ns = etree.QName(root).namespace
     q = (lambda tag: f"{{{ns}}}{tag}") if ns else (lambda tag: tag)
     out: dict[str, object] = {}
-    row_number = 0
+    row_index = -1
     for row in root.iter(q("row")):
-        row_number = int(row.get("r") or row_number + 1)
-        col = 0
+        r = row.get("r")
+        row_index = int(r) - 1 if r else row_index + 1
+        col = -1
         for c in row.iter(q("c")):
             r = c.get("r")
             col = parse_ref(r)[1] if r else col + 1
             value = _cell_value(c, q, package)
             if value is not None:
-                out[ref_text(row_number, col)] = value
+                out[cell_ref(row_index, col)] = value
     if refs is None:
         return out
-    return {ref_text(*parse_ref(r)): out.get(ref_text(*parse_ref(r))) for r in refs}
+    return {cell_ref(*parse_ref(r)): out.get(cell_ref(*parse_ref(r))) for r in refs}
 
 
 def _cell_value(c, q, package: Package):
