@@ -251,7 +251,7 @@ def gjenopprett(fil):
 
     Filen slik den er nå tas også vare på som sikkerhetskopi.
     """
-    from .xlsx.sheetpatch import backup_file, newest_backup
+    from .xlsx.backup import backup_file, newest_backup
     from .atomic import write_bytes_atomic
 
     from .xlsx.package import lock_file_for, locked_message

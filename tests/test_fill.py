@@ -219,7 +219,7 @@ def test_workbook_open_in_excel_is_skipped(office, tmp_path):
 def test_a_failing_fill_leaves_the_workbook_byte_identical(office, tmp_path, monkeypatch):
     wb = _copy(office["workbook"], tmp_path)
     before = wb.read_bytes()
-    import excelkort.xlsx.sheetpatch as xp
+    import excelkort.xlsx.workbookpatch as xp
 
     def boom(*args, **kwargs):
         raise OSError("disken er full")
@@ -436,7 +436,8 @@ def test_filled_rows_keep_their_month_values_in_the_month_cells(office, tmp_path
 
 def test_a_workbook_of_the_older_shape_gets_its_helper_month_values_filled_too(office, tmp_path):
     """Workbooks made before November 2026 compute a filled row's month value in hj:v."""
-    from excelkort.xlsx.sheetpatch import CellEdit, patch_workbook
+    from excelkort.xlsx.sheetpatch import CellEdit
+    from excelkort.xlsx.workbookpatch import patch_workbook
 
     wb = _copy(office["workbook"], tmp_path)
     _fill(office["extracts"]["2026-09"], wb)

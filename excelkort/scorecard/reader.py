@@ -64,7 +64,7 @@ class ScorecardFile:
     warnings: list[Problem] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # defined name → reference as stored
     values: dict[str, list[list]] = field(default_factory=dict, repr=False)  # sheet → cached cells
-    package: object = field(default=None, repr=False, compare=False)  # the file as read (xlsxfile.Package)
+    package: object = field(default=None, repr=False, compare=False)  # the file as read (xlsx.package.Package)
     own_catalogue: Catalogue | None = field(default=None, repr=False, compare=False)  # its Indikatorer sheet
 
     @property

@@ -3,7 +3,7 @@
 A user's workbook is never loaded and re-saved through a library: we read it (``reader``),
 plan the edits to the cells excelkort owns (Data's automatic cells, the Målekort's formula and
 computed cells with their cached values, ``Periode``, the Logg sheet), and patch exactly those
-cells in the sheet XML (``xlsxpatch``); every other part of the file stays byte-identical.
+cells in the sheet XML (``xlsx.workbookpatch``); every other part of the file stays byte-identical.
 """
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ from ..scorecard.rowmodel import VALUE_LABELS, RowInputs, row_values
 from ..numbers.rules import Result, tolerance_for
 from ..xlsx.package import lock_file_for, locked_message, open_package
 from ..xlsx.refs import cell_ref, column_letter, parse_ref
-from ..xlsx.sheetpatch import CellEdit, EditError, PatchResult, patch_workbook
+from ..xlsx.sheetpatch import CellEdit, EditError
+from ..xlsx.workbookpatch import PatchResult, patch_workbook
 
 
 @dataclass
