@@ -212,6 +212,8 @@ class _SheetPatch:
             body = self._splice_rows(body, rows, edits, self._col_styles(head))
         except ValueError:
             self.fail()
+        if not body and m.group(2) == "/":  # nothing to write: <sheetData/> stays as it was
+            return xml, appended
         return self._grow_dimension(head) + body + tail, appended
 
     # rows
@@ -472,9 +474,10 @@ class _SheetPatch:
             if f is None or f.group(2) == "/" or fattrs.get("t") != "shared" or "ref" not in fattrs:
                 continue
             master = unescape_xml(from_raw(body[f.end():body.index(self.f_close, f.end(), cell.end)]))
-            self._translate_group(body, fattrs.get("si", ""), _ref(r, c), master, edits)
+            self._translate_group(body, rows, fattrs.get("si", ""), _ref(r, c), master, edits)
 
-    def _translate_group(self, body: str, si: str, master_ref: str, formula: str, edits: dict) -> None:
+    def _translate_group(self, body: str, rows: list[_Row], si: str, master_ref: str, formula: str,
+                         edits: dict) -> None:
         from openpyxl.formula.translate import Translator
 
         dependent = re.compile(rf"<{re.escape(self.p)}f\s[^>]*\bsi=\"{re.escape(si)}\"[^>]*>")
@@ -484,9 +487,9 @@ class _SheetPatch:
             start = body.rfind(f"<{self.p}c", 0, m.start())
             c = self.pat["c"].match(body, start)
             r = _CELL_R.search(c.group(1) or "") if c else None
-            if r is None:
+            key = _key(r.group(1)) if r else self._position(body, rows, start) if c else None
+            if key is None:
                 continue
-            key = _key(r.group(1))
             if key in edits and edits[key].formula is not KEEP_FORMULA:
                 continue  # the cell gets a formula or value of its own
             text = Translator("=" + formula, origin=master_ref).translate_formula(_ref(*key))[1:]
@@ -495,6 +498,13 @@ class _SheetPatch:
             else:
                 end = body.index(self.c_close, m.end()) + len(self.c_close)
                 edits[key] = CellEdit(self._cached(tag_attrs(c.group(1)), body[c.end():end]), text)
+
+    def _position(self, body: str, rows: list[_Row], start: int) -> tuple[int, int] | None:
+        """(row, column) of the cell without ``r`` whose tag starts at ``start``."""
+        i = bisect.bisect_right([row.start for row in rows], start) - 1
+        if i < 0:
+            return None
+        return next(((rows[i].number, c.col) for c in self._scan(body, rows[i]) if c.start == start), None)
 
     def _cached(self, cattrs: dict, cell_text: str):
         v = self.pat["v"].search(cell_text)
