@@ -16,7 +16,8 @@ from .period import check_period, shift
 from .model import Catalogue, Unit
 from .inputs.register import Register, demo_register, write_register_csv
 from .actionplan.writer import write_action_plan
-from .scorecard.writer import ScorecardContent, period_datetime, write_scorecard
+from .scorecard.writer import ScorecardContent, write_scorecard
+from .xlsx.writer import period_datetime
 
 DEMO_PERIOD = "2026-10"
 DEMO_SEED = 2026
