@@ -15,6 +15,7 @@ from excelkort.steps.validate import check_file
 from excelkort.cli import main
 from excelkort.errors import InputError
 from excelkort.scorecard.reader import read_scorecard
+from excelkort.xlsx.refs import cell_ref
 from scorecard_files import CATALOGUE, copied, edited, full_scorecard
 
 NAME = "målekort_0101_2026.xlsx"
@@ -27,9 +28,9 @@ def good(tmp_path_factory) -> Path:
     path = full_scorecard(tmp_path_factory.mktemp("good"))
     sc = read_scorecard(path, CATALOGUE)
     assert (sc.rows["B1"].row, sc.rows["B2"].row) == (8, 9)
-    assert L.cell_ref(sc.header_row, sc.cols[L.COL_YTD]) == "R7"
-    assert L.cell_ref(sc.header_row, sc.cols["Jan"]) == "F7"
-    assert L.cell_ref(sc.data_header_row, sc.data_cols["Jan teller"]) == "C1"
+    assert cell_ref(sc.header_row, sc.cols[L.COL_YTD]) == "R7"
+    assert cell_ref(sc.header_row, sc.cols["Jan"]) == "F7"
+    assert cell_ref(sc.data_header_row, sc.data_cols["Jan teller"]) == "C1"
     return path
 
 

@@ -26,6 +26,7 @@ from excelkort.inputs.extract import write_extract_csv
 from excelkort.steps.fill import fill_workbooks
 from excelkort.scorecard.reader import read_scorecard
 from excelkort.inputs.register import demo_register
+from excelkort.xlsx.refs import cell_ref
 from excelkort.steps.synth import extract_rows, generate_year, local_values, typed_forms
 
 PERIOD = "2026-10"
@@ -194,7 +195,7 @@ def test_corrected_extract_updates_the_cell_and_logs_it(office, tmp_path):
     assert sc.rows["P1"].teller[9] == old - 3
     log = CalamineWorkbook.from_path(str(wb)).get_sheet_by_name(L.LOG_SHEET).to_python()
     assert list(log[0]) == list(L.LOG_LABELS)
-    ref = L.cell_ref(sc.rows["P1"].data_row, sc.data_cols["Okt teller"])
+    ref = cell_ref(sc.rows["P1"].data_row, sc.data_cols["Okt teller"])
     last = log[-1]
     assert last[:7] == ["2026-11-05 08:30:00", "Data", ref, "P1", str(int(old)), str(int(old - 3)),
                         "uttrekk_2026-10_rettet.csv"]
@@ -218,7 +219,7 @@ def test_workbook_open_in_excel_is_skipped(office, tmp_path):
 def test_a_failing_fill_leaves_the_workbook_byte_identical(office, tmp_path, monkeypatch):
     wb = _copy(office["workbook"], tmp_path)
     before = wb.read_bytes()
-    import excelkort.xlsx.sheetpatch as xp
+    import excelkort.xlsx.workbookpatch as xp
 
     def boom(*args, **kwargs):
         raise OSError("disken er full")
@@ -435,7 +436,8 @@ def test_filled_rows_keep_their_month_values_in_the_month_cells(office, tmp_path
 
 def test_a_workbook_of_the_older_shape_gets_its_helper_month_values_filled_too(office, tmp_path):
     """Workbooks made before November 2026 compute a filled row's month value in hj:v."""
-    from excelkort.xlsx.sheetpatch import CellEdit, patch_workbook
+    from excelkort.xlsx.sheetpatch import CellEdit
+    from excelkort.xlsx.workbookpatch import patch_workbook
 
     wb = _copy(office["workbook"], tmp_path)
     _fill(office["extracts"]["2026-09"], wb)
@@ -445,9 +447,9 @@ def test_a_workbook_of_the_older_shape_gets_its_helper_month_values_filled_too(o
     for ind_id, item in sc.rows.items():
         if CATALOGUE[ind_id].is_automatic:
             for m in range(1, 13):
-                month_ref = L.cell_ref(item.row, sc.cols[L.MONTHS_BY_NUMBER[m]])
+                month_ref = cell_ref(item.row, sc.cols[L.MONTHS_BY_NUMBER[m]])
                 value = rows[item.row][sc.cols[L.MONTHS_BY_NUMBER[m]]]
-                older[L.cell_ref(item.row, sc.cols[L.helper_label("v", m)])] = CellEdit(
+                older[cell_ref(item.row, sc.cols[L.helper_label("v", m)])] = CellEdit(
                     value if isinstance(value, float) else "", f'IF(ISNUMBER({month_ref}),{month_ref},"")')
     patch_workbook(wb, None, {L.SCORECARD_SHEET: older})
     _fill(office["extracts"]["2026-10"], wb)

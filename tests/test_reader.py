@@ -13,6 +13,7 @@ from python_calamine import CalamineWorkbook
 from excelkort.scorecard import layout as L
 from excelkort.cli import main
 from excelkort.scorecard.reader import read_scorecard
+from excelkort.xlsx.refs import cell_ref
 from scorecard_files import (CATALOGUE, MONTH_COMMENT, PERIOD, UNIT, UNIT_NAME, edited, expected,
                              full_scorecard, new_scorecard)
 
@@ -88,7 +89,7 @@ def test_risk_is_read_whatever_the_case_and_an_unknown_risk_warns(tmp_path):
     sc = read_scorecard(path, CATALOGUE)
     assert sc.rows["B7"].risk_assessed == "Høy"
     assert sc.rows["P8"].risk_assessed is None
-    cell = L.cell_ref(sc0.rows["P8"].row, col)
+    cell = cell_ref(sc0.rows["P8"].row, col)
     assert [str(w) for w in sc.warnings] == [
         f"målekort_0101_2026.xlsx, ark «Målekort», celle {cell}: Advarsel: Ukjent risiko «Kanskje»; "
         "bruk Lav, Middels eller Høy."]
@@ -271,7 +272,7 @@ def test_typed_forms_are_read_with_a_warning_each(tmp_path):
     assert sc.rows["B7"].bare == [65.0, 65.3, 65.3, None, None, None, 79.5, 85.0, None, 90.0,
                                   None, None]
     assert sc.rows["M4"].teller[0] == 8.0
-    assert L.cell_ref(sc0.rows["M4"].data_row, sc0.data_cols["Jan teller"]) == "C22"
+    assert cell_ref(sc0.rows["M4"].data_row, sc0.data_cols["Jan teller"]) == "C22"
     assert [str(w) for w in sc.warnings] == TYPED_WARNINGS
     assert all(not w.is_error for w in sc.warnings)
     assert all(w.file == str(path) and w.sheet and w.cell for w in sc.warnings)

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import xlsxwriter
-
 from ..atomic import atomic_output
-from ..scorecard.writer import HEADER_FILL, INPUT_FILL, period_datetime
+from ..xlsx.writer import GRID, INPUT, Formats, new_workbook, period_datetime, print_setup
 
 ACTION_SHEET = "Tiltak"
 ACTION_LABELS = ("Nr", "Indikator", "Avvik", "Tiltak", "Ansvarlig", "Start", "Frist", "Status",
@@ -27,26 +25,18 @@ def write_action_plan(path: str | Path, unit_id: str, unit_name: str, period: st
     """Write an empty tiltaksplan atomically (input rows styled, validated and unlocked)."""
     path = Path(path)
     with atomic_output(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                       "strings_to_urls": False})
-        wb.set_properties({"title": f"Tiltaksplan {unit_name} {period[:4]}", "author": "excelkort",
-                           "created": period_datetime(period)})
-        base = {"font_name": "Calibri", "font_size": 10, "valign": "top"}
-        title = wb.add_format({**base, "bold": True, "font_size": 16, "font_color": HEADER_FILL})
-        header = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
-                                "text_wrap": True, "border": 1})
-        cell = wb.add_format({**base, "text_wrap": True, "locked": False, "border": 1,
-                              "border_color": "#BFBFBF"})
-        date = wb.add_format({**base, "num_format": "dd.mm.yyyy", "locked": False, "border": 1,
-                              "border_color": "#BFBFBF", "bg_color": INPUT_FILL})
+        wb = new_workbook(str(tmp), f"Tiltaksplan {unit_name} {period[:4]}", period)
+        fm = Formats(wb, valign="top")
+        cell = fm.add(text_wrap=True, locked=False, **GRID)
+        date = fm.add(num_format="dd.mm.yyyy", **GRID, **INPUT)
         ws = wb.add_worksheet(ACTION_SHEET)
-        plain = wb.add_format(base)
+        plain = fm.add()
         for r in range(ACTION_HEADER_ROW):  # the title rows: no input borders or colours
             ws.set_row(r, 22 if r == 0 else None, plain)
-        ws.write_string(0, 0, f"Tiltaksplan {period[:4]} – {unit_name}", title)
+        ws.write_string(0, 0, f"Tiltaksplan {period[:4]} – {unit_name}", fm.title)
         ws.write_string(1, 0, f"Enhet {unit_id}", plain)
         for col, label in enumerate(ACTION_LABELS):
-            ws.write_string(ACTION_HEADER_ROW, col, label, header)
+            ws.write_string(ACTION_HEADER_ROW, col, label, fm.header)
             ws.set_column(col, col, WIDTHS[col], date if label in ("Start", "Frist", "Sist oppdatert") else cell)
         first, last = ACTION_HEADER_ROW + 1, ACTION_HEADER_ROW + ACTION_INPUT_ROWS
         status_col = ACTION_LABELS.index("Status")
@@ -60,9 +50,6 @@ def write_action_plan(path: str | Path, unit_id: str, unit_name: str, period: st
                 "error_title": "Ugyldig dato", "error_message": "Skriv en dato, f.eks. 15.03.2026."})
         ws.freeze_panes(ACTION_HEADER_ROW + 1, 2)
         ws.autofilter(ACTION_HEADER_ROW, 0, last, len(ACTION_LABELS) - 1)
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(ACTION_HEADER_ROW)
+        print_setup(ws, ACTION_HEADER_ROW)
         wb.close()
     return path

@@ -28,6 +28,7 @@ from ..textfile import DecodeError, decode_text
 from ..errors import ERROR, WARNING, Problem, raise_if_errors
 from ..model import (DIRECTIONS, FREQUENCIES, INDICATOR_TYPES, LINES, MEASURES, PERSPECTIVES,
                     SOURCES, YTD_MODES, Catalogue, Indicator)
+from ..xlsx.refs import cell_ref
 
 # ---------------------------------------------------------------------------------------------
 # Reading tables from CSV or xlsx
@@ -85,24 +86,14 @@ class Table:
         else:
             loc["sheet"] = self.sheet
             if index is not None and column in self.columns:
-                loc["cell"] = f"{column_letter(self.columns[column])}{index}"
+                loc["cell"] = cell_ref(index - 1, self.columns[column])
         return loc
 
     def ref(self, row: TableRow, column: str) -> str:
         """How a message names another cell: ``på linje 2`` or ``i celle A5``."""
         if self.is_csv:
             return f"på linje {row.index}"
-        return f"i celle {column_letter(self.columns[column])}{row.index}"
-
-
-def column_letter(index0: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    n = index0 + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+        return f"i celle {cell_ref(row.index - 1, self.columns[column])}"
 
 
 def join_or(items) -> str:

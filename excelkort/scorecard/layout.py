@@ -46,7 +46,7 @@ def helper_label(name: str, month: int | None = None) -> str:
 HELPER_LABELS = tuple(helper_label(h) for h in HELPER_SCALARS) + tuple(
     helper_label(h, m) for h in HELPER_MONTHLY for m in range(1, 13))
 
-#: where a new workbook puts things (0-based row/col for XlsxWriter; A1 text in names)
+#: where a new workbook puts things (row/col from 0, as ``xlsx.refs``; A1 text in names)
 TITLE_CELL = (0, 0)
 INFO_LABELS = (("Enhet", 1), ("Enhetsnavn", 2), ("Periode", 3), ("År", 4))  # (name, row)
 INFO_LABEL_COL = 1  # column B (the wide Indikator column)
@@ -107,29 +107,3 @@ MODEL_NOTES = (
     "Sannsynlighet og Risiko (forslag) regnes av excelkort når tallene fylles; de andre "
     "kolonnene er formler som oppdateres med én gang.",
 )
-
-
-def column_letter(col: int) -> str:
-    """0-based column index → Excel letters (0 → A)."""
-    out = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-def cell_ref(row: int, col: int, *, abs_col: bool = False, abs_row: bool = False) -> str:
-    """0-based (row, col) → A1 text."""
-    return f"{'$' if abs_col else ''}{column_letter(col)}{'$' if abs_row else ''}{row + 1}"
-
-
-def parse_ref(ref: str) -> tuple[int, int]:
-    """A1 text → 0-based (row, col)."""
-    ref = ref.replace("$", "")
-    letters = "".join(ch for ch in ref if ch.isalpha())
-    digits = ref[len(letters):]
-    col = 0
-    for ch in letters.upper():
-        col = col * 26 + (ord(ch) - 64)
-    return int(digits) - 1, col - 1

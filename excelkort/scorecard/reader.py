@@ -21,6 +21,7 @@ from ..model import Catalogue
 from ..period import parse_period
 from ..numbers.rules import RISKS
 from ..xlsx.package import open_package
+from ..xlsx.refs import cell_ref, parse_ref, range_ref
 
 REQUIRED_SCORECARD = (L.COL_ID, L.COL_NAME, *L.MONTHS_BY_NUMBER.values(), L.COL_YTD,
                       L.COL_STATUS, L.COL_RISK_ASSESSED, L.COL_COMMENT)
@@ -63,7 +64,7 @@ class ScorecardFile:
     warnings: list[Problem] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # defined name → reference as stored
     values: dict[str, list[list]] = field(default_factory=dict, repr=False)  # sheet → cached cells
-    package: object = field(default=None, repr=False, compare=False)  # the file as read (xlsxfile.Package)
+    package: object = field(default=None, repr=False, compare=False)  # the file as read (xlsx.package.Package)
     own_catalogue: Catalogue | None = field(default=None, repr=False, compare=False)  # its Indikatorer sheet
 
     @property
@@ -112,11 +113,11 @@ def _check_merged(sheet_obj, rows: list[int], cols: list[int], file: Path, sheet
     (a user's own merged notes, titles or perspective headings elsewhere are harmless)."""
     for (r0, c0), (r1, c1) in getattr(sheet_obj, "merged_cell_ranges", None) or []:
         if any(r0 <= r <= r1 for r in rows) and any(c0 <= c <= c1 for c in cols):
-            rng = f"{L.cell_ref(r0, c0)}:{L.cell_ref(r1, c1)}"
+            rng = range_ref(r0, c0, r1, c1)
             raise InputError(Problem(
                 f"Sammenslåtte celler ({rng}) ligger inne i tabellen. Del opp cellene "
                 "(Hjem → Slå sammen og midtstill → Del celler) og prøv igjen.",
-                file=str(file), sheet=sheet, cell=L.cell_ref(r0, c0)))
+                file=str(file), sheet=sheet, cell=cell_ref(r0, c0)))
 
 
 def _comma(v: float) -> str:
@@ -163,7 +164,7 @@ def plausibility_warnings(ind, item: "IndicatorRow", path: Path, cols: dict[str,
     andel_capped = ind.measure == "andel" and ind.direction != "nær"
 
     def warn(message: str, sheet: str, row: int, col: int) -> None:
-        out.append(Problem(message, file=str(path), sheet=sheet, cell=L.cell_ref(row, col),
+        out.append(Problem(message, file=str(path), sheet=sheet, cell=cell_ref(row, col),
                            severity=WARNING))
 
     for m in range(1, 13):
@@ -203,7 +204,7 @@ def _id_rows(rows: list[list], header_row: int, id_col: int, path: Path, sheet: 
         if ind_id in found:
             raise InputError(Problem(f"Indikatoren {ind_id} står to ganger (rad {found[ind_id] + 1} "
                                      f"og {r + 1}). Slett den ene raden.", file=str(path),
-                                     sheet=sheet, cell=L.cell_ref(r, id_col)))
+                                     sheet=sheet, cell=cell_ref(r, id_col)))
         found[ind_id] = r
     return found
 
@@ -271,7 +272,7 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
         rows = {L.SCORECARD_SHEET: sc, L.DATA_SHEET: data}.get(sheet)
         if rows is None:
             return None
-        r, c = L.parse_ref(cell.split(":")[0])
+        r, c = parse_ref(cell.split(":")[0])
         return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
 
     unit_id = _text(named("Enhet"))
@@ -303,7 +304,7 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
         if catalogue is not None and ind is None:
             warnings.append(Problem(f"Ukjent indikator «{ind_id}» (ikke i katalogen); raden hoppes over.",
                                     file=str(path), sheet=L.SCORECARD_SHEET,
-                                    cell=L.cell_ref(r, cols[L.COL_ID]), severity=WARNING))
+                                    cell=cell_ref(r, cols[L.COL_ID]), severity=WARNING))
             continue
         target = line[cols[L.COL_TARGET]] if L.COL_TARGET in cols else None
         item = IndicatorRow(ind_id, _text(line[cols[L.COL_NAME]]), r, data_rows.get(ind_id),
@@ -313,11 +314,11 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
         for m, label in L.MONTHS_BY_NUMBER.items():
             c = cols[label]
             if local:
-                where = dict(file=str(path), sheet=L.SCORECARD_SHEET, cell=L.cell_ref(r, c))
+                where = dict(file=str(path), sheet=L.SCORECARD_SHEET, cell=cell_ref(r, c))
                 value = line[c]
                 maybe_fraction = andel and isinstance(value, float) and abs(value) <= 10
                 item.bare[m - 1] = parse_typed_number(
-                    value, percent_format=maybe_fraction and percent_styled(L.cell_ref(r, c)),
+                    value, percent_format=maybe_fraction and percent_styled(cell_ref(r, c)),
                     andel=andel, where=where, warnings=warnings)
         if item.data_row is not None:
             drow = data[item.data_row]
@@ -328,7 +329,7 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
                     if type(value) is float or value is None or value == "":
                         target_list[m - 1] = None if value == "" else value  # common: no warning
                         continue
-                    where = dict(file=str(path), sheet=L.DATA_SHEET, cell=L.cell_ref(item.data_row, c))
+                    where = dict(file=str(path), sheet=L.DATA_SHEET, cell=cell_ref(item.data_row, c))
                     target_list[m - 1] = parse_typed_number(
                         value, percent_format=False, andel=False, where=where, warnings=warnings)
         if ind is not None:
@@ -339,7 +340,7 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> Scor
             if match is None:
                 warnings.append(Problem(f"Ukjent risiko «{risk}»; bruk Lav, Middels eller Høy.",
                                         file=str(path), sheet=L.SCORECARD_SHEET, severity=WARNING,
-                                        cell=L.cell_ref(r, cols[L.COL_RISK_ASSESSED])))
+                                        cell=cell_ref(r, cols[L.COL_RISK_ASSESSED])))
             item.risk_assessed = match
         item.comment = _text(line[cols[L.COL_COMMENT]])
         for label in (L.COL_YTD, L.COL_STATUS, L.COL_TREND, L.COL_PROGNOSIS, L.COL_REQUIREMENT,

@@ -14,6 +14,7 @@ from ..model import Indicator, Series
 from ..numbers.expr import Expr
 from ..numbers.rules import (NOT_READY, Result, evaluate, has_nevner, month_target_expr, ratio_expr, status_expr,
                     trend_expr, value_factor, window_months, ytd_target_expr)
+from ..xlsx.refs import cell_ref
 
 PERIOD_MONTH = "VALUE(RIGHT(Periode,2))"
 
@@ -58,17 +59,17 @@ class Positions:
     data_row: int  # 0-based row in Data
 
     def ref(self, label: str) -> str:
-        return L.cell_ref(self.row, self.cols[label])
+        return cell_ref(self.row, self.cols[label])
 
     def data_ref(self, month: int, part: str) -> str:
-        return f"{L.DATA_SHEET}!{L.cell_ref(self.data_row, self.data_cols[L.data_label(month, part)])}"
+        return f"{L.DATA_SHEET}!{cell_ref(self.data_row, self.data_cols[L.data_label(month, part)])}"
 
     def helper(self, name: str, month: int | None = None) -> str:
         return self.ref(L.helper_label(name, month))
 
     def helper_range(self, name: str) -> str:
-        first = L.cell_ref(self.row, self.cols[L.helper_label(name, 1)])
-        last = L.cell_ref(self.row, self.cols[L.helper_label(name, 12)])
+        first = cell_ref(self.row, self.cols[L.helper_label(name, 1)])
+        last = cell_ref(self.row, self.cols[L.helper_label(name, 12)])
         return f"{first}:{last}"
 
 

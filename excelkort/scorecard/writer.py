@@ -1,16 +1,15 @@
 """Writing a new målekort workbook (SPEC §5) with XlsxWriter.
 
 New files (from the template layout, consolidated workbooks) may be written by any library;
-users' files are only ever patched cell by cell (``excelkort.fill``). Layout comes from
-``excelkort.layout``; every owned cell of an indicator row comes from ``excelkort.rowmodel``.
+users' files are only ever patched cell by cell (``steps.fill``). Layout comes from
+``scorecard.layout``; every owned cell of an indicator row comes from ``scorecard.rowmodel``;
+the house formats, print set-up and workbook options from ``xlsx.writer``. ``_write_scorecard``
+writes the sheets step by step: head, header rows, indicator rows, then each sheet's finish.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import xlsxwriter
 
 from . import layout as L
 from ..atomic import atomic_output
@@ -18,11 +17,11 @@ from ..inputs.catalogue import catalogue_to_rows
 from ..model import Catalogue, Indicator
 from .rowmodel import Cell, Positions, RowInputs, compute_row
 from ..numbers.rules import HIGH, LOW, MEDIUM, RISKS, UNWEIGHTED, Result, tolerance_for
+from ..xlsx.refs import cell_ref
+from ..xlsx.writer import (GREEN_FILL, GREEN_FONT, GREY_FILL, GREY_FONT, GRID, INPUT, RED_FILL, RED_FONT,
+                           YELLOW_FILL, YELLOW_FONT, ClassicFormulaWorksheet, Formats, new_workbook,
+                           print_setup)
 
-GREEN_FILL, YELLOW_FILL, RED_FILL, GREY_FILL = "#C6EFCE", "#FFEB9C", "#FFC7CE", "#D9D9D9"
-GREEN_FONT, YELLOW_FONT, RED_FONT, GREY_FONT = "#006100", "#7F6000", "#9C0006", "#404040"
-INPUT_FILL = "#FFF2CC"
-HEADER_FILL = "#1F4E79"
 PERSPECTIVE_FILL = "#DDEBF7"
 
 
@@ -81,41 +80,30 @@ def number_format(ind: Indicator) -> str:
     return digits
 
 
-def period_datetime(period: str) -> dt.datetime:
-    """Document dates come from the period, not the clock (re-runs are byte-identical)."""
-    return dt.datetime(int(period[:4]), int(period[5:7]), 1, 12, 0, 0)
+class _Styles(Formats):
+    """The målekort's cell formats, created once per workbook."""
 
-
-class _Styles:
-    """The workbook's cell formats, created once per workbook."""
-
-    def __init__(self, wb: xlsxwriter.Workbook):
-        self.wb = wb
-        self._cache: dict[tuple, object] = {}
-        base = {"font_name": "Calibri", "font_size": 10, "valign": "vcenter"}
-        self.base = base
-        self.title = wb.add_format({**base, "bold": True, "font_size": 16, "font_color": HEADER_FILL})
-        self.label = wb.add_format({**base, "bold": True})
-        self.info = wb.add_format({**base, "num_format": "@"})
-        self.info_year = wb.add_format({**base, "num_format": "0"})
-        self.header = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
-                                     "text_wrap": True, "align": "center", "border": 1})
-        self.helper_header = wb.add_format({**base, "font_color": "#808080"})
-        self.perspective = wb.add_format({**base, "bold": True, "bg_color": PERSPECTIVE_FILL, "border": 1})
-        self.comment_box = wb.add_format({**base, "text_wrap": True, "valign": "top", "locked": False,
-                                          "bg_color": INPUT_FILL, "border": 1})
-        self.note = wb.add_format({**base, "text_wrap": True, "valign": "top"})
+    def __init__(self, wb):
+        super().__init__(wb, header={"align": "center"})
+        self.label = self.add(bold=True)
+        self.info = self.add(num_format="@")
+        self.info_year = self.add(num_format="0")
+        self.helper_header = self.add(font_color="#808080")
+        self.perspective = self.add(bold=True, bg_color=PERSPECTIVE_FILL, border=1)
+        self.comment_box = self.add(text_wrap=True, valign="top", border=1, **INPUT)
+        self.note = self.add(text_wrap=True, valign="top")
 
     def get(self, num_format: str | None = None, *, input_cell=False, bold=False, center=False,
             wrap=False, grey=False):
+        """A table cell's format (light grid), made once per combination."""
         key = (num_format, input_cell, bold, center, wrap, grey)
         if key not in self._cache:
-            spec = {**self.base, "border": 1, "border_color": "#BFBFBF"}
+            spec = dict(GRID)
             if num_format:
                 spec["num_format"] = num_format
                 spec["align"] = "right"  # numbers and the words beside them («ikke klar», «nådd») line up
             if input_cell:
-                spec.update(locked=False, bg_color=INPUT_FILL)
+                spec.update(INPUT)
             if grey:
                 spec["bg_color"] = "#F2F2F2"
             if bold:
@@ -124,15 +112,8 @@ class _Styles:
                 spec["align"] = "center"
             if wrap:
                 spec["text_wrap"] = True
-            self._cache[key] = self.wb.add_format(spec)
+            self._cache[key] = self.add(**spec)
         return self._cache[key]
-
-
-def _plain_formula(formula: str, expand_future_functions: bool = False) -> str:
-    """Our formulas use only classic functions (Excel 2016 / LibreOffice 7.4; see the test
-    ``test_formulas_use_only_classic_functions``), so XlsxWriter's thirty regex rewrites for
-    dynamic-array functions per formula are skipped: they were 60 % of the writing time."""
-    return formula[1:] if formula.startswith("=") else formula
 
 
 def _write(ws, row: int, col: int, cell: Cell, fmt) -> None:
@@ -159,7 +140,7 @@ def _status_rules(ws, first_row: int, last_row: int, col: int, st: _Styles, colo
             ws.conditional_format(first_row, col, last_row, col, {
                 "type": "cell", "criteria": "==", "value": f'"{word}"', "format": fmt})
         else:
-            ref = L.cell_ref(first_row, colour_col, abs_col=True)
+            ref = cell_ref(first_row, colour_col, abs_col=True)
             ws.conditional_format(first_row, col, last_row, col, {
                 "type": "formula", "criteria": f'={ref}="{word}"', "format": fmt})
 
@@ -180,20 +161,28 @@ def write_scorecard(content: ScorecardContent, path: str | Path) -> dict[str, Re
 
 
 def _write_scorecard(content: ScorecardContent, filename: str) -> dict[str, Result]:
-    wb = xlsxwriter.Workbook(filename, {"strings_to_numbers": False, "strings_to_formulas": False,
-                                        "strings_to_urls": False})
-    when = period_datetime(content.period)
-    wb.set_properties({"title": f"Målekort {content.unit_name} {content.year}",
-                       "author": "excelkort", "created": when})
+    """The målekort's sheets, in tab order: Målekort, Data, Indikatorer, Logg."""
+    wb = new_workbook(filename, f"Målekort {content.unit_name} {content.year}", content.period)
     wb.set_calc_mode("auto")
     st = _Styles(wb)
-    ws = wb.add_worksheet(L.SCORECARD_SHEET)
-    ws._prepare_formula = _plain_formula
+    ws = wb.add_worksheet(L.SCORECARD_SHEET, worksheet_class=ClassicFormulaWorksheet)
     data_ws = wb.add_worksheet(L.DATA_SHEET)
     cat_ws = wb.add_worksheet(L.CATALOGUE_SHEET)
     log_ws = wb.add_worksheet(L.LOG_SHEET)
+    _write_head(wb, ws, content, st)
+    cols, data_cols = _write_header_rows(ws, data_ws, st)
+    results, last_row = _write_indicator_rows(ws, data_ws, content, cols, data_cols, st)
+    _finish_scorecard_sheet(ws, cols, last_row, st)
+    _finish_data_sheet(data_ws)
+    _write_catalogue_sheet(cat_ws, content.catalogue, st)
+    _write_log_sheet(log_ws, st)
+    wb.close()
+    return results
 
-    # --- Målekort head -------------------------------------------------------------------------
+
+def _write_head(wb, ws, content: ScorecardContent, st: _Styles) -> None:
+    """The Målekort's title, the unit and period cells (with their defined names) and the
+    month's comment box."""
     kind = "Konsolidert målekort" if content.consolidated else "Målekort"
     ws.write_string(*L.TITLE_CELL, f"{kind} {content.year} – {content.unit_name}", st.title)
     info = {"Enhet": content.unit_id, "Enhetsnavn": content.unit_name,
@@ -211,23 +200,29 @@ def _write_scorecard(content: ScorecardContent, filename: str) -> dict[str, Resu
     for name, ref in L.DEFINED_NAMES.items():
         wb.define_name(name, "=" + ref)
 
-    # --- header ----------------------------------------------------------------------------------
+
+def _write_header_rows(ws, data_ws, st: _Styles) -> tuple[dict[str, int], dict[str, int]]:
+    """The header rows of Målekort (the hidden helper columns' labels in grey) and Data;
+    returns each sheet's label → column."""
     cols: dict[str, int] = {label: i for i, label in enumerate(L.SCORECARD_LABELS)}
     for i, label in enumerate(L.HELPER_LABELS):
         cols[label] = L.FIRST_HELPER_COL + i
-    hr = L.SCORECARD_HEADER_ROW
     for label, col in cols.items():
-        ws.write_string(hr, col, label, st.helper_header if label.startswith(L.HELPER_PREFIX) else st.header)
+        fmt = st.helper_header if label.startswith(L.HELPER_PREFIX) else st.header
+        ws.write_string(L.SCORECARD_HEADER_ROW, col, label, fmt)
     data_cols = {label: i for i, label in enumerate(L.DATA_LABELS)}
     for label, col in data_cols.items():
         data_ws.write_string(L.DATA_HEADER_ROW, col, label, st.header)
+    return cols, data_cols
 
-    # --- rows --------------------------------------------------------------------------------------
+
+def _write_indicator_rows(ws, data_ws, content: ScorecardContent, cols: dict[str, int],
+                          data_cols: dict[str, int], st: _Styles) -> tuple[dict[str, Result], int]:
+    """Each perspective's heading row on Målekort, then a row per indicator there and on Data;
+    returns the engine's result per indicator and the Målekort's last row."""
     results: dict[str, Result] = {}
-    row = hr + 1
+    row = L.SCORECARD_HEADER_ROW + 1
     data_row = L.DATA_HEADER_ROW + 1
-    pct = st.get("0 %", center=True)
-    text_center = st.get(None, center=True)
     for perspective, indicators in content.catalogue.by_perspective():
         for col in range(len(L.SCORECARD_LABELS)):
             ws.write_blank(row, col, None, st.perspective)
@@ -236,54 +231,62 @@ def _write_scorecard(content: ScorecardContent, filename: str) -> dict[str, Resu
         for ind in indicators:
             inputs = content.row_inputs(ind)
             pos = Positions(cols, data_cols, row, data_row)
-            cells, result = compute_row(inputs, pos, content.period_month)
-            results[ind.id] = result
-            fmt_num = number_format(ind)
-            name = ind.name + (f" ({UNWEIGHTED})" if not inputs.weighted else "")
-            ws.write_string(row, cols[L.COL_ID], ind.id, st.get(None, bold=True))
-            ws.write_string(row, cols[L.COL_NAME], name, st.get(None, wrap=True))
-            ws.set_row(row, 27 if len(name) > 46 else 15)
-            ws.write_string(row, cols[L.COL_PERSPECTIVE], ind.perspective, st.get(None))
-            ws.write_string(row, cols[L.COL_TYPE], ind.type, st.get(None))
-            for m in range(1, 13):
-                label = L.MONTHS_BY_NUMBER[m]
-                if m not in ind.reporting_months:
-                    ws.write_blank(row, cols[label], None, st.get(fmt_num, grey=True))
-                elif not inputs.months_are_formulas:
-                    bare = inputs.bare[m - 1]
-                    _write(ws, row, cols[label], Cell(bare), st.get(fmt_num, input_cell=True))
-            for label, cell in cells.items():
-                if label.startswith(L.HELPER_PREFIX):
-                    fmt = None
-                elif label in (L.COL_STATUS, L.COL_TREND, L.COL_RISK_SUGGESTED):
-                    fmt = text_center
-                elif label == L.COL_PROBABILITY:
-                    fmt = pct
-                else:
-                    fmt = st.get(fmt_num)
-                _write(ws, row, cols[label], cell, fmt)
-            risk = content.risk_assessed.get(ind.id)
-            ws.write(row, cols[L.COL_RISK_ASSESSED], risk if risk in RISKS else None,
-                     st.get(None, input_cell=True, center=True))
-            ws.write_string(row, cols[L.COL_COMMENT], content.comments.get(ind.id, ""),
-                            st.get(None, input_cell=True, wrap=True))
-            if not inputs.months_are_formulas:
-                _validate_month_inputs(ws, row, cols, ind)
-            ws.data_validation(row, cols[L.COL_RISK_ASSESSED], row, cols[L.COL_RISK_ASSESSED], {
-                "validate": "list", "source": list(RISKS),
-                "error_title": "Ugyldig risiko", "error_message": "Velg Lav, Middels eller Høy."})
+            cells, results[ind.id] = compute_row(inputs, pos, content.period_month)
+            _write_indicator_row(ws, row, cols, ind, inputs, cells, content, st)
             _write_data_row(data_ws, data_row, ind, inputs, content.consolidated, st)
             row += 1
             data_row += 1
-    last_row = row - 1
+    return results, row - 1
 
-    # --- look -------------------------------------------------------------------------------------
-    first_data = hr + 1
-    _status_rules(ws, first_data, last_row, cols[L.COL_STATUS], st)
-    _status_rules(ws, first_data, last_row, cols[L.COL_TREND], st,
+
+def _write_indicator_row(ws, row: int, cols: dict[str, int], ind: Indicator, inputs: RowInputs,
+                         cells: dict[str, Cell], content: ScorecardContent, st: _Styles) -> None:
+    """One indicator's Målekort row: its name, typed months (inputs), the rowmodel's cells,
+    the unit's risk and comment, and the input rules."""
+    fmt_num = number_format(ind)
+    name = ind.name + (f" ({UNWEIGHTED})" if not inputs.weighted else "")
+    ws.write_string(row, cols[L.COL_ID], ind.id, st.get(None, bold=True))
+    ws.write_string(row, cols[L.COL_NAME], name, st.get(None, wrap=True))
+    ws.set_row(row, 27 if len(name) > 46 else 15)
+    ws.write_string(row, cols[L.COL_PERSPECTIVE], ind.perspective, st.get(None))
+    ws.write_string(row, cols[L.COL_TYPE], ind.type, st.get(None))
+    for m in range(1, 13):
+        label = L.MONTHS_BY_NUMBER[m]
+        if m not in ind.reporting_months:
+            ws.write_blank(row, cols[label], None, st.get(fmt_num, grey=True))
+        elif not inputs.months_are_formulas:
+            _write(ws, row, cols[label], Cell(inputs.bare[m - 1]), st.get(fmt_num, input_cell=True))
+    for label, cell in cells.items():
+        if label.startswith(L.HELPER_PREFIX):
+            fmt = None
+        elif label in (L.COL_STATUS, L.COL_TREND, L.COL_RISK_SUGGESTED):
+            fmt = st.get(None, center=True)
+        elif label == L.COL_PROBABILITY:
+            fmt = st.get("0 %", center=True)
+        else:
+            fmt = st.get(fmt_num)
+        _write(ws, row, cols[label], cell, fmt)
+    risk = content.risk_assessed.get(ind.id)
+    ws.write(row, cols[L.COL_RISK_ASSESSED], risk if risk in RISKS else None,
+             st.get(None, input_cell=True, center=True))
+    ws.write_string(row, cols[L.COL_COMMENT], content.comments.get(ind.id, ""),
+                    st.get(None, input_cell=True, wrap=True))
+    if not inputs.months_are_formulas:
+        _validate_month_inputs(ws, row, cols, ind)
+    ws.data_validation(row, cols[L.COL_RISK_ASSESSED], row, cols[L.COL_RISK_ASSESSED], {
+        "validate": "list", "source": list(RISKS),
+        "error_title": "Ugyldig risiko", "error_message": "Velg Lav, Middels eller Høy."})
+
+
+def _finish_scorecard_sheet(ws, cols: dict[str, int], last_row: int, st: _Styles) -> None:
+    """The Målekort's colour rules, column widths (helpers hidden), frozen panes, print set-up
+    and protection (only input cells unlocked)."""
+    first_row, hr = L.SCORECARD_HEADER_ROW + 1, L.SCORECARD_HEADER_ROW
+    _status_rules(ws, first_row, last_row, cols[L.COL_STATUS], st)
+    _status_rules(ws, first_row, last_row, cols[L.COL_TREND], st,
                   colour_col=cols[L.helper_label("farge")])
-    _risk_rules(ws, first_data, last_row, cols[L.COL_RISK_SUGGESTED], st)
-    _risk_rules(ws, first_data, last_row, cols[L.COL_RISK_ASSESSED], st)
+    _risk_rules(ws, first_row, last_row, cols[L.COL_RISK_SUGGESTED], st)
+    _risk_rules(ws, first_row, last_row, cols[L.COL_RISK_ASSESSED], st)
     ws.set_column(cols[L.COL_ID], cols[L.COL_ID], 5)
     ws.set_column(cols[L.COL_NAME], cols[L.COL_NAME], 44)
     ws.set_column(cols[L.COL_PERSPECTIVE], cols[L.COL_TYPE], 11, None, {"hidden": False})
@@ -298,35 +301,35 @@ def _write_scorecard(content: ScorecardContent, filename: str) -> dict[str, Resu
     ws.set_column(len(L.SCORECARD_LABELS), max(cols.values()), 8, None, {"hidden": True})
     ws.set_row(hr, 30)
     ws.freeze_panes(hr + 1, cols[L.COL_NAME] + 1)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(hr)
+    print_setup(ws, hr, narrow_margins=True)
     ws.print_area(0, 0, last_row, cols[L.COL_COMMENT])
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
     ws.set_footer("&L&A&C&P / &N&R&F")
     ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True,
                     "objects": True, "sort": True, "autofilter": True})
     ws.activate()
 
-    data_ws.set_column(0, 0, 6)
-    data_ws.set_column(1, 1, 44)
-    data_ws.set_column(2, len(L.DATA_LABELS) - 1, 9)
-    data_ws.freeze_panes(L.DATA_HEADER_ROW + 1, 2)
-    _print_setup(data_ws, L.DATA_HEADER_ROW)
-    data_ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True,
-                         "objects": True})
-    _write_catalogue_sheet(cat_ws, content.catalogue, st)
+
+def _finish_data_sheet(ws) -> None:
+    """Data's column widths, frozen ID and name columns, print set-up and protection."""
+    ws.set_column(0, 0, 6)
+    ws.set_column(1, 1, 44)
+    ws.set_column(2, len(L.DATA_LABELS) - 1, 9)
+    ws.freeze_panes(L.DATA_HEADER_ROW + 1, 2)
+    print_setup(ws, L.DATA_HEADER_ROW, narrow_margins=True)
+    ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True,
+                    "objects": True})
+
+
+def _write_log_sheet(ws, st: _Styles) -> None:
+    """Logg: its header row; ``fyll`` appends a row per change."""
     for col, label in enumerate(L.LOG_LABELS):
-        log_ws.write_string(0, col, label, st.header)
-    log_ws.set_column(0, 0, 20)
-    log_ws.set_column(1, 4, 12)
-    log_ws.set_column(5, 5, 34)
-    log_ws.set_column(6, 6, 28)
-    log_ws.freeze_panes(1, 0)
-    _print_setup(log_ws, 0)
-    wb.close()
-    return results
+        ws.write_string(0, col, label, st.header)
+    ws.set_column(0, 0, 20)
+    ws.set_column(1, 4, 12)
+    ws.set_column(5, 5, 34)
+    ws.set_column(6, 6, 28)
+    ws.freeze_panes(1, 0)
+    print_setup(ws, 0, narrow_margins=True)
 
 
 def _validate_month_inputs(ws, row: int, cols: dict[str, int], ind: Indicator) -> None:
@@ -358,15 +361,6 @@ def _write_data_row(ws, row: int, ind: Indicator, inputs: RowInputs, consolidate
             "error_title": "Ugyldig verdi", "error_message": "Teller og nevner kan ikke være negative."})
 
 
-def _print_setup(ws, header_row: int) -> None:
-    """A4 landscape, one page wide, the header repeated on every page."""
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(header_row)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-
-
 def _write_catalogue_sheet(ws, catalogue: Catalogue, st: _Styles) -> None:
     for col, label in enumerate(L.CATALOGUE_LABELS):
         ws.write_string(0, col, label, st.header)
@@ -390,4 +384,4 @@ def _write_catalogue_sheet(ws, catalogue: Catalogue, st: _Styles) -> None:
         # one note per merged row B:H (~130 characters a line), tall enough for its text
         ws.merge_range(note_row + i, 1, note_row + i, 7, text, st.note)
         ws.set_row(note_row + i, 14 * (len(text) // 120 + 1) + 4)
-    _print_setup(ws, header_row=0)
+    print_setup(ws, 0, narrow_margins=True)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..model import Indicator
+from ..xlsx.writer import (GREEN_FILL, GREEN_FONT, GREY_FILL, GREY_FONT, RED_FILL, RED_FONT, YELLOW_FILL,
+                           YELLOW_FONT, Formats, new_workbook, print_setup)
 from .control_result import (KIND_LABELS, KINDS, MISSING_KINDS, SEVERITIES, SEVERITY_ERROR,
                              SEVERITY_INFO, SEVERITY_OF, SEVERITY_RANK, SEVERITY_WARNING,
                              ControlReport, lines_text, num_text)
@@ -99,10 +101,7 @@ def _finish_sheet(ws, n_rows: int, n_cols: int, freeze_cols: int) -> None:
     """Frozen header, autofilter, and A4 landscape one page wide with the header on every page."""
     ws.freeze_panes(1, freeze_cols)
     ws.autofilter(0, 0, max(1, n_rows), n_cols - 1)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
+    print_setup(ws, 0)
 
 
 def write_control_workbook(report: ControlReport, path: str | os.PathLike | None = None) -> Path:
@@ -139,31 +138,25 @@ _MANGLER_COLUMNS = (
 _MAX_TEXT = 32000  # Excel's cell limit is 32 767 characters
 
 
-class _Formats:
+class _Formats(Formats):
+    """The control workbook's formats: the house base with text tables aligned to the top,
+    labels, wrapped text and the severity colours."""
+
     def __init__(self, wb):
-        from ..scorecard.writer import (GREEN_FILL, GREY_FILL, GREY_FONT, HEADER_FILL, RED_FILL,
-                               RED_FONT, YELLOW_FILL, YELLOW_FONT)
-        self.wb = wb
-        self.base = {"font_name": "Calibri", "font_size": 10, "valign": "vcenter"}
-        self.title = wb.add_format({**self.base, "bold": True, "font_size": 16,
-                                    "font_color": HEADER_FILL})
-        self.header = wb.add_format({**self.base, "bold": True, "font_color": "#FFFFFF",
-                                     "bg_color": HEADER_FILL, "text_wrap": True, "border": 1,
-                                     "valign": "top"})
-        self.label = wb.add_format({**self.base, "bold": True, "valign": "top"})
-        self.wrap = wb.add_format({**self.base, "text_wrap": True, "valign": "top"})
+        super().__init__(wb, header={"valign": "top"})
+        self.label = self.add(bold=True, valign="top")
+        self.wrap = self.add(text_wrap=True, valign="top")
         self.severity_colours = {
             SEVERITY_ERROR: (RED_FILL, RED_FONT),
             SEVERITY_WARNING: (YELLOW_FILL, YELLOW_FONT),
             SEVERITY_INFO: (GREY_FILL, GREY_FONT),
-            None: (GREEN_FILL, "#006100"),
+            None: (GREEN_FILL, GREEN_FONT),
         }
-        self._cache: dict = {}
 
     def get(self, num_format: str | None = None, severity: str | None = "", bold=False):
         key = (num_format, severity, bold)
         if key not in self._cache:
-            spec = {**self.base}
+            spec = {}
             if num_format:
                 spec["num_format"] = num_format
             if severity != "":
@@ -171,7 +164,7 @@ class _Formats:
                 spec.update(bg_color=fill, font_color=font)
             if bold:
                 spec["bold"] = True
-            self._cache[key] = self.wb.add_format(spec)
+            self._cache[key] = self.add(**spec)
         return self._cache[key]
 
 
@@ -219,14 +212,9 @@ _Z_FORMAT, _NEVNER_FORMAT, _PCT_FORMAT = "0.0", "#,##0", "+0 %;-0 %;0 %"
 
 
 def _write_workbook(report: ControlReport, filename: str) -> None:
-    import xlsxwriter
+    from ..scorecard.writer import number_format
 
-    from ..scorecard.writer import number_format, period_datetime
-
-    wb = xlsxwriter.Workbook(filename, {"strings_to_numbers": False, "strings_to_formulas": False,
-                                        "strings_to_urls": False})
-    wb.set_properties({"title": f"Kontroll av uttrekk {report.period}", "author": "excelkort",
-                       "created": period_datetime(report.period)})
+    wb = new_workbook(filename, f"Kontroll av uttrekk {report.period}", report.period)
     fm = _Formats(wb)
     value_fmt = {ind.id: number_format(ind) for ind in report.catalogue}
     change_fmt = {ind.id: _change_format(ind) for ind in report.catalogue}
@@ -285,9 +273,7 @@ def _write_summary_sheet(sheet: _Sheet, report: ControlReport) -> None:
         ws.merge_range(r, 1, r, 3, text, fm.wrap)
         ws.set_row(r, 13 * max(2, math.ceil(len(text) / 150)) + 4)
         r += 1
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    print_setup(ws)
 
 
 def _summary_info(report: ControlReport) -> list[tuple[str, object]]:

@@ -10,7 +10,7 @@ from ..inputs.extract import write_extract_csv
 from ..inputs.register import demo_register, write_register_csv
 from ..model import Unit
 from ..period import check_period, shift
-from ..scorecard.writer import period_datetime
+from ..xlsx.writer import period_datetime
 from .newfiles import new_scorecard
 
 DEMO_PERIOD = "2026-10"

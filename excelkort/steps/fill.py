@@ -3,7 +3,7 @@
 A user's workbook is never loaded and re-saved through a library: we read it (``reader``),
 plan the edits to the cells excelkort owns (Data's automatic cells, the Målekort's formula and
 computed cells with their cached values, ``Periode``, the Logg sheet), and patch exactly those
-cells in the sheet XML (``xlsxpatch``); every other part of the file stays byte-identical.
+cells in the sheet XML (``xlsx.workbookpatch``); every other part of the file stays byte-identical.
 """
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ from ..scorecard.reader import ScorecardFile, read_scorecard
 from ..scorecard.rowmodel import VALUE_LABELS, RowInputs, row_values
 from ..numbers.rules import Result, tolerance_for
 from ..xlsx.package import lock_file_for, locked_message, open_package
-from ..xlsx.sheetpatch import CellEdit, EditError, PatchResult, patch_workbook
+from ..xlsx.refs import cell_ref, column_letter, parse_ref
+from ..xlsx.sheetpatch import CellEdit, EditError
+from ..xlsx.workbookpatch import PatchResult, patch_workbook
 
 
 @dataclass
@@ -162,7 +164,7 @@ def _data_edits(sc: ScorecardFile, rows: list[ExtractRow], definitions: dict[str
             new = new_values[part]
             if _same(current[m - 1], new):
                 continue
-            ref = L.cell_ref(item.data_row, sc.data_cols[L.data_label(m, part)])
+            ref = cell_ref(item.data_row, sc.data_cols[L.data_label(m, part)])
             data_edits[ref] = CellEdit(new)
             if current[m - 1] is None and part not in reasons:
                 new_cells.setdefault(ind.id, []).append(ref)
@@ -180,7 +182,7 @@ def _data_edits(sc: ScorecardFile, rows: list[ExtractRow], definitions: dict[str
             "fra uttrekket ble ikke fylt inn. Lag raden på nytt (se malen) og kjør fyll igjen.",
             file=str(sc.path), sheet=sheet, severity=WARNING))
     if new_cells:  # first values: one summary row per fill (corrections are logged cell by cell)
-        refs = sorted((ref for refs in new_cells.values() for ref in refs), key=L.parse_ref)
+        refs = sorted((ref for refs in new_cells.values() for ref in refs), key=parse_ref)
         months = sorted(set().union(*new_months.values()))
         span = months[0] if len(months) == 1 else f"{months[0]}–{months[-1]}"
         cells = refs[0] if len(refs) == 1 else f"{refs[0]}…{refs[-1]}"
@@ -196,7 +198,7 @@ def _scorecard_edits(sc: ScorecardFile, definitions: dict[str, Indicator], perio
     sc_edits: dict[str, CellEdit] = {}
     cached_rows = sc.values.get(L.SCORECARD_SHEET, [])
     # label → (column, its letters, whether the cell holds a value rather than a formula)
-    owned = {label: (col, L.column_letter(col), label in VALUE_LABELS) for label, col in sc.cols.items()}
+    owned = {label: (col, column_letter(col), label in VALUE_LABELS) for label, col in sc.cols.items()}
     legacy = _computes_months_in_helpers(sc, definitions)
     for ind in definitions.values():
         item = sc.rows.get(ind.id)

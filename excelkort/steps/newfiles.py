@@ -67,7 +67,7 @@ def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = No
 def _guard_existing(paths: list[Path], replace: bool) -> None:
     """Refuse to overwrite a user's file; with ``replace`` back it up first (lock files refused)."""
     from ..xlsx.package import lock_file_for, locked_message
-    from ..xlsx.sheetpatch import backup_file
+    from ..xlsx.backup import backup_file
 
     existing = [p for p in paths if p.exists()]
     if existing and not replace:

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..atomic import write_bytes_atomic
 from ..errors import InputError
 from ..xlsx.package import lock_file_for, locked_message
-from ..xlsx.sheetpatch import BACKUP_DIR, backup_file, newest_backup
+from ..xlsx.backup import BACKUP_DIR, backup_file, newest_backup
 
 
 @dataclass

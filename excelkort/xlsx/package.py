@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from functools import cached_property
 from pathlib import Path
+from typing import NoReturn
 
 from lxml import etree
 
@@ -103,9 +104,14 @@ def open_package(path: str | Path, *, allow_locked: bool = False) -> "Package":
     return Package(path, path.read_bytes())
 
 
+def refuse(path: str | Path, message: str, **where) -> NoReturn:
+    """Raise the one InputError for a file excelkort cannot use, naming the file (and where)."""
+    raise InputError(Problem(message, file=str(path), **where))
+
+
 def _failer(path: Path):
-    def fail(message: str, **where) -> None:
-        raise InputError(Problem(message, file=str(path), **where))
+    def fail(message: str, **where) -> NoReturn:
+        refuse(path, message, **where)
     return fail
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from excelkort.xlsx import package as xlsxfile
+from excelkort.xlsx import package
 from excelkort.errors import EXIT_INPUT, InputError
 from excelkort.xlsx.package import lock_file_for, open_package
 
@@ -79,11 +79,11 @@ def test_missing_sheet_is_named(good):
 
 
 def test_percent_format_detection():
-    assert xlsxfile.is_percent_format("0.0%")
-    assert xlsxfile.is_percent_format('0 %;[Red]-0 %')
-    assert not xlsxfile.is_percent_format('0,0" %"')
-    assert not xlsxfile.is_percent_format("0,0\\%")
-    assert not xlsxfile.is_percent_format("# ##0")
+    assert package.is_percent_format("0.0%")
+    assert package.is_percent_format('0 %;[Red]-0 %')
+    assert not package.is_percent_format('0,0" %"')
+    assert not package.is_percent_format("0,0\\%")
+    assert not package.is_percent_format("# ##0")
 
 
 # -- bad files -----------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def test_zip_bomb_ratio(tmp_path, good):
 
 
 def test_zip_bomb_total(tmp_path, good, monkeypatch):
-    monkeypatch.setattr(xlsxfile, "MAX_TOTAL_UNCOMPRESSED", 4096)
+    monkeypatch.setattr(package, "MAX_TOTAL_UNCOMPRESSED", 4096)
     assert message(good) == ("bok.xlsx: Filen er større enn 0 MB (utpakket) og er for stor for et målekort; "
                              "den kan være skadet eller laget for å skade. Kontroller filen.")
 

@@ -26,12 +26,13 @@ from python_calamine import CalamineWorkbook
 
 from excelkort import atomic
 
-from excelkort.xlsx import sheetpatch as xlsxpatch
-from excelkort.atomic import write_bytes_atomic
 from excelkort.errors import InputError
+from excelkort.xlsx import sheetpatch, workbookpatch
+from excelkort.xlsx.backup import newest_backup
+from excelkort.xlsx.cells import ErrorValue, read_cells
 from excelkort.xlsx.package import unescape_ooxml
-from excelkort.xlsx.sheetpatch import (CellEdit, EditError, ErrorValue, backup_file, newest_backup,
-                                 patch_workbook, read_cells)
+from excelkort.xlsx.sheetpatch import CellEdit, EditError
+from excelkort.xlsx.workbookpatch import patch_workbook
 from libreoffice import convert, run_soffice
 
 ROWS = range(3, 13)  # indicator rows, the same in Målekort and Data
@@ -318,17 +319,6 @@ def test_in_place_with_backup(book):
     assert len(list(result.backup.parent.iterdir())) == 1
 
 
-def test_backup_names_sort_by_time(tmp_path):
-    path = tmp_path / "fil.xlsx"
-    path.write_bytes(b"1")
-    first = backup_file(path)
-    write_bytes_atomic(path, b"2")  # excelkort replaces files by renaming a new one over them
-    second = backup_file(path)
-    assert first != second and newest_backup(path) == second
-    assert first.read_bytes() == b"1" and second.read_bytes() == b"2"
-    assert newest_backup(tmp_path / "annen.xlsx") is None
-
-
 def test_backup_survives_later_edits_of_the_file(book):
     """The backup is a hard link to the old file, never to the file the user goes on editing."""
     original = book.read_bytes()
@@ -337,18 +327,6 @@ def test_backup_survives_later_edits_of_the_file(book):
     with open(book, "r+b") as fh:  # a program that writes the live file in place
         fh.write(b"XXXX")
     assert result.backup.read_bytes() == original
-
-
-def test_backup_is_a_copy_where_hard_links_fail(tmp_path, monkeypatch):
-    path = tmp_path / "fil.xlsx"
-    path.write_bytes(b"1")
-
-    def no_links(*_args):
-        raise OSError("operation not permitted")
-    monkeypatch.setattr(os, "link", no_links)
-    backup = backup_file(path)
-    path.write_bytes(b"2")  # in place: a copy is untouched
-    assert backup.read_bytes() == b"1" and _no_temp_files(backup.parent)
 
 
 def _no_temp_files(folder: Path) -> bool:
@@ -397,17 +375,6 @@ def test_a_failed_write_leaves_no_backup_linked_to_the_file(book, monkeypatch):
     assert not folder.exists() or not [p for p in folder.iterdir() if os.path.samefile(p, book)]
 
 
-def test_plain_backups_are_copies(tmp_path):
-    """``ny --erstatt`` and ``gjenopprett`` may leave the file as it was: their backups are copies."""
-    path = tmp_path / "fil.xlsx"
-    path.write_bytes(b"1")
-    backup = backup_file(path)
-    assert not os.path.samefile(backup, path)
-    with open(path, "r+b") as fh:
-        fh.write(b"2")
-    assert backup.read_bytes() == b"1"
-
-
 def test_invalid_utf8_in_a_sheet_is_refused(tmp_path):
     src = _simple(tmp_path / "a.xlsx")
     bad = _rewrite(src, tmp_path / "b.xlsx", {})
@@ -449,7 +416,7 @@ def test_failure_while_zipping_leaves_source_intact(book, monkeypatch):
     def broken(*_a, **_k):
         raise RuntimeError("midt i")
 
-    monkeypatch.setattr(xlsxpatch, "build_zip", broken)
+    monkeypatch.setattr(workbookpatch, "build_zip", broken)
     with pytest.raises(RuntimeError):
         patch(book, None)
     assert book.read_bytes() == original and _no_temp_files(book.parent)
@@ -680,15 +647,15 @@ def test_fast_cached_value_path_writes_what_the_general_path_writes(book, tmp_pa
     cells = _cached_edits(book)
     assert len(cells["Målekort"]) >= 10
     hits = []
-    original = xlsxpatch._SheetPatch._cached_fast
+    original = sheetpatch._SheetPatch._cached_fast
 
     def counting(*args):
         hits.append(original(*args) is not None)
         return None if hits[-1] is False else original(*args)
-    monkeypatch.setattr(xlsxpatch._SheetPatch, "_cached_fast", counting)
+    monkeypatch.setattr(sheetpatch._SheetPatch, "_cached_fast", counting)
     fast = patch_workbook(book, tmp_path / "fast.xlsx", cells)
     assert sum(hits) >= len(cells["Målekort"]) // 2  # the fast path is really taken
-    monkeypatch.setattr(xlsxpatch._SheetPatch, "_cached_fast", lambda *args: None)
+    monkeypatch.setattr(sheetpatch._SheetPatch, "_cached_fast", lambda *args: None)
     general = patch_workbook(book, tmp_path / "general.xlsx", cells)
     assert fast.written and general.written
     assert (tmp_path / "fast.xlsx").read_bytes() == (tmp_path / "general.xlsx").read_bytes()

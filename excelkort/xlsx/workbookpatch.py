@@ -1,0 +1,156 @@
+"""Surgical edits of a user's workbook file (SPEC §5 "Writing into a user's workbook", §9).
+
+A user's workbook is never loaded and re-saved by a library: ``patch_workbook`` splices the
+cells excelkort owns into each sheet's XML (``sheetpatch``) and rebuilds the zip copying every
+other member's compressed bytes unchanged (``zipcopy``). Only the patched sheets and
+``xl/workbook.xml`` (the ``fullCalcOnLoad`` flag) change, and the calculation chain when it
+must go: ``xl/calcChain.xml`` is removed (with its relationship and content type) when a patch
+adds or removes a formula, because Excel repairs a file whose chain names a cell without a
+formula; with ``fullCalcOnLoad`` Excel rebuilds the chain on open. A patch that only changes
+values or cached results keeps the chain byte-identical.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..atomic import write_bytes_atomic
+from .backup import backup_file
+from .package import Package, lock_file_for, locked_message, open_package, refuse
+from .sheetpatch import CellEdit, SheetEdits, patch_sheet_xml, sheet_edits
+from .xmltext import decode_part, encode_part, tag_attrs
+from .zipcopy import build_zip
+
+MSG_CHANGED_MEANWHILE = "Filen ble endret mens excelkort arbeidet med den. Prøv igjen."
+
+
+@dataclass
+class PatchResult:
+    """What ``patch_workbook`` did."""
+
+    path: Path
+    written: bool  # False: the destination already held exactly these bytes
+    changed_members: list[str] = field(default_factory=list)  # members that differ from src
+    appended_rows: dict[str, list[int]] = field(default_factory=dict)  # sheet → 1-based rows
+    backup: Path | None = None  # where the old file was copied (patch_workbook(backup=True))
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.written
+
+
+def patch_workbook(src: str | Path | Package, dst: str | Path | None = None,
+                   edits: dict[str, dict[str, CellEdit | object]] | None = None, *,
+                   append_rows: dict[str, list[list]] | None = None, full_calc_on_load: bool = True,
+                   backup: bool = False) -> PatchResult:
+    """Write ``edits`` (sheet → {``"C7"``: CellEdit or plain value}) into a copy of ``src`` at
+    ``dst`` (default: ``src`` itself, in place), changing nothing else.
+
+    ``append_rows`` (sheet → rows of values, from column A) adds rows after the sheet's last row
+    that holds a value or formula (a log). With ``full_calc_on_load`` the workbook asks Excel and
+    LibreOffice to recalculate on open. With ``backup`` a copy of the old ``dst`` goes to
+    ``.excelkort/backup/`` first, but only when ``dst`` is really rewritten.
+
+    The file is written atomically and only when its bytes change: re-running the same patch
+    reports ``unchanged``. Any failure leaves ``src`` and ``dst`` as they were. Raises
+    ``InputError`` for a file or sheet the user must fix, ``EditError`` for a bad edit.
+    """
+    src_path = src.path if isinstance(src, Package) else Path(src)
+    dst = Path(dst) if dst is not None else src_path
+    in_place = dst.resolve() == src_path.resolve()
+    # reading a file that is open in Excel is harmless; writing one is not
+    package = src if isinstance(src, Package) else open_package(src, allow_locked=not in_place)
+    if (lock := lock_file_for(dst)) is not None:
+        refuse(dst, locked_message(lock))
+    keyed = {sheet: sheet_edits(sheet, cells) for sheet, cells in (edits or {}).items()}
+    replaced, appended, formulas_changed = _patch_sheets(package, keyed, append_rows or {})
+    removed: set[str] = set()
+    if replaced:
+        if full_calc_on_load:
+            wb = package.workbook_member
+            old = package.read(wb)
+            new = encode_part(_full_calc_on_load(decode_part(wb, old, package.path)))
+            if new != old:
+                replaced[wb] = new
+        if formulas_changed:
+            _drop_calc_chain(package, replaced, removed)
+    output = build_zip(package, replaced, removed) if replaced or removed else package.data
+    changed = [m for m in package.members() if m in replaced or m in removed]
+    current = dst.read_bytes() if dst.exists() else None
+    if current == output:
+        return PatchResult(dst, False, changed, appended)
+    if in_place and current != package.data:
+        refuse(dst, MSG_CHANGED_MEANWHILE)
+    # the old file is kept as a hard link: the write below renames a new file over ``dst``
+    backup_path = backup_file(dst, link=True) if backup and current is not None else None
+    try:
+        write_bytes_atomic(dst, output, current=current)
+    except BaseException:
+        if backup_path is not None:  # nothing changed; the link must not outlive a failed write
+            backup_path.unlink(missing_ok=True)
+        raise
+    return PatchResult(dst, True, changed, appended, backup_path)
+
+
+def _patch_sheets(package: Package, edits: dict[str, SheetEdits], append_rows: dict[str, list[list]]):
+    """(member → new bytes of each sheet that changed, sheet → appended row numbers, whether
+    any formula was added or removed)."""
+    replaced: dict[str, bytes] = {}
+    appended: dict[str, list[int]] = {}
+    formulas_changed = False
+    for sheet in dict.fromkeys([*edits, *append_rows]):
+        member = package.sheet_member(sheet)
+        data = package.read(member)
+        spliced = patch_sheet_xml(decode_part(member, data, package.path), edits.get(sheet, {}),
+                                  append_rows.get(sheet), path=package.path, member=member, sheet=sheet)
+        if sheet in append_rows:
+            appended[sheet] = spliced.appended_rows
+        new = encode_part(spliced.xml)
+        if new != data:
+            replaced[member] = new
+        formulas_changed |= spliced.formulas_changed
+    return replaced, appended, formulas_changed
+
+
+_CALCPR_SUCCESSORS = ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
+                      "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst")
+
+
+def _full_calc_on_load(xml: str) -> str:
+    """Set ``<calcPr fullCalcOnLoad="1"/>``, keeping calcPr's other attributes."""
+    root = re.search(r"<(\w+:)?workbook[\s>]", xml)
+    p = (root.group(1) or "") if root else ""
+    m = re.search(rf"<{re.escape(p)}calcPr(\s[^>]*?)?\s*(/?)>", xml)
+    if m is None:
+        names = "|".join(_CALCPR_SUCCESSORS)
+        after = re.search(rf"<{re.escape(p)}(?:{names})[\s/>]|</{re.escape(p)}workbook>", xml)
+        if after is None:
+            return xml
+        return xml[:after.start()] + f'<{p}calcPr fullCalcOnLoad="1"/>' + xml[after.start():]
+    attrs = tag_attrs(m.group(1))
+    if attrs.get("fullCalcOnLoad") in ("1", "true"):
+        return xml
+    if "fullCalcOnLoad" in attrs:
+        tag = re.sub(r"""(\sfullCalcOnLoad\s*=\s*)("[^"]*"|'[^']*')""", r'\1"1"', m.group(0))
+        return xml[:m.start()] + tag + xml[m.end():]
+    at = m.end(1) if m.group(1) is not None else m.start() + len(f"<{p}calcPr")
+    return xml[:at] + ' fullCalcOnLoad="1"' + xml[at:]
+
+
+def _drop_calc_chain(package: Package, replaced: dict[str, bytes], removed: set[str]) -> None:
+    """Remove xl/calcChain.xml, its relationship and its content-type override."""
+    chain = package.member_of("/calcChain")
+    if chain is None:
+        return
+    removed.add(chain)
+    folder, name = package.workbook_member.rsplit("/", 1) if "/" in package.workbook_member else ("", package.workbook_member)
+    rels = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+    for member, pattern in (
+            (rels, r"<(?:\w+:)?Relationship\s[^>]*?Type=\"[^\"]*/calcChain\"[^>]*?/>"),
+            ("[Content_Types].xml", rf"<(?:\w+:)?Override\s[^>]*?PartName=\"/{re.escape(chain)}\"[^>]*?/>")):
+        if member in package:
+            text = replaced.get(member, package.read(member)).decode("utf-8")
+            new = re.sub(pattern, "", text)
+            if new != text:
+                replaced[member] = new.encode("utf-8")

@@ -1,0 +1,98 @@
+"""One base for the new workbooks excelkort writes with XlsxWriter (SPEC §5): the målekort
+(``scorecard.writer``), the tiltaksplan (``actionplan.writer``) and the control workbook.
+
+They share the house look and settings, declared once here:
+- ``new_workbook``: text stays text (XlsxWriter guesses no numbers, formulas or links in
+  strings), and the document date comes from the period, not the clock, so a re-run writes
+  the same bytes;
+- ``Formats``: the house font, the title and header-row formats, and cached variants; the
+  colours (header blue, input yellow, the status fills and fonts) and the light cell grid;
+- ``print_setup``: A4 landscape, one page wide, the header row repeated on every page;
+- ``ClassicFormulaWorksheet`` for sheets full of formulas (below).
+
+Users' own files are never written with XlsxWriter; they are patched (``workbookpatch``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+HEADER_FILL = "#1F4E79"
+INPUT_FILL = "#FFF2CC"
+GREEN_FILL, YELLOW_FILL, RED_FILL, GREY_FILL = "#C6EFCE", "#FFEB9C", "#FFC7CE", "#D9D9D9"
+GREEN_FONT, YELLOW_FONT, RED_FONT, GREY_FONT = "#006100", "#7F6000", "#9C0006", "#404040"
+
+FONT = {"font_name": "Calibri", "font_size": 10}
+TITLE = {"bold": True, "font_size": 16, "font_color": HEADER_FILL}
+HEADER = {"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL, "text_wrap": True, "border": 1}
+GRID = {"border": 1, "border_color": "#BFBFBF"}  # the light border of table cells
+INPUT = {"locked": False, "bg_color": INPUT_FILL}  # a cell the user types in (unlocked, yellow)
+
+WORKBOOK_OPTIONS = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+A4 = 9  # XlsxWriter's paper code
+
+
+def period_datetime(period: str) -> dt.datetime:
+    """Document dates come from the period (``YYYY-MM``), not the clock (re-runs are byte-identical)."""
+    return dt.datetime(int(period[:4]), int(period[5:7]), 1, 12, 0, 0)
+
+
+def new_workbook(filename: str, title: str, period: str) -> xlsxwriter.Workbook:
+    """An XlsxWriter workbook with excelkort's options, titled ``title``, authored «excelkort»
+    and dated by ``period``."""
+    wb = xlsxwriter.Workbook(filename, WORKBOOK_OPTIONS)
+    wb.set_properties({"title": title, "author": "excelkort", "created": period_datetime(period)})
+    return wb
+
+
+def print_setup(ws, repeat_row: int | None = None, *, narrow_margins: bool = False) -> None:
+    """A4 landscape, one page wide; ``repeat_row`` (0-based) printed on top of every page;
+    with ``narrow_margins`` 0.4″ left and right, 0.5″ top and bottom (the målekort's)."""
+    ws.set_landscape()
+    ws.set_paper(A4)
+    ws.fit_to_pages(1, 0)
+    if repeat_row is not None:
+        ws.repeat_rows(repeat_row)
+    if narrow_margins:
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+
+
+class Formats:
+    """A workbook's cell formats on the house font: ``title``, ``header`` and what a writer adds.
+
+    ``valign`` is the vertical alignment of every format (``vcenter`` for tables of numbers,
+    ``top`` for tables of text); ``header`` is added to the header-row format (e.g. centred).
+    A subclass makes its variants once each with ``add`` and keeps them in ``self._cache``.
+    """
+
+    def __init__(self, wb: xlsxwriter.Workbook, *, valign: str = "vcenter", header: dict | None = None):
+        self.wb = wb
+        self.base = {**FONT, "valign": valign}
+        self._cache: dict = {}
+        self.title = self.add(**TITLE)
+        self.header = self.add(**{**HEADER, **(header or {})})
+
+    def add(self, **spec):
+        """A new format: the base (font, alignment) with ``spec`` on top."""
+        return self.wb.add_format({**self.base, **spec})
+
+
+class ClassicFormulaWorksheet(Worksheet):
+    """A worksheet whose formulas use only classic functions (Excel 2016 / LibreOffice 7.4; see
+    ``test_formulas_use_only_classic_functions``): ``wb.add_worksheet(name,
+    worksheet_class=ClassicFormulaWorksheet)``.
+
+    XlsxWriter runs some thirty regex rewrites over every formula for dynamic-array functions
+    (``FILTER`` → ``_xlfn._xlws.FILTER``); for our formulas they change nothing and cost half
+    the time of writing a målekort (87 against 191 ms a workbook in ``benchmarks``). XlsxWriter
+    has no public switch for them (``use_future_functions`` only adds rewrites), so this
+    overrides its private ``_prepare_formula(formula, expand_future_functions=False)``, which
+    also sees conditional-format formulas. pyproject.toml therefore pins XlsxWriter to the
+    versions tested (3.3.1; ``test_committed_templates_are_up_to_date`` fails on any version
+    that writes other bytes, and is the check before widening the pin).
+    """
+
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+        return formula[1:] if formula.startswith("=") else formula

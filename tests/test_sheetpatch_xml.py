@@ -1,0 +1,247 @@
+"""The sheet patcher's edge cases, XML in and XML out (in the style of python-pptx's compact
+XML fixtures): a tiny worksheet goes into ``patch_sheet_xml``, the exact text expected comes out.
+
+Only ``<sheetData>``'s content is written out in each case; ``ws()`` wraps it in a worksheet.
+"""
+from __future__ import annotations
+
+import pytest
+
+from excelkort.errors import InputError
+from excelkort.xlsx.cells import ErrorValue
+from excelkort.xlsx.sheetpatch import CellEdit, EditError, patch_sheet_xml, sheet_edits
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def ws(data: str | None, head: str = "", p: str = "") -> str:
+    """A worksheet: ``head`` (e.g. ``<dimension/>``, ``<cols>``) and sheetData holding ``data``
+    (``<sheetData/>`` when None), in the default namespace or with prefix ``p`` (``x:``)."""
+    xmlns = f'xmlns:{p[:-1]}="{MAIN}"' if p else f'xmlns="{MAIN}"'
+    sheet_data = f"<{p}sheetData/>" if data is None else f"<{p}sheetData>{data}</{p}sheetData>"
+    return f"<{p}worksheet {xmlns}>{head}{sheet_data}</{p}worksheet>"
+
+
+def patched(xml: str, edits: dict, append_rows=None):
+    return patch_sheet_xml(xml, sheet_edits("Ark", edits), append_rows, path="bok.xlsx",
+                           member="xl/worksheets/sheet1.xml", sheet="Ark")
+
+
+def row(r: int, *cells: str, attrs: str = "") -> str:
+    return f'<row r="{r}"{attrs}>{"".join(cells)}</row>'
+
+
+def v(ref: str, value, attrs: str = "") -> str:
+    return f'<c r="{ref}"{attrs}><v>{value}</v></c>'
+
+
+# -- values, and where new cells and rows go -------------------------------------------------------
+CASES = {
+    "overwrite a value": (
+        row(1, v("A1", 1)), {"A1": 5}, row(1, v("A1", 5))),
+    "a cell inserted between cells": (
+        row(1, v("A1", 1), v("C1", 3)), {"B1": 2}, row(1, v("A1", 1), v("B1", 2), v("C1", 3))),
+    "a row inserted between rows": (
+        row(1, v("A1", 1)) + row(3, v("A3", 3)), {"A2": 2},
+        row(1, v("A1", 1)) + row(2, v("A2", 2)) + row(3, v("A3", 3))),
+    "rows and cells in sorted order whatever the edits' order": (
+        row(2, v("B2", 1)), {"C3": 3, "A1": 1, "A2": 2},
+        row(1, v("A1", 1)) + row(2, v("A2", 2), v("B2", 1)) + row(3, v("C3", 3))),
+    "a style is kept, the type goes": (
+        row(1, '<c r="A1" s="4" t="s"><v>0</v></c>'), {"A1": 7.5}, row(1, '<c r="A1" s="4"><v>7.5</v></c>')),
+    "None clears the value and keeps the style": (
+        row(1, '<c r="A1" s="4"><v>1</v></c>'), {"A1": None}, row(1, '<c r="A1" s="4"/>')),
+    "a new cell takes a formatted row's style": (
+        row(1, v("A1", 1), attrs=' s="3" customFormat="1"'), {"B1": 2},
+        row(1, v("A1", 1), v("B1", 2, ' s="3"'), attrs=' s="3" customFormat="1"')),
+    "booleans, errors and text starting with =": (
+        "", {"A1": True, "B1": ErrorValue("#N/A"), "C1": "=SUM(A1)"},
+        row(1, v("A1", 1, ' t="b"'), v("B1", "#N/A", ' t="e"'),
+            '<c r="C1" t="inlineStr"><is><t>=SUM(A1)</t></is></c>')),
+}
+
+
+@pytest.mark.parametrize("data, edits, expected", CASES.values(), ids=CASES)
+def test_cells(data, edits, expected):
+    assert patched(ws(data), edits).xml == ws(expected)
+
+
+def test_empty_sheet_data():
+    assert patched(ws(None), {"B2": "x"}).xml == ws(row(2, '<c r="B2" t="inlineStr"><is><t>x</t></is></c>'))
+
+
+def test_empty_sheet_data_stays_empty_without_edits():
+    assert patched(ws(None), {}).xml == ws(None)
+
+
+def test_dimension_and_spans_grow():
+    head = '<dimension ref="A1:C3"/>'
+    data = row(1, v("A1", 1), v("C1", 3), attrs=' spans="1:3"') + row(3, v("A3", 3))
+    out = patched(ws(data, head), {"E1": 5, "B4": 4})
+    assert out.xml == ws(row(1, v("A1", 1), v("C1", 3), v("E1", 5), attrs=' spans="1:5"')
+                         + row(3, v("A3", 3)) + row(4, v("B4", 4)), '<dimension ref="A1:E4"/>')
+
+
+def test_a_new_cell_takes_its_columns_style():
+    head = '<cols><col min="2" max="3" width="9" style="7" customWidth="1"/></cols>'
+    assert patched(ws("", head), {"C1": 1}).xml == ws(row(1, v("C1", 1, ' s="7"')), head)
+
+
+def test_appended_rows_follow_the_last_row_with_a_value():
+    data = row(1, v("A1", 1)) + row(2, '<c r="A2" s="5"/>')  # a styled, empty row is not "used"
+    out = patched(ws(data), {}, [["a", 1], [None, "b"]])
+    assert out.appended_rows == [2, 3]
+    assert out.xml == ws(row(1, v("A1", 1)) + row(2, '<c r="A2" s="5" t="inlineStr"><is><t>a</t></is></c>',
+                                                   v("B2", 1))
+                         + row(3, '<c r="B3" t="inlineStr"><is><t>b</t></is></c>'))
+
+
+# -- inline strings -------------------------------------------------------------------------------------
+INLINE = row(1, '<c r="A1" t="inlineStr"><is><t>gammel</t></is></c>')
+
+
+@pytest.mark.parametrize("value, expected", [
+    (5, v("A1", 5)),
+    ("ny", '<c r="A1" t="inlineStr"><is><t>ny</t></is></c>'),
+    (" ny ", '<c r="A1" t="inlineStr"><is><t xml:space="preserve"> ny </t></is></c>'),
+    ("a<b & c\r\x01", '<c r="A1" t="inlineStr"><is><t>a&lt;b &amp; c&#13;_x0001_</t></is></c>'),
+    (None, '<c r="A1"/>'),
+], ids=["number", "text", "spaces", "escapes", "cleared"])
+def test_inline_strings(value, expected):
+    assert patched(ws(INLINE), {"A1": value}).xml == ws(row(1, expected))
+
+
+def test_inline_string_with_rich_text_runs_is_replaced_whole():
+    data = row(1, '<c r="A1" t="inlineStr"><is><r><rPr><b/></rPr><t>fet</t></r><r><t> tekst</t></r></is></c>')
+    assert patched(ws(data), {"A1": "ny"}).xml == ws(row(1, '<c r="A1" t="inlineStr"><is><t>ny</t></is></c>'))
+
+
+def test_text_of_a_formula_is_a_str_result():
+    data = row(1, '<c r="A1"><f>B1&amp;"x"</f><v>0</v></c>')
+    assert patched(ws(data), {"A1": CellEdit.cached("1x")}).xml == ws(
+        row(1, '<c r="A1" t="str"><f>B1&amp;"x"</f><v>1x</v></c>'))
+
+
+# -- rows and cells without r ----------------------------------------------------------------------------
+def test_rows_without_r_are_numbered_before_a_row_is_inserted():
+    data = '<row><c r="A1"><v>1</v></c></row><row><c r="A2"><v>2</v></c></row>'
+    out = patched(ws(data), {"A4": 4, "A2": 5})
+    assert out.xml == ws(row(1, v("A1", 1)) + row(2, v("A2", 5)) + row(4, v("A4", 4)))
+
+
+def test_cells_without_r_are_numbered_before_a_cell_is_inserted():
+    data = '<row r="1"><c><v>1</v></c><c s="2"><v>2</v></c></row>'
+    assert patched(ws(data), {"D1": 4}).xml == ws(row(1, v("A1", 1), v("B1", 2, ' s="2"'), v("D1", 4)))
+
+
+def test_a_cell_without_r_is_found_by_counting():
+    data = '<row r="1"><c><v>1</v></c><c s="2"><v>2</v></c></row>'
+    assert patched(ws(data), {"B1": 9}).xml == ws(row(1, v("A1", 1), '<c r="B1" s="2"><v>9</v></c>'))
+
+
+def test_a_closed_row_without_r_gets_cells():
+    data = '<row/><row customHeight="1" ht="30"/>'
+    assert patched(ws(data), {"B2": 1}).xml == ws(
+        '<row r="1"/>' + '<row r="2" customHeight="1" ht="30">' + v("B2", 1) + "</row>")
+
+
+# -- namespace prefix ------------------------------------------------------------------------------------
+def test_prefixed_namespace():
+    data = '<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>'
+    out = patched(ws(data, p="x:"), {"B1": "tekst", "A3": 2, "A1": CellEdit(3, "1+2")})
+    assert out.xml == ws('<x:row r="1"><x:c r="A1"><x:f>1+2</x:f><x:v>3</x:v></x:c>'
+                         '<x:c r="B1" t="inlineStr"><x:is><x:t>tekst</x:t></x:is></x:c></x:row>'
+                         '<x:row r="3"><x:c r="A3"><x:v>2</x:v></x:c></x:row>', p="x:")
+    assert out.formulas_changed
+
+
+def test_prefixed_empty_sheet_data():
+    assert patched(ws(None, p="x:"), {"A1": 1}).xml == ws(
+        '<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>', p="x:")
+
+
+# -- shared formulas -------------------------------------------------------------------------------------
+def shared(r_attrs: bool = True) -> str:
+    """B1:B3 = A*2 as one shared formula: B1 is its master, B2 and B3 refer to it."""
+    def c(ref, inner):
+        return f'<c r="{ref}">{inner}</c>' if r_attrs else f"<c>{inner}</c>"
+    return (row(1, c("A1", "<v>1</v>"), c("B1", '<f t="shared" ref="B1:B3" si="0">A1*2</f><v>2</v>'))
+            + row(2, c("A2", "<v>2</v>"), c("B2", '<f t="shared" si="0"/><v>4</v>'))
+            + row(3, c("A3", "<v>3</v>"), c("B3", '<f t="shared" si="0"/><v>6</v>')))
+
+
+UNSHARED = (row(2, v("A2", 2), '<c r="B2"><f>A2*2</f><v>4</v></c>')
+            + row(3, v("A3", 3), '<c r="B3"><f>A3*2</f><v>6</v></c>'))
+
+
+def test_overwriting_the_master_gives_the_group_its_own_formulas():
+    out = patched(ws(shared()), {"B1": 100})
+    assert out.xml == ws(row(1, v("A1", 1), v("B1", 100)) + UNSHARED)
+    assert out.formulas_changed
+
+
+def test_a_new_formula_in_the_master_keeps_the_groups_formulas():
+    out = patched(ws(shared()), {"B1": CellEdit(5, "A1+4")})
+    assert out.xml == ws(row(1, v("A1", 1), '<c r="B1"><f>A1+4</f><v>5</v></c>') + UNSHARED)
+    assert not out.formulas_changed  # every cell that had a formula still has one
+
+
+def test_a_new_cached_value_in_the_master_keeps_the_group():
+    out = patched(ws(shared()), {"B1": CellEdit.cached(7)})
+    assert out.xml == ws(shared().replace("A1*2</f><v>2</v>", "A1*2</f><v>7</v>"))
+
+
+def test_a_cell_inside_the_group_keeps_its_shared_formula():
+    out = patched(ws(shared()), {"B2": CellEdit.cached(14)})
+    assert out.xml == ws(shared().replace('si="0"/><v>4</v>', 'si="0"/><v>14</v>'))
+    assert not out.formulas_changed
+
+
+def test_a_cell_inside_the_group_overwritten_leaves_the_others_shared():
+    out = patched(ws(shared()), {"B2": 9})
+    assert out.xml == ws(shared().replace('<c r="B2"><f t="shared" si="0"/><v>4</v></c>', v("B2", 9)))
+    assert out.formulas_changed
+
+
+def test_overwriting_the_master_and_a_cached_value_in_the_group():
+    out = patched(ws(shared()), {"B1": 100, "B3": CellEdit.cached(60)})
+    assert out.xml == ws(row(1, v("A1", 1), v("B1", 100)) + UNSHARED.replace("<v>6</v>", "<v>60</v>"))
+
+
+def test_overwriting_the_master_of_a_group_whose_cells_have_no_r():
+    out = patched(ws(shared(r_attrs=False)), {"B1": 100})
+    assert out.xml == ws(row(1, v("A1", 1), v("B1", 100)) + UNSHARED)
+
+
+# -- refused ------------------------------------------------------------------------------------------
+BROKEN = "bok.xlsx, ark «Ark»: Filen er skadet (delen «xl/worksheets/sheet1.xml» er ikke gyldig XML). " \
+         "Åpne den i Excel og lagre den på nytt, eller hent en sikkerhetskopi."
+
+
+@pytest.mark.parametrize("xml", [
+    f'<worksheet xmlns="{MAIN}"></worksheet>',
+    ws(None).replace("<sheetData/>", "<sheetData>"),
+    ws('<row r="1"><c r="A1"><v>1</v></c>'),
+    ws('<row r="1"><c r="A1"><v>1</v></row>'),
+], ids=["no sheetData", "unclosed sheetData", "unclosed row", "unclosed cell"])
+def test_xml_the_patcher_cannot_follow_is_refused(xml):
+    with pytest.raises(InputError) as exc:
+        patched(xml, {"A1": 2})
+    assert str(exc.value) == BROKEN
+
+
+@pytest.mark.parametrize("edits, message", [
+    ({"A1": float("nan")}, "cannot write nan to cell A1"),
+    ({"A1": object()}, "cannot write object to cell A1"),
+    ({"A1": CellEdit(1, "=")}, "invalid formula for A1: '='"),
+])
+def test_bad_edits_are_excelkorts_own_errors(edits, message):
+    with pytest.raises(EditError, match=message):
+        patched(ws(""), edits)
+
+
+def test_a_cell_given_twice_or_a_bad_ref_is_refused_before_any_xml():
+    with pytest.raises(EditError, match="edited twice"):
+        sheet_edits("Ark", {"C3": 1, "$c$3": 2})
+    with pytest.raises(ValueError, match="not a cell reference"):
+        sheet_edits("Ark", {"C": 1})

@@ -1,0 +1,44 @@
+"""The XlsxWriter base: the formula short-cut writes what XlsxWriter itself writes."""
+from __future__ import annotations
+
+import zipfile
+
+from excelkort.scorecard.rowmodel import Positions, compute_row
+from excelkort.xlsx.writer import ClassicFormulaWorksheet, Formats, new_workbook, print_setup
+from scorecard_files import CATALOGUE
+
+
+def _scorecard_formulas() -> list[str]:
+    """Every formula of a målekort row, for each kind of indicator in the default catalogue."""
+    from excelkort.scorecard import layout as L
+    from excelkort.scorecard.writer import ScorecardContent
+
+    content = ScorecardContent("0101", "NAV Test", "2026-10", CATALOGUE)
+    cols = {label: i for i, label in enumerate(L.SCORECARD_LABELS)}
+    cols.update({label: L.FIRST_HELPER_COL + i for i, label in enumerate(L.HELPER_LABELS)})
+    data_cols = {label: i for i, label in enumerate(L.DATA_LABELS)}
+    out = []
+    for i, ind in enumerate(CATALOGUE):
+        cells, _ = compute_row(content.row_inputs(ind), Positions(cols, data_cols, 7 + i, 1 + i), 10)
+        out += ["=" + c.formula for c in cells.values() if c.formula is not None]
+    return out
+
+
+def _sheet_xml(path, worksheet_class=None) -> bytes:
+    wb = new_workbook(str(path), "Prøve", "2026-10")
+    ws = wb.add_worksheet("Ark", worksheet_class=worksheet_class)
+    for row, formula in enumerate(_scorecard_formulas()):
+        ws.write_formula(row, 0, formula, None, 0)
+    ws.conditional_format(0, 1, 9, 1, {"type": "formula", "criteria": '=$A1="grønn"',
+                                       "format": Formats(wb).add(bold=True)})
+    print_setup(ws, 0, narrow_margins=True)
+    wb.close()
+    return zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+
+
+def test_classic_formula_worksheet_writes_what_xlsxwriter_writes(tmp_path):
+    assert len(_scorecard_formulas()) > 100
+    plain = _sheet_xml(tmp_path / "vanlig.xlsx")
+    assert _sheet_xml(tmp_path / "rask.xlsx", ClassicFormulaWorksheet) == plain
+    assert b'<pageSetup paperSize="9" fitToHeight="0" orientation="landscape"/>' in plain
+    assert b'<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.5"' in plain
