@@ -8,10 +8,12 @@ import openpyxl
 import pytest
 
 from excelkort.inputs.catalogue import (COLUMNS, catalogue_to_rows, check_catalogue,
-                                 check_unit_targets, default_catalogue, format_number,
-                                 load_catalogue, load_unit_targets, parse_number,
-                                 resolve_catalogue, resolve_unit_targets, write_catalogue_csv,
-                                 write_unit_targets_csv)
+                                        check_unit_targets, default_catalogue, load_catalogue,
+                                        load_unit_targets, resolve_catalogue,
+                                        resolve_unit_targets, write_catalogue_csv,
+                                        write_unit_targets_csv)
+from excelkort.inputs.tables import parse_number
+from excelkort.numtext import format_number
 from excelkort.errors import WARNING, InputError
 from excelkort.model import Catalogue, Indicator, Unit
 from excelkort.numbers.rules import tolerance_for

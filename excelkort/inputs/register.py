@@ -14,8 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 
-from .catalogue import (TableRow, cell_text, find_in_folder, join_or, quote, read_table,
-                        unsafe_text, write_csv_rows)
+from .tables import (TableRow, cell_text, find_in_folder, join_or, quote, read_table,
+                     unsafe_text, write_csv_rows)
 from ..period import parse_period, shift
 from ..errors import ERROR, WARNING, InputError, Problem, raise_if_errors
 from ..model import LEVELS, Unit
