@@ -62,6 +62,8 @@ from ..numtext import format_number, parse_number_text
 from ..period import parse_period
 from ..textfile import DecodeError, decode_text
 from ..errors import ERROR, WARNING, InputError, Problem
+from ..files import (EXTRACT_FILE, MAX_EXTRACT_SIZE, MSG_UNREADABLE, check_file, check_unpacked,
+                     read_bytes)
 from ..model import Catalogue
 
 __all__ = [
@@ -115,6 +117,7 @@ SYMBOL_FOR_REASON = {
 ZERO_SYMBOLS = ("-", "\u2013", "\u2212")
 
 _HEADER_SEARCH_LINES = 20
+_WHAT = "et uttrekk"  # what a file too large is too large for
 _MAX_LISTED_LINES = 10
 
 _SYMBOL_HELP = "bruk : (prikket), .. (mangler), ... (ikke klar ennå), . (umulig) eller - (null)"
@@ -404,19 +407,13 @@ def read_table(path: str | os.PathLike) -> "ExtractTable":
     file line numbers kept. Raises InputError for problems with the whole file."""
     p = Path(path)
     name = str(path)
-    if not p.exists():
-        raise InputError(Problem("filen finnes ikke. Sjekk navn og mappe.", file=name))
-    if p.is_dir():
-        raise InputError(Problem("dette er en mappe, ikke en uttrekksfil.", file=name))
-    if p.name.startswith("~$"):
-        raise InputError(Problem(
-            "dette er Excels låsefil for en arbeidsbok som er åpen, ikke et uttrekk. Bruk selve "
-            f"filen («{p.name[2:]}»).", file=name))
+    check_file(p, kind=EXTRACT_FILE, what=_WHAT, max_size=MAX_EXTRACT_SIZE)
     try:
         with open(p, "rb") as f:
             magic = f.read(8)
     except OSError as exc:
-        raise InputError(Problem(f"filen kan ikke åpnes ({exc.strerror}).", file=name)) from None
+        raise InputError(Problem(MSG_UNREADABLE.format(reason=exc.strerror),
+                                 file=name)) from None
 
     suffix = p.suffix.lower()
     try:
@@ -527,10 +524,7 @@ def _detect_separator(text: str) -> str:
 
 
 def _read_csv(p: Path, name: str) -> ExtractTable:
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise _Reject([Problem(f"filen kan ikke leses ({exc.strerror}).", file=name)]) from None
+    data = read_bytes(p)
     text = _decode(data, name)
     sep = _detect_separator(text)
     lines: list[int] = []
@@ -582,11 +576,6 @@ def _no_header_problem(lines: list[int], records: list[list[Any]], name: str,
 
 
 # ---- xlsx ----------------------------------------------------------------------------------
-#: A zip bomb guard: an extract's workbook never unpacks to more than this (a national
-#: extract of 60 000 rows is ~15 MB unpacked).
-MAX_XLSX_UNPACKED = 512 * 1024 * 1024
-
-
 def _read_xlsx(p: Path, name: str) -> ExtractTable:
     from python_calamine import CalamineWorkbook
 
@@ -596,14 +585,10 @@ def _read_xlsx(p: Path, name: str) -> ExtractTable:
         "uttrekket som CSV.", file=name)
     try:
         with zipfile.ZipFile(p) as zf:
-            unpacked = sum(info.file_size for info in zf.infolist())
+            infos = zf.infolist()
     except (zipfile.BadZipFile, OSError):
         raise _Reject([unreadable]) from None
-    if unpacked > MAX_XLSX_UNPACKED:
-        raise _Reject([Problem(
-            f"filen pakker seg ut til {unpacked // 2**20} MB, mer enn et uttrekk kan være "
-            f"({MAX_XLSX_UNPACKED // 2**20} MB); den blir ikke åpnet. Lag uttrekket som CSV "
-            "eller Parquet.", file=name)])
+    check_unpacked(infos, p, what=_WHAT, limit=MAX_EXTRACT_SIZE)
     try:
         wb = CalamineWorkbook.from_path(str(p))
         sheet_name = wb.sheet_names[0]

@@ -21,12 +21,13 @@ from pathlib import Path
 from ..atomic import write_bytes_atomic
 from ..numtext import format_number, parse_number_text
 from ..textfile import DecodeError, decode_text
-from ..errors import Problem
+from ..errors import InputError, Problem
+from ..files import (MAX_TABLE_SIZE, MAX_UNPACKED, TABLE_FILE, check_file, check_unpacked,
+                     read_bytes)
 
+#: rows scanned for the header row
 HEADER_SCAN_ROWS = 30
-#: an xlsx whose members unpack to more than this is refused (zip bomb)
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-MAX_CSV_BYTES = 50 * 1024 * 1024
+_WHAT = "en tabell"  # what a file too large is too large for
 
 _TRANSLIT = str.maketrans({"å": "a", "ø": "o", "æ": "ae"})
 
@@ -189,18 +190,11 @@ def _open_rows(path: Path, sheet_names, first_sheet):
     Returns (sheet name or None, [(tag, rows), …]) or a Problem.
     """
     file = str(path)
-    if path.name.startswith("~$"):
-        return Problem("Dette er Excels låsefil for en åpen arbeidsbok, ikke en fil med data. "
-                       "Bruk selve arbeidsboken (uten «~$» i navnet).", file=file)
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return Problem("Finner ikke filen. Sjekk navnet og mappen.", file=file)
-    except IsADirectoryError:
-        return Problem("Dette er en mappe, ikke en fil.", file=file)
-    except OSError as exc:
-        return Problem(f"Kan ikke lese filen ({exc.strerror}). Sjekk at den ikke er åpen i et "
-                       "annet program, og at du har tilgang til den.", file=file)
+        check_file(path, kind=TABLE_FILE, what=_WHAT, max_size=MAX_TABLE_SIZE)
+        data = read_bytes(path)
+    except InputError as exc:
+        return exc.problems[0]
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         return Problem("Filen er en gammel .xls-arbeidsbok eller er passordbeskyttet. Åpne den i "
                        "Excel, fjern eventuelt passordet og lagre som .xlsx eller CSV.", file=file)
@@ -215,8 +209,6 @@ def _open_rows(path: Path, sheet_names, first_sheet):
     if text is None:
         return Problem("Filen ser ikke ut som en tekstfil (CSV). Lagre den som CSV (UTF-8) "
                        "eller .xlsx.", file=file)
-    if len(data) > MAX_CSV_BYTES:
-        return Problem("Filen er for stor til å være en tabell av denne typen.", file=file)
     return None, [(sep, _csv_rows(text, sep)) for sep in (";", ",", "\t")]
 
 
@@ -249,11 +241,11 @@ def _open_xlsx(path: Path, data: bytes, sheet_names, first_sheet):
                   "Excel og lagre den på nytt som .xlsx.", file=file)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            if sum(i.file_size for i in zf.infolist()) > MAX_UNPACKED_BYTES:
-                return Problem("Arbeidsboken pakker seg ut til mer enn 200 MB og blir ikke lest "
-                               "(mulig zip-bombe).", file=file)
+            check_unpacked(zf.infolist(), path, what=_WHAT, limit=MAX_UNPACKED)
     except zipfile.BadZipFile:
         return bad
+    except InputError as exc:
+        return exc.problems[0]
     import python_calamine
 
     try:
