@@ -14,6 +14,7 @@ from .errors import InputError, Problem
 from .inputs.extract import write_extract_csv
 from .period import check_period, shift
 from .model import Catalogue, Unit
+from .inputs.hints import did_you_mean
 from .inputs.register import Register, demo_register, write_register_csv
 from .actionplan.writer import write_action_plan
 from .scorecard.writer import ScorecardContent, period_datetime, write_scorecard
@@ -65,7 +66,7 @@ def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = No
     unit = register.find_unit(unit_id, period)
     if unit is None:
         hint = register.suggest(unit_id)
-        more = f" Mente du «{hint}»?" if hint else ""
+        more = f" {did_you_mean([hint])}" if hint else ""
         raise InputError(Problem(f"Ukjent enhet «{unit_id}» i registeret for {period}.{more}"))
     year = int(period[:4])
     outdir = Path(outdir)

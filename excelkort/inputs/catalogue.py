@@ -14,6 +14,7 @@ from ..numtext import format_number
 from ..errors import ERROR, WARNING, Problem, raise_if_errors
 from ..model import (DIRECTIONS, FREQUENCIES, INDICATOR_TYPES, LINES, MEASURES, PERSPECTIVES,
                     SOURCES, YTD_MODES, Catalogue, Indicator)
+from .hints import did_you_mean
 from .tables import (Table, TableRow, cell_text, find_in_folder, join_or, label_keys, norm_label,
                      parse_number, quote, read_table, sheet_rows, table_from_rows, unsafe_text,
                      write_csv_rows)
@@ -330,7 +331,7 @@ def _read_unit_targets(path, catalogue, register):
                          "falt bort. Formater kolonnen «enhet» som tekst.", WARNING)
         if register is not None and unit and register.find_unit(unit) is None:
             guess = register.suggest(unit)
-            hint = f" Mente du «{guess}»?" if guess else " Sjekk id-en mot enhetsregisteret."
+            hint = f" {did_you_mean([guess])}" if guess else " Sjekk id-en mot enhetsregisteret."
             add("enhet", f"Ukjent enhet «{unit}».{hint}")
             ok = False
         if not ind:

@@ -65,6 +65,7 @@ from ..errors import ERROR, WARNING, InputError, Problem
 from ..files import (EXTRACT_FILE, MAX_EXTRACT_SIZE, MSG_UNREADABLE, check_file, check_unpacked,
                      read_bytes)
 from ..model import Catalogue
+from .hints import indicator_advice, suggest_indicator, unit_advice
 
 __all__ = [
     "ExtractTable",
@@ -701,7 +702,6 @@ def _validate(
             kinds[ind.id] = 3
         else:
             kinds[ind.id] = 4
-    folded_ids = {i.casefold(): i for i in kinds}
 
     rows: list[ExtractRow] = []
     first_line: dict[tuple[str, str, str], int] = {}
@@ -798,9 +798,7 @@ def _validate(
 
     # -- grouped warnings
     for ind_id, lines in skipped_unknown_ind.items():
-        guess = folded_ids.get(ind_id.casefold())
-        todo = (f"Mente du «{guess}»? Rett ID-en i uttrekket." if guess else
-                "Rett ID-en, eller legg indikatoren inn i katalogen.")
+        todo = indicator_advice(suggest_indicator(ind_id, kinds))
         problem(
             f"indikatoren «{ind_id}» finnes ikke i katalogen; {_rows_word(len(lines))} "
             f"hoppet over ({_lines_text(lines)}). {todo}", lines[0], col_i, WARNING)
@@ -812,7 +810,7 @@ def _validate(
     for unit, lines in skipped_unit.items():
         problem(
             f"enheten «{unit}» finnes ikke i enhetsregisteret; {_rows_word(len(lines))} hoppet "
-            f"over ({_lines_text(lines)}). {_unit_hint(unit, unit_ids)}", lines[0], col_u,
+            f"over ({_lines_text(lines)}). {unit_advice(unit, unit_ids)}", lines[0], col_u,
             WARNING)
     for ind_id, lines in antall_nevner.items():
         problem(
@@ -837,30 +835,6 @@ def _field_count_message(n: int, width: int, sep: str | None) -> str:
                       "anførselstegn.")
     shown = {";": "semikolon", "\t": "tabulator"}.get(sep or "", "skilletegnet")
     return msg + f" Sjekk at ingen verdi inneholder {shown} uten anførselstegn rundt."
-
-
-def _unit_hint(unit: str, unit_ids: set[str] | None) -> str:
-    """What to do about an unknown unit, naming the likely match: a unit id that lost its
-    leading zero(s) (``101`` for ``0101``), or that differs in case or whitespace."""
-    candidates: list[str] = []
-    digits = unit[:-2] if re.fullmatch(r"\d+\.0", unit, re.ASCII) else unit
-    if digits.isascii() and digits.isdigit():
-        candidates = sorted(u for u in unit_ids or ()
-                            if u.isascii() and u.isdigit() and u != unit
-                            and u.lstrip("0") == digits.lstrip("0"))
-        if candidates:
-            return (f"Mente du {_join_or(candidates)}? Enhetsnummer er tekst, og ledende null kan "
-                    "ha falt bort i Excel: rett enhetsnummeret i uttrekket.")
-    squashed = re.sub(r"\s+", "", unit).casefold()
-    candidates = sorted(u for u in unit_ids or ()
-                        if re.sub(r"\s+", "", u).casefold() == squashed)
-    if candidates:
-        return f"Mente du {_join_or(candidates)}? Rett enhetsnummeret i uttrekket."
-    return "Rett enhetsnummeret i uttrekket, eller legg enheten inn i registeret."
-
-
-def _join_or(ids: list[str]) -> str:
-    return " eller ".join(f"«{u}»" for u in ids)
 
 
 _fmt = format_number

@@ -10,10 +10,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 
+from .hints import suggest_unit
 from .tables import (TableRow, cell_text, find_in_folder, join_or, quote, read_table,
                      unsafe_text, write_csv_rows)
 from ..period import parse_period, shift
@@ -204,27 +204,10 @@ class Register:
         return max(rows, key=lambda u: u.valid_from or "")
 
     def suggest(self, unit_id: object) -> str | None:
-        """The register id a user most likely meant: same id up to case and spaces, or one that
-        lost (or gained) leading zeros (``101`` → ``0101``). None when there is no such id."""
-        text = unicodedata.normalize("NFC", cell_text(unit_id)).strip()
-        if re.fullmatch(r"\d+\.0+", text):
-            text = text.split(".")[0]
-        ids = self.ids()
-        if text in ids:
-            return text
-        folded = text.casefold()
-        for uid in ids:
-            if uid.casefold() == folded:
-                return uid
-        compact = "".join(folded.split())
-        for uid in ids:
-            if "".join(uid.casefold().split()) == compact:
-                return uid
-        if text.isdigit():
-            matches = [uid for uid in ids if uid.isdigit() and uid.lstrip("0") == text.lstrip("0")]
-            if len(matches) == 1:
-                return matches[0]
-        return None
+        """The register id a user most likely meant (``hints.suggest_unit``): same id up to case
+        and spaces, or one that lost (or gained) leading zeros (``101`` → ``0101``). None when
+        there is no such id."""
+        return suggest_unit(unit_id, self.ids())
 
     def validate(self) -> list[Problem]:
         """Problems of a register built in code (each message names the unit)."""

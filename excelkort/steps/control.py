@@ -55,7 +55,6 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -69,6 +68,7 @@ from ..inputs.extract import (REASON_IMPOSSIBLE, REASON_NOT_AVAILABLE, REASON_NO
                       read_table, rows_read, table_keys, validate_table)
 from ..period import index, parse_period, shift
 from ..model import Catalogue, Indicator
+from ..inputs.hints import indicator_advice, suggest_indicator, unit_advice
 from ..inputs.register import Register, demo_register
 from ..numbers.rules import month_value
 
@@ -540,33 +540,6 @@ def _read_tolerant(path: Path, catalogue: Catalogue) -> _ReadResult:
 
 
 # --------------------------------------------------------------------------------------------
-# Hints
-# --------------------------------------------------------------------------------------------
-def _indicator_hint(ind_id: str, catalogue: Catalogue) -> str | None:
-    """The catalogue id a user most likely meant: same up to case and spaces, a mangled ``Ø``
-    (UTF-8 read as Windows-1252, ``O`` for ``Ø``), or a leading zero (``B01`` for ``B1``)."""
-    ids = catalogue.ids()
-    candidates = [ind_id]
-    try:
-        candidates.append(ind_id.encode("cp1252").decode("utf-8"))
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        pass
-    for text in candidates:
-        squashed = re.sub(r"\s+", "", text).casefold()
-        for cid in ids:
-            if re.sub(r"\s+", "", cid).casefold() == squashed:
-                return cid
-        m = re.fullmatch(r"(\D*)0+(\d+)", squashed)
-        for cid in ids:
-            folded = cid.casefold()
-            if m and folded == m.group(1) + m.group(2):
-                return cid
-            if folded.replace("ø", "o").replace("æ", "ae").replace("å", "a") == squashed:
-                return cid
-    return None
-
-
-# --------------------------------------------------------------------------------------------
 # The check
 # --------------------------------------------------------------------------------------------
 def run_control(
@@ -777,9 +750,8 @@ class _Control:
             elif not self.inds[ind_id].is_automatic:
                 local[ind_id].append(line)
         for ind_id, lines in sorted(unknown.items()):
-            hint = _indicator_hint(ind_id, self.cat) or ""
-            todo = (f"Mente du «{hint}»? Rett ID-en i uttrekket." if hint else
-                    "Rett ID-en, eller legg indikatoren inn i katalogen.")
+            hint = suggest_indicator(ind_id, self.cat.ids()) or ""
+            todo = indicator_advice(hint)
             self.add("ukjent_indikator",
                      f"indikatoren «{ind_id}» finnes ikke i katalogen; {_rows_word(len(lines))} "
                      f"({_lines_text(lines)}) blir ikke fylt inn. {todo}",
@@ -819,9 +791,7 @@ class _Control:
                 hint = self.reg.suggest(unit) or ""
                 if hint == unit:
                     hint = ""
-                todo = (f"Mente du «{hint}»? Enhetsnummer er tekst, og en ledende null kan ha "
-                        "falt bort i Excel: rett enhetsnummeret i uttrekket." if hint else
-                        "Rett enhetsnummeret i uttrekket, eller legg enheten inn i registeret.")
+                todo = unit_advice(unit, self.known_ids)
                 self.add("ukjent_enhet",
                          f"enheten «{unit}» finnes ikke i enhetsregisteret; "
                          f"{_rows_word(len(lines))} ({_lines_text(lines)}) blir ikke fylt inn. "
