@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from excelkort.errors import EXIT_INPUT, InputError
-from excelkort.inputs.extract import (
+from excelkort.inputs.extract import read_extract, write_extract_csv
+from excelkort.inputs.extract_values import (
     REASON_IMPOSSIBLE,
     REASON_NOT_AVAILABLE,
     REASON_NOT_READY,
@@ -19,10 +20,8 @@ from excelkort.inputs.extract import (
     Extract,
     ExtractRow,
     parse_number,
-    parse_period,
-    read_extract,
-    write_extract_csv,
 )
+from excelkort.period import parse_period
 from excelkort.model import Catalogue, Indicator
 
 BAD = Path(__file__).parent / "bad_inputs" / "extract"
@@ -422,7 +421,7 @@ def test_xlsx_without_header(tmp_path):
 
 
 def test_xlsx_zip_bomb_is_not_opened(tmp_path, monkeypatch):
-    import excelkort.inputs.extract as extract_module
+    import excelkort.inputs.extract_files as extract_module
 
     path = tmp_path / "uttrekk.xlsx"
     make_xlsx(path, [["enhet", "periode", "indikator", "teller", "nevner"]])

@@ -63,9 +63,11 @@ from typing import Iterable, Sequence
 
 from ..inputs.catalogue import default_catalogue
 from ..errors import ERROR, WARNING, InputError, Problem
-from ..inputs.extract import (REASON_IMPOSSIBLE, REASON_NOT_AVAILABLE, REASON_NOT_READY,
-                      REASON_SUPPRESSED, SYMBOL_FOR_REASON, Extract, ExtractRow, read_extract,
-                      read_table, rows_read, table_keys, validate_table)
+from ..inputs.extract import read_extract
+from ..inputs.extract_files import read_table, rows_read, table_keys
+from ..inputs.extract_validate import validate_table
+from ..inputs.extract_values import (REASON_IMPOSSIBLE, REASON_NOT_AVAILABLE, REASON_NOT_READY,
+                                     REASON_SUPPRESSED, SYMBOL_FOR_REASON, Extract, ExtractRow)
 from ..period import index, parse_period, shift
 from ..model import Catalogue, Indicator
 from ..inputs.hints import indicator_advice, suggest_indicator, unit_advice

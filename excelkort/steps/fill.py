@@ -17,7 +17,8 @@ from pathlib import Path
 
 from ..scorecard import layout as L
 from ..errors import WARNING, InputError, Problem, count_word
-from ..inputs.extract import ExtractRow, read_extract
+from ..inputs.extract import read_extract
+from ..inputs.extract_values import ExtractRow
 from ..inputs.hints import LOST_ZERO, did_you_mean, unit_guesses
 from ..model import Catalogue, Indicator
 from ..numtext import format_number
