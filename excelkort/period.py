@@ -6,6 +6,7 @@ import re
 from .errors import InputError, Problem
 
 _PERIOD = re.compile(r"(\d{4})-?(\d{2})")
+PERIOD_HELP = "Skriv perioden som ÅÅÅÅ-MM, f.eks. 2026-10."
 
 
 def parse_period(text) -> str | None:
@@ -19,12 +20,16 @@ def parse_period(text) -> str | None:
     return f"{year:04d}-{month:02d}"
 
 
+def invalid_period_message(text, what: str = "periode") -> str:
+    """The one message for a month that is not ``YYYY-MM`` (``what``: the field's name)."""
+    return f"Ugyldig {what} «{str(text).strip()}». {PERIOD_HELP}"
+
+
 def check_period(text) -> str:
     """``YYYY-MM`` (also ``YYYYMM``) → ``YYYY-MM``, or a Norwegian InputError."""
     period = parse_period(text)
     if period is None:
-        raise InputError(Problem(
-            f"Ugyldig periode «{str(text).strip()}». Skriv perioden som ÅÅÅÅ-MM, f.eks. 2026-10."))
+        raise InputError(Problem(invalid_period_message(text)))
     return period
 
 

@@ -1,10 +1,16 @@
 """Decoding text files as Norwegian offices and data warehouses write them: one rule for all."""
 from __future__ import annotations
 
+from .errors import ExcelkortError
 
-class DecodeError(Exception):
+
+class DecodeError(ExcelkortError):
     """The bytes are not text in an encoding we accept. ``pos`` is the offending byte offset;
-    ``bom`` tells that a UTF-8 byte-order mark promised UTF-8; ``nul`` that the data is binary."""
+    ``bom`` tells that a UTF-8 byte-order mark promised UTF-8; ``nul`` that the data is binary.
+
+    Every reader catches it and reports the file in its own words (line, what to do), so one
+    that escapes is a bug: it exits as an internal error, like any ExcelkortError not an
+    InputError."""
 
     def __init__(self, pos: int, *, bom: bool = False, nul: bool = False):
         super().__init__(pos)

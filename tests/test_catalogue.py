@@ -8,10 +8,12 @@ import openpyxl
 import pytest
 
 from excelkort.inputs.catalogue import (COLUMNS, catalogue_to_rows, check_catalogue,
-                                 check_unit_targets, default_catalogue, format_number,
-                                 load_catalogue, load_unit_targets, parse_number,
-                                 resolve_catalogue, resolve_unit_targets, write_catalogue_csv,
-                                 write_unit_targets_csv)
+                                        check_unit_targets, default_catalogue, load_catalogue,
+                                        load_unit_targets, resolve_catalogue,
+                                        resolve_unit_targets, write_catalogue_csv,
+                                        write_unit_targets_csv)
+from excelkort.inputs.tables import parse_number
+from excelkort.numtext import format_number
 from excelkort.errors import WARNING, InputError
 from excelkort.model import Catalogue, Indicator, Unit
 from excelkort.numbers.rules import tolerance_for
@@ -271,12 +273,26 @@ def test_lock_file_is_refused(tmp_path):
     f.write_bytes(b"\x0bOla Nordmann")
     assert [str(p) for p in check_catalogue(f)] == [
         "~$indikatorer.xlsx: Dette er Excels låsefil for en åpen arbeidsbok, ikke en fil med "
-        "data. Bruk selve arbeidsboken (uten «~$» i navnet)."]
+        "data. Bruk selve arbeidsboken («indikatorer.xlsx»)."]
 
 
 def test_missing_file(tmp_path):
     assert [str(p) for p in check_catalogue(tmp_path / "borte.csv")] == [
-        "borte.csv: Finner ikke filen. Sjekk navnet og mappen."]
+        "borte.csv: Filen finnes ikke. Sjekk navnet og mappen."]
+
+
+def test_folder_and_size_are_refused(tmp_path, monkeypatch):
+    import excelkort.inputs.tables as tables
+
+    (tmp_path / "mappe.csv").mkdir()
+    assert [str(p) for p in check_catalogue(tmp_path / "mappe.csv")] == [
+        "mappe.csv: Dette er en mappe, ikke en fil. Oppgi en CSV- eller .xlsx-fil."]
+    monkeypatch.setattr(tables, "MAX_TABLE_SIZE", 2**20)
+    big = tmp_path / "stor.csv"
+    big.write_bytes(b"ID;Indikator\n" + b"x;y\n" * 2**19)
+    assert [str(p) for p in check_catalogue(big)] == [
+        "stor.csv: Filen er større enn 1 MB og er for stor for en tabell; den kan være skadet "
+        "eller laget for å skade. Kontroller filen."]
 
 
 # --- xlsx -------------------------------------------------------------------------------------

@@ -205,17 +205,6 @@ def test_unknown_and_local_indicators(tmp_path):
     assert not report.of_kind("uttrekk")
 
 
-def test_indicator_hint_repairs_mangled_letters(tmp_path):
-    from excelkort.steps.control import _indicator_hint
-
-    cat = _DEFAULT
-    assert _indicator_hint("Ã˜1", cat) == "Ø1"  # UTF-8 read as Windows-1252
-    assert _indicator_hint("O1", cat) == "Ø1"
-    assert _indicator_hint("b 3", cat) == "B3"
-    assert _indicator_hint("P01", cat) == "P1"
-    assert _indicator_hint("Q7", cat) is None
-
-
 def test_duplicates_are_reported_not_a_crash(tmp_path):
     rows = _rows(P)
     same = dict(_find(rows, "0105", "P1", P))

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from excelkort.errors import EXIT_INPUT, InputError
-from excelkort.inputs.extract import (
+from excelkort.inputs.extract import read_extract, write_extract_csv
+from excelkort.inputs.extract_values import (
     REASON_IMPOSSIBLE,
     REASON_NOT_AVAILABLE,
     REASON_NOT_READY,
@@ -19,10 +20,8 @@ from excelkort.inputs.extract import (
     Extract,
     ExtractRow,
     parse_number,
-    parse_period,
-    read_extract,
-    write_extract_csv,
 )
+from excelkort.period import parse_period
 from excelkort.model import Catalogue, Indicator
 
 BAD = Path(__file__).parent / "bad_inputs" / "extract"
@@ -338,13 +337,19 @@ def test_excel_lock_file(tmp_path):
     path = tmp_path / "~$uttrekk.xlsx"
     path.write_bytes(b"\x05ola  " + b"\x00" * 100)
     assert messages_of_error(path) == [
-        "~$uttrekk.xlsx: dette er Excels låsefil for en arbeidsbok som er åpen, ikke et uttrekk. "
-        "Bruk selve filen («uttrekk.xlsx»)."]
+        "~$uttrekk.xlsx: Dette er Excels låsefil for en åpen arbeidsbok, ikke en fil med data. "
+        "Bruk selve arbeidsboken («uttrekk.xlsx»)."]
 
 
 def test_missing_file(tmp_path):
     assert messages_of_error(tmp_path / "finnes_ikke.csv") == [
-        "finnes_ikke.csv: filen finnes ikke. Sjekk navn og mappe."]
+        "finnes_ikke.csv: Filen finnes ikke. Sjekk navnet og mappen."]
+
+
+def test_folder_is_refused(tmp_path):
+    (tmp_path / "uttrekk.csv").mkdir()
+    assert messages_of_error(tmp_path / "uttrekk.csv") == [
+        "uttrekk.csv: Dette er en mappe, ikke en fil. Oppgi en CSV-, .xlsx- eller Parquet-fil."]
 
 
 # --------------------------------------------------------------------------------------------
@@ -416,17 +421,17 @@ def test_xlsx_without_header(tmp_path):
 
 
 def test_xlsx_zip_bomb_is_not_opened(tmp_path, monkeypatch):
-    import excelkort.inputs.extract as extract_module
+    import excelkort.inputs.extract_files as extract_module
 
     path = tmp_path / "uttrekk.xlsx"
     make_xlsx(path, [["enhet", "periode", "indikator", "teller", "nevner"]])
-    monkeypatch.setattr(extract_module, "MAX_XLSX_UNPACKED", 2 * 2**20)
+    monkeypatch.setattr(extract_module, "MAX_EXTRACT_SIZE", 2 * 2**20)
     with zipfile.ZipFile(path, "a") as zf:
         zf.writestr("xl/media/nuller.bin", b"\0" * (3 * 2**20), zipfile.ZIP_DEFLATED)
     assert len(messages_of_error(path)) == 1
     assert messages_of_error(path)[0].startswith(
-        "uttrekk.xlsx: filen pakker seg ut til 3 MB, mer enn et uttrekk kan være (2 MB); den "
-        "blir ikke åpnet.")
+        "uttrekk.xlsx: Filen er større enn 2 MB (utpakket) og er for stor for et uttrekk; den "
+        "kan være skadet eller laget for å skade.")
 
 
 def test_corrupt_xlsx(tmp_path):

@@ -160,7 +160,7 @@ def test_zip_bomb_ratio(tmp_path, good):
 
 
 def test_zip_bomb_total(tmp_path, good, monkeypatch):
-    monkeypatch.setattr(package, "MAX_TOTAL_UNCOMPRESSED", 4096)
+    monkeypatch.setattr(package, "MAX_UNPACKED", 4096)
     assert message(good) == ("bok.xlsx: Filen er større enn 0 MB (utpakket) og er for stor for et målekort; "
                              "den kan være skadet eller laget for å skade. Kontroller filen.")
 

@@ -68,7 +68,7 @@ EXPECTED = {
         "Velg en annen id.",
     "ugyldig_dato.csv":
         "ugyldig_dato.csv, linje 4, kolonne «gyldig_fra»: Ugyldig gyldig_fra «2025-13». Skriv "
-        "år og måned som ÅÅÅÅ-MM, f.eks. 2025-07.",
+        "perioden som ÅÅÅÅ-MM, f.eks. 2026-10.",
     "fra_etter_til.csv":
         "fra_etter_til.csv, linje 4, kolonne «gyldig_til»: gyldig_fra (2025-08) er etter "
         "gyldig_til (2025-07). Rett datoene.",
@@ -163,8 +163,9 @@ def test_tree_navigation(merger):
 def test_bad_period_is_a_user_error(merger):
     with pytest.raises(InputError) as info:
         merger.tree("2025-7")
-    assert str(info.value) == ("Ugyldig periode «2025-7». Skriv år og måned som ÅÅÅÅ-MM, "
-                               "f.eks. 2025-07.")
+    assert str(info.value) == ("Ugyldig periode «2025-7». Skriv perioden som ÅÅÅÅ-MM, "
+                               "f.eks. 2026-10.")
+    assert merger.tree("202507") is merger.tree("2025-07")  # one rule: period.check_period
 
 
 def test_find_unit_and_suggest(merger):

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
-import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 
-from .catalogue import (TableRow, cell_text, find_in_folder, join_or, quote, read_table,
-                        unsafe_text, write_csv_rows)
-from ..period import parse_period, shift
-from ..errors import ERROR, WARNING, InputError, Problem, raise_if_errors
+from .hints import suggest_unit
+from .tables import (TableRow, cell_text, find_in_folder, join_or, quote, read_table,
+                     unsafe_text, write_csv_rows)
+from ..period import check_period, invalid_period_message, parse_period, shift
+from ..errors import ERROR, WARNING, Problem, raise_if_errors
 from ..model import LEVELS, Unit
 
 COLUMNS = ("enhet", "navn", "nivå", "overordnet", "type", "gyldig_fra", "gyldig_til")
@@ -29,12 +28,11 @@ PARENT_LEVEL = {"kontor": "fylke", "fylke": "nasjonal", "nasjonal": None}
 _LEVEL_WORDS = {"kontor": "et kontor", "fylke": "en fylkesenhet", "nasjonal": "den nasjonale enheten"}
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                      *(f"lpt{i}" for i in range(10))}
-_PERIOD_RE = re.compile(r"(\d{4})-(\d{2})")
 _FIRST = "0000-01"  # the interval before every date in the register
 
 
 # ---------------------------------------------------------------------------------------------
-# Unit ids and periods
+# Unit ids and register dates
 # ---------------------------------------------------------------------------------------------
 
 def unit_id_problem(unit_id: str) -> str | None:
@@ -67,24 +65,12 @@ def is_safe_unit_id(unit_id: str) -> bool:
     return unit_id_problem(unit_id) is None
 
 
-def check_period(period: str) -> str:
-    """``period`` when it is a month ``YYYY-MM``; InputError otherwise."""
-    if parse_period(period) != str(period):
-        raise InputError(f"Ugyldig periode {quote(period)}. Skriv år og måned som ÅÅÅÅ-MM, "
-                         "f.eks. 2025-07.")
-    return str(period)
-
-
-def next_month(period: str) -> str:
-    return shift(period, 1)
-
-
-def _parse_period(raw) -> str | None:
-    """A register date: text ``YYYY-MM`` or an Excel date; None when invalid."""
+def _parse_date(raw) -> str | None:
+    """A register date (gyldig_fra, gyldig_til): a period as ``period.parse_period`` reads it,
+    or an Excel date; None when invalid."""
     if isinstance(raw, (dt.date, dt.datetime)):
         return f"{raw.year:04d}-{raw.month:02d}"
-    text = cell_text(raw).strip()
-    return text if parse_period(text) == text else None
+    return parse_period(cell_text(raw))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -189,7 +175,7 @@ class Register:
 
     def tree(self, period: str) -> Tree:
         """The hierarchy in force in the month ``period`` (YYYY-MM)."""
-        check_period(period)
+        period = check_period(period)
         if period not in self._trees:
             self._trees[period] = Tree([u for u in self.units if u.in_force(period)], period)
         return self._trees[period]
@@ -204,27 +190,10 @@ class Register:
         return max(rows, key=lambda u: u.valid_from or "")
 
     def suggest(self, unit_id: object) -> str | None:
-        """The register id a user most likely meant: same id up to case and spaces, or one that
-        lost (or gained) leading zeros (``101`` → ``0101``). None when there is no such id."""
-        text = unicodedata.normalize("NFC", cell_text(unit_id)).strip()
-        if re.fullmatch(r"\d+\.0+", text):
-            text = text.split(".")[0]
-        ids = self.ids()
-        if text in ids:
-            return text
-        folded = text.casefold()
-        for uid in ids:
-            if uid.casefold() == folded:
-                return uid
-        compact = "".join(folded.split())
-        for uid in ids:
-            if "".join(uid.casefold().split()) == compact:
-                return uid
-        if text.isdigit():
-            matches = [uid for uid in ids if uid.isdigit() and uid.lstrip("0") == text.lstrip("0")]
-            if len(matches) == 1:
-                return matches[0]
-        return None
+        """The register id a user most likely meant (``hints.suggest_unit``): same id up to case
+        and spaces, or one that lost (or gained) leading zeros (``101`` → ``0101``). None when
+        there is no such id."""
+        return suggest_unit(unit_id, self.ids())
 
     def validate(self) -> list[Problem]:
         """Problems of a register built in code (each message names the unit)."""
@@ -333,10 +302,9 @@ def _parse_unit(table, row: TableRow) -> tuple[Unit | None, list[Problem]]:
     dates = {}
     for column in ("gyldig_fra", "gyldig_til"):
         raw = v.get(column)
-        dates[column] = None if raw is None else _parse_period(raw)
+        dates[column] = None if raw is None else _parse_date(raw)
         if raw is not None and dates[column] is None:
-            add(column, f"Ugyldig {column} {quote(raw)}. Skriv år og måned som ÅÅÅÅ-MM, "
-                        "f.eks. 2025-07.")
+            add(column, invalid_period_message(cell_text(raw), column))
     start, end = dates["gyldig_fra"], dates["gyldig_til"]
     if start and end and start > end:
         add("gyldig_til", f"gyldig_fra ({start}) er etter gyldig_til ({end}). Rett datoene.")
@@ -347,111 +315,139 @@ def _parse_unit(table, row: TableRow) -> tuple[Unit | None, list[Problem]]:
 
 def _validate(records: list[tuple[Unit, _Where | None]],
               other_ids: frozenset[str] = frozenset()) -> list[Problem]:
-    """Hierarchy checks over all rows: duplicates, parents, levels, cycles, one nation.
+    """Hierarchy checks over all rows: duplicates, cycles, parents and levels, then per interval
+    of the register's dates: parents in force and one nation.
 
     ``other_ids`` are ids of rows that had errors of their own: not reported as unknown parents.
     """
-    problems: list[Problem] = []
+    check = _Hierarchy(records, other_ids)
+    check.duplicates()
+    in_cycle = check.cycles()
+    check.parents(in_cycle)
+    check.in_force()
+    return check.problems
 
-    def add(where: _Where | None, unit: Unit, column, message):
+
+class _Hierarchy:
+    """The hierarchy checks of ``_validate``, each a step adding to ``problems``."""
+
+    def __init__(self, records: list[tuple[Unit, _Where | None]], other_ids: frozenset[str]):
+        self.records = records
+        self.other_ids = other_ids
+        self.problems: list[Problem] = []
+        self.by_id: dict[str, list[tuple[Unit, _Where | None]]] = {}
+        for unit, where in records:
+            self.by_id.setdefault(unit.id, []).append((unit, where))
+
+    def add(self, where: _Where | None, unit: Unit, column, message) -> None:
         if where is None:
-            problems.append(Problem(f"Enhet «{unit.id}»: {message}", column=column))
+            self.problems.append(Problem(f"Enhet «{unit.id}»: {message}", column=column))
         else:
-            problems.append(Problem(message, **where.at(column)))
+            self.problems.append(Problem(message, **where.at(column)))
 
-    def ref(where: _Where | None, unit: Unit) -> str:
+    @staticmethod
+    def ref(where: _Where | None) -> str:
         return where.ref() if where is not None else "i en annen rad"
 
-    # duplicate ids (overlapping validity) and ids equal up to case
-    by_id: dict[str, list[tuple[Unit, _Where | None]]] = {}
-    by_fold: dict[str, tuple[Unit, _Where | None]] = {}
-    for unit, where in records:
-        for other, other_where in by_id.get(unit.id, ()):
-            if _overlap(unit, other):
-                add(where, unit, "enhet",
-                    f"Enhet «{unit.id}» finnes også {ref(other_where, other)} med "
-                    "overlappende gyldighet. En enhet kan bare ha én rad per periode; juster "
-                    "gyldig_fra/gyldig_til eller fjern den ene raden.")
-                break
-        by_id.setdefault(unit.id, []).append((unit, where))
-        first = by_fold.setdefault(unit.id.casefold(), (unit, where))
-        if first[0].id != unit.id:
-            add(where, unit, "enhet",
-                f"Enhet «{unit.id}» skiller seg bare i store/små bokstaver fra «{first[0].id}» "
-                f"{ref(first[1], first[0])}, og filnavnene ville kollidert i Windows. Velg en "
-                "annen id.")
+    def duplicates(self) -> None:
+        """Duplicate ids (overlapping validity) and ids equal up to case."""
+        earlier: dict[str, list[tuple[Unit, _Where | None]]] = {}
+        by_fold: dict[str, tuple[Unit, _Where | None]] = {}
+        for unit, where in self.records:
+            for other, other_where in earlier.get(unit.id, ()):
+                if _overlap(unit, other):
+                    self.add(where, unit, "enhet",
+                             f"Enhet «{unit.id}» finnes også {self.ref(other_where)} med "
+                             "overlappende gyldighet. En enhet kan bare ha én rad per periode; "
+                             "juster gyldig_fra/gyldig_til eller fjern den ene raden.")
+                    break
+            earlier.setdefault(unit.id, []).append((unit, where))
+            first = by_fold.setdefault(unit.id.casefold(), (unit, where))
+            if first[0].id != unit.id:
+                self.add(where, unit, "enhet",
+                         f"Enhet «{unit.id}» skiller seg bare i store/små bokstaver fra "
+                         f"«{first[0].id}» {self.ref(first[1])}, og filnavnene ville kollidert i "
+                         "Windows. Velg en annen id.")
 
-    # cycles in the parent links (whatever the dates); their levels are not reported again
-    parents: dict[str, set[str]] = {}
-    for unit, _ in records:
-        if unit.parent:
-            parents.setdefault(unit.id, set()).add(unit.parent)
-    in_cycle: set[str] = set()
-    for cycle in _cycles(parents):
-        in_cycle.update(cycle)
-        unit, where = by_id[cycle[0]][0]
-        path = " → ".join([*cycle, cycle[0]])
-        add(where, unit, "overordnet",
-            f"Enhetene danner en sløyfe av overordnede enheter ({path}). Rett kolonnen "
-            "«overordnet» så hver enhet ligger under en enhet på nivået over.")
+    def cycles(self) -> set[str]:
+        """Cycles in the parent links (whatever the dates); the ids in one are returned, so
+        their levels are not reported again."""
+        parents: dict[str, set[str]] = {}
+        for unit, _ in self.records:
+            if unit.parent:
+                parents.setdefault(unit.id, set()).add(unit.parent)
+        in_cycle: set[str] = set()
+        for cycle in _cycles(parents):
+            in_cycle.update(cycle)
+            unit, where = self.by_id[cycle[0]][0]
+            path = " → ".join([*cycle, cycle[0]])
+            self.add(where, unit, "overordnet",
+                     f"Enhetene danner en sløyfe av overordnede enheter ({path}). Rett kolonnen "
+                     "«overordnet» så hver enhet ligger under en enhet på nivået over.")
+        return in_cycle
 
-    # parents: known, of the right level, in force whenever the child is
-    reported: set[tuple[int, str]] = set()
-    for n, (unit, where) in enumerate(records):
-        wanted = PARENT_LEVEL[unit.level]
-        if unit.parent is None:
-            if wanted is not None:
-                add(where, unit, "overordnet",
-                    f"Overordnet enhet mangler. {_LEVEL_WORDS[unit.level].capitalize()} må ligge "
-                    f"under {_LEVEL_WORDS[wanted]}; skriv dens id i kolonnen «overordnet».")
-            continue
-        if wanted is None:
-            if unit.id not in in_cycle:
-                add(where, unit, "overordnet",
-                    "Den nasjonale enheten skal ikke ha noen overordnet enhet. Tøm kolonnen "
-                    "«overordnet».")
-            continue
-        if unit.parent not in by_id:
-            if unit.parent in other_ids:
+    def parents(self, in_cycle: set[str]) -> None:
+        """Each parent known and of the level above."""
+        for unit, where in self.records:
+            wanted = PARENT_LEVEL[unit.level]
+            if unit.parent is None:
+                if wanted is not None:
+                    self.add(where, unit, "overordnet",
+                             f"Overordnet enhet mangler. {_LEVEL_WORDS[unit.level].capitalize()} "
+                             f"må ligge under {_LEVEL_WORDS[wanted]}; skriv dens id i kolonnen "
+                             "«overordnet».")
                 continue
-            add(where, unit, "overordnet",
-                f"Ukjent overordnet enhet «{unit.parent}». Den må stå i kolonnen «enhet».")
-            continue
-        levels = {p.level for p, _ in by_id[unit.parent]}
-        if wanted not in levels and unit.id not in in_cycle:
-            add(where, unit, "overordnet",
-                f"Overordnet enhet «{unit.parent}» har nivå {join_or(sorted(levels))}, men "
-                f"{_LEVEL_WORDS[unit.level]} skal ligge under {_LEVEL_WORDS[wanted]} (nivå "
-                f"{wanted}).")
-
-    # per interval of the register's dates: parent in force, one nation
-    periods = sorted({_FIRST} | {u.valid_from for u, _ in records if u.valid_from}
-                     | {next_month(u.valid_to) for u, _ in records if u.valid_to})
-    for period in periods:
-        in_force = [(n, u, w) for n, (u, w) in enumerate(records) if u.in_force(period)]
-        present = {u.id: u for _, u, _ in in_force}
-        nations = [(n, u, w) for n, u, w in in_force if u.level == "nasjonal"]
-        for n, unit, where in nations[1:]:
-            if (n, "nation") not in reported:
-                reported.add((n, "nation"))
-                add(where, unit, "nivå",
-                    f"Det finnes allerede en nasjonal enhet («{nations[0][1].id}» "
-                    f"{ref(nations[0][2], nations[0][1])}) i samme periode. Bruk bare én.")
-        for n, unit, where in in_force:
-            if not unit.parent or unit.parent not in by_id or unit.parent in present:
+            if wanted is None:
+                if unit.id not in in_cycle:
+                    self.add(where, unit, "overordnet",
+                             "Den nasjonale enheten skal ikke ha noen overordnet enhet. Tøm "
+                             "kolonnen «overordnet».")
                 continue
-            if PARENT_LEVEL[unit.level] is None or (n, "force") in reported:
+            if unit.parent not in self.by_id:
+                if unit.parent not in self.other_ids:
+                    self.add(where, unit, "overordnet",
+                             f"Ukjent overordnet enhet «{unit.parent}». Den må stå i kolonnen "
+                             "«enhet».")
                 continue
-            reported.add((n, "force"))
-            if period == _FIRST:
-                when = "før " + min(p.valid_from for p, _ in by_id[unit.parent] if p.valid_from)
-            else:
-                when = f"i {period}"
-            add(where, unit, "overordnet",
-                f"Overordnet enhet «{unit.parent}» gjelder ikke {when}, men det gjør denne "
-                "enheten. Juster gyldig_fra/gyldig_til.")
+            levels = {p.level for p, _ in self.by_id[unit.parent]}
+            if wanted not in levels and unit.id not in in_cycle:
+                self.add(where, unit, "overordnet",
+                         f"Overordnet enhet «{unit.parent}» har nivå {join_or(sorted(levels))}, "
+                         f"men {_LEVEL_WORDS[unit.level]} skal ligge under "
+                         f"{_LEVEL_WORDS[wanted]} (nivå {wanted}).")
 
-    return problems
+    def in_force(self) -> None:
+        """Per interval of the register's dates: each parent in force whenever its child is,
+        and one nation. Each row is reported once per kind of problem."""
+        records = self.records
+        reported: set[tuple[int, str]] = set()
+        periods = sorted({_FIRST} | {u.valid_from for u, _ in records if u.valid_from}
+                         | {shift(u.valid_to, 1) for u, _ in records if u.valid_to})
+        for period in periods:
+            in_force = [(n, u, w) for n, (u, w) in enumerate(records) if u.in_force(period)]
+            present = {u.id for _, u, _ in in_force}
+            nations = [(n, u, w) for n, u, w in in_force if u.level == "nasjonal"]
+            for n, unit, where in nations[1:]:
+                if (n, "nation") not in reported:
+                    reported.add((n, "nation"))
+                    self.add(where, unit, "nivå",
+                             f"Det finnes allerede en nasjonal enhet («{nations[0][1].id}» "
+                             f"{self.ref(nations[0][2])}) i samme periode. Bruk bare én.")
+            for n, unit, where in in_force:
+                if not unit.parent or unit.parent not in self.by_id or unit.parent in present:
+                    continue
+                if PARENT_LEVEL[unit.level] is None or (n, "force") in reported:
+                    continue
+                reported.add((n, "force"))
+                self.add(where, unit, "overordnet",
+                         f"Overordnet enhet «{unit.parent}» gjelder ikke "
+                         f"{self._when(period, unit.parent)}, men det gjør denne enheten. Juster "
+                         "gyldig_fra/gyldig_til.")
+
+    def _when(self, period: str, parent: str) -> str:
+        if period == _FIRST:
+            return "før " + min(p.valid_from for p, _ in self.by_id[parent] if p.valid_from)
+        return f"i {period}"
 
 
 def _overlap(a: Unit, b: Unit) -> bool:

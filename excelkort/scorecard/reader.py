@@ -14,7 +14,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from . import layout as L
-from ..inputs.catalogue import norm_label
+from ..inputs.tables import norm_label
 from ..numtext import parse_number_text
 from ..errors import WARNING, InputError, Problem
 from ..model import Catalogue

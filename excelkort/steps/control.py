@@ -39,14 +39,14 @@ Decisions (also in the README text):
 from __future__ import annotations
 
 import os
-import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Iterable
 
 from ..errors import InputError, Problem
 from ..inputs.catalogue import default_catalogue
-from ..inputs.extract import SYMBOL_FOR_REASON, ExtractRow
+from ..inputs.extract_values import SYMBOL_FOR_REASON, ExtractRow
+from ..inputs.hints import indicator_advice, suggest_indicator, unit_advice
 from ..inputs.register import Register, demo_register
 from ..model import Catalogue, Indicator
 from ..numbers.outliers import MIN_UNITS, Z_THRESHOLD, beyond_chance, nevner_jumps, robust_z
@@ -69,33 +69,6 @@ def _month_value(ind: Indicator, row: ExtractRow | None) -> float | None:
         return None
     # one delivered month at a time: it has a nevner when the row gives one (or a symbol for it)
     return month_value(ind, row.teller, row.nevner, row.nevner is not None or bool(row.nevner_reason))
-
-
-# --------------------------------------------------------------------------------------------
-# Hints
-# --------------------------------------------------------------------------------------------
-def _indicator_hint(ind_id: str, catalogue: Catalogue) -> str | None:
-    """The catalogue id a user most likely meant: same up to case and spaces, a mangled ``Ø``
-    (UTF-8 read as Windows-1252, ``O`` for ``Ø``), or a leading zero (``B01`` for ``B1``)."""
-    ids = catalogue.ids()
-    candidates = [ind_id]
-    try:
-        candidates.append(ind_id.encode("cp1252").decode("utf-8"))
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        pass
-    for text in candidates:
-        squashed = re.sub(r"\s+", "", text).casefold()
-        for cid in ids:
-            if re.sub(r"\s+", "", cid).casefold() == squashed:
-                return cid
-        m = re.fullmatch(r"(\D*)0+(\d+)", squashed)
-        for cid in ids:
-            folded = cid.casefold()
-            if m and folded == m.group(1) + m.group(2):
-                return cid
-            if folded.replace("ø", "o").replace("æ", "ae").replace("å", "a") == squashed:
-                return cid
-    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -310,9 +283,8 @@ class _Control:
             elif not self.inds[ind_id].is_automatic:
                 local[ind_id].append(line)
         for ind_id, lines in sorted(unknown.items()):
-            hint = _indicator_hint(ind_id, self.cat) or ""
-            todo = (f"Mente du «{hint}»? Rett ID-en i uttrekket." if hint else
-                    "Rett ID-en, eller legg indikatoren inn i katalogen.")
+            hint = suggest_indicator(ind_id, self.cat.ids()) or ""
+            todo = indicator_advice(hint)
             self.add("ukjent_indikator",
                      f"indikatoren «{ind_id}» finnes ikke i katalogen; {rows_word(len(lines))} "
                      f"({lines_text(lines)}) blir ikke fylt inn. {todo}",
@@ -343,9 +315,7 @@ class _Control:
                 hint = self.reg.suggest(unit) or ""
                 if hint == unit:
                     hint = ""
-                todo = (f"Mente du «{hint}»? Enhetsnummer er tekst, og en ledende null kan ha "
-                        "falt bort i Excel: rett enhetsnummeret i uttrekket." if hint else
-                        "Rett enhetsnummeret i uttrekket, eller legg enheten inn i registeret.")
+                todo = unit_advice(unit, self.known_ids)
                 self.add("ukjent_enhet",
                          f"enheten «{unit}» finnes ikke i enhetsregisteret; "
                          f"{rows_word(len(lines))} ({lines_text(lines)}) blir ikke fylt inn. "

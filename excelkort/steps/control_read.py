@@ -21,8 +21,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import InputError, Problem
-from ..inputs.extract import (Extract, ExtractRow, read_extract, read_table, rows_read,
-                              table_keys, validate_table)
+from ..inputs.extract import read_extract
+from ..inputs.extract_files import read_table, rows_read, table_keys
+from ..inputs.extract_validate import validate_table
+from ..inputs.extract_values import Extract, ExtractRow
 from ..model import Catalogue
 from ..period import index
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import ERROR, WARNING
-from ..inputs.extract import (REASON_IMPOSSIBLE, REASON_NOT_AVAILABLE, REASON_NOT_READY,
-                              REASON_SUPPRESSED)
+from ..inputs.extract_values import (REASON_IMPOSSIBLE, REASON_NOT_AVAILABLE, REASON_NOT_READY,
+                                     REASON_SUPPRESSED)
 from ..model import Catalogue, Indicator
 
 __all__ = [

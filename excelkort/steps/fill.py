@@ -17,7 +17,9 @@ from pathlib import Path
 
 from ..scorecard import layout as L
 from ..errors import WARNING, InputError, Problem, count_word
-from ..inputs.extract import ExtractRow, read_extract
+from ..inputs.extract import read_extract
+from ..inputs.extract_values import ExtractRow
+from ..inputs.hints import LOST_ZERO, did_you_mean, unit_guesses
 from ..model import Catalogue, Indicator
 from ..numtext import format_number
 from ..scorecard.reader import ScorecardFile, read_scorecard
@@ -408,13 +410,13 @@ def catalogue_change_warning(changes: tuple[tuple[str, str], ...], paths: list[P
 def _coverage_warnings(report: FillReport, by_unit: dict, extract_path: Path) -> list[Problem]:
     """A workbook that got no rows (a lost leading zero, another year) is never silent."""
     out = []
-    unmatched = {u.lstrip("0").casefold(): u for u in report.units_without_workbook}
     for path, unit, year in report.filled_units:
         rows = by_unit.get(unit, [])
         if not rows:
-            hint = unmatched.get(unit.lstrip("0").casefold())
-            more = (f" Uttrekket har enheten «{hint}»: mente du «{unit}»? Enhetsnummer er tekst, og "
-                    "ledende null kan ha falt bort i Excel." if hint else "")
+            hint = next((u for u in report.units_without_workbook
+                         if unit in unit_guesses(u, (unit,))[0]), None)
+            more = (f" Uttrekket har enheten «{hint}»: {did_you_mean([unit], capital=False)} "
+                    f"{LOST_ZERO}." if hint else "")
             out.append(Problem(f"Uttrekket {extract_path.name} har ingen rader for enheten «{unit}»; "
                                f"målekortet ble ikke fylt.{more}", file=str(path), severity=WARNING))
         elif not any(r.period.startswith(str(year)) for r in rows):

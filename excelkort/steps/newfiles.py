@@ -7,6 +7,7 @@ from pathlib import Path
 from ..actionplan.writer import write_action_plan
 from ..errors import InputError, Problem
 from ..inputs.catalogue import default_catalogue
+from ..inputs.hints import did_you_mean
 from ..inputs.register import Register, demo_register
 from ..model import Catalogue
 from ..period import check_period
@@ -46,7 +47,7 @@ def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = No
     unit = register.find_unit(unit_id, period)
     if unit is None:
         hint = register.suggest(unit_id)
-        more = f" Mente du «{hint}»?" if hint else ""
+        more = f" {did_you_mean([hint])}" if hint else ""
         raise InputError(Problem(f"Ukjent enhet «{unit_id}» i registeret for {period}.{more}"))
     year = int(period[:4])
     outdir = Path(outdir)

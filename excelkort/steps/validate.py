@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..inputs.catalogue import check_catalogue, check_unit_targets
 from ..errors import ERROR, WARNING, InputError, Problem
+from ..files import MSG_MISSING
 from ..model import Catalogue
 from ..scorecard.reader import read_scorecard
 from ..inputs.register import check_register
@@ -92,7 +93,7 @@ def check_file(path: str | Path, catalogue: Catalogue, unit_ids: set[str] | None
     result = CheckResult(path, kind)
     try:
         if not path.exists():
-            result.problems.append(Problem("Filen finnes ikke. Sjekk navnet og mappen.", file=str(path)))
+            result.problems.append(Problem(MSG_MISSING, file=str(path)))
         elif kind == "målekort":
             if (lock := lock_file_for(path)) is not None:
                 app = lock_app(lock)

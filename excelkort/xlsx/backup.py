@@ -12,7 +12,8 @@ import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .package import MSG_MISSING, refuse
+from ..files import MSG_MISSING
+from .package import refuse
 
 BACKUP_DIR = Path(".excelkort") / "backup"
 

@@ -20,22 +20,17 @@ from typing import NoReturn
 from lxml import etree
 
 from ..errors import InputError, Problem
-
-MAX_FILE_SIZE = 200 * 1024 * 1024  # bytes on disk
-MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024  # all members together, as the zip declares them
-MAX_RATIO = 100  # uncompressed : compressed, checked for members above RATIO_MIN_SIZE
-RATIO_MIN_SIZE = 1024 * 1024
-MAX_MEMBERS = 10_000
+from ..files import (MAX_FILE_SIZE, MAX_RATIO, MAX_UNPACKED, RATIO_MIN_SIZE, XLSX_FILE, check_file,
+                     check_unpacked, read_bytes)
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _REL_OFFICE_DOCUMENT = "/officeDocument"
 _PERCENT_BUILTIN_FORMATS = {9, 10}
+_WHAT = "et målekort"  # what a file too large is too large for
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
                           load_dtd=False, dtd_validation=False)
 
-MSG_MISSING = "Filen finnes ikke. Sjekk navnet og mappen."
-MSG_DIRECTORY = "Dette er en mappe, ikke en fil. Oppgi en .xlsx-fil."
 MSG_LOCKED = ("Filen er åpen i {app} (låsefilen «{lock}» finnes). Lukk den i {app} og {then}. "
               "Er filen ikke åpen, kan du slette låsefilen.")
 MSG_XLS = ("Filen er i det gamle .xls-formatet. Åpne den i Excel og lagre den som .xlsx "
@@ -52,8 +47,6 @@ MSG_MACROS = ("Filen inneholder makroer (.xlsm). excelkort kjører og endrer ald
               "kopi uten makroer som .xlsx (Fil → Lagre som → Excel-arbeidsbok) og bruk den.")
 MSG_EXTENSION = ("Filen har endelsen «{suffix}»; excelkort leser bare Excel-arbeidsbøker (.xlsx). "
                  "Lagre den som .xlsx.")
-MSG_TOO_LARGE = ("Filen er større enn {limit} MB (utpakket) og er for stor for et målekort; den kan "
-                 "være skadet eller laget for å skade. Kontroller filen.")
 MSG_BOMB = ("Delen «{member}» i filen er mistenkelig sterkt komprimert (over {ratio}:1) og kan være "
             "en «zip-bombe». Filen leses ikke; kontroller den.")
 MSG_DTD = ("Delen «{member}» inneholder en DOCTYPE- eller ENTITY-erklæring, som Excel aldri skriver. "
@@ -92,16 +85,10 @@ def open_package(path: str | Path, *, allow_locked: bool = False) -> "Package":
     writing it is not).
     """
     path = Path(path)
-    fail = _failer(path)
-    if not path.exists():
-        fail(MSG_MISSING)
-    if path.is_dir():
-        fail(MSG_DIRECTORY)
+    check_file(path, kind=XLSX_FILE, what=_WHAT, max_size=MAX_FILE_SIZE)
     if not allow_locked and (lock := lock_file_for(path)) is not None:
-        fail(locked_message(lock))
-    if path.stat().st_size > MAX_FILE_SIZE:
-        fail(MSG_TOO_LARGE.format(limit=MAX_FILE_SIZE // 2**20))
-    return Package(path, path.read_bytes())
+        _failer(path)(locked_message(lock))
+    return Package(path, read_bytes(path))
 
 
 def refuse(path: str | Path, message: str, **where) -> NoReturn:
@@ -157,10 +144,7 @@ class Package:
         except (zipfile.BadZipFile, ValueError, OSError, EOFError):
             fail(MSG_XLS if suffix == ".xls" else MSG_NOT_ZIP)
         infos = self.zip.infolist()
-        if len(infos) > MAX_MEMBERS:
-            fail(MSG_TOO_LARGE.format(limit=MAX_TOTAL_UNCOMPRESSED // 2**20))
-        if sum(i.file_size for i in infos) > MAX_TOTAL_UNCOMPRESSED:
-            fail(MSG_TOO_LARGE.format(limit=MAX_TOTAL_UNCOMPRESSED // 2**20))
+        check_unpacked(infos, path, what=_WHAT, limit=MAX_UNPACKED)
         for info in infos:
             if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
                 fail(MSG_BOMB.format(member=info.filename, ratio=MAX_RATIO))

@@ -1,0 +1,245 @@
+"""Reading an extract's file into a raw table: the header row, then the records with their lines.
+
+The format is recognised from the file's first bytes, not only from its name: CSV (``;``,
+``,`` or tab; UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252), ``.xlsx`` (the
+first sheet) or Parquet. The header row is found by its labels among the first lines, so a
+title line or Excel's ``sep=;`` line before it is skipped. Problems with the whole file raise
+InputError; the values are checked later (``extract_validate``).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, Problem
+from ..files import (EXTRACT_FILE, MAX_EXTRACT_SIZE, MSG_UNREADABLE, check_file, check_unpacked,
+                     read_bytes)
+from ..textfile import DecodeError, decode_text
+from .extract_values import REQUIRED_COLUMNS, map_cells, period_of, text_field, text_of
+from .tables import join_and
+
+EXPECTED_TEXT = (
+    "Uttrekket skal ha en overskriftsrad med kolonnene enhet, periode, indikator, teller, "
+    "nevner (og eventuelt merknad), i valgfri rekkefølge."
+)
+_HEADER_SEARCH_LINES = 20
+_WHAT = "et uttrekk"  # what a file too large is too large for
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@dataclass
+class ExtractTable:
+    """A file's raw content: the header, and the data records with their line numbers."""
+
+    format: str
+    header_line: int
+    header: list[Any]  # labels as written in the file
+    lines: list[int]  # lines[k] is where records[k] is in the file
+    records: list[list[Any]]
+    sheet: str | None = None
+    separator: str | None = None
+
+
+def _reject(message: str, name: str, **where) -> InputError:
+    return InputError(Problem(message, file=name, **where))
+
+
+def read_table(path: str | os.PathLike) -> ExtractTable:
+    """The extract's raw table: format detected from the bytes, header found by its labels,
+    file line numbers kept. Raises InputError for problems with the whole file."""
+    p = Path(path)
+    name = str(path)
+    check_file(p, kind=EXTRACT_FILE, what=_WHAT, max_size=MAX_EXTRACT_SIZE)
+    try:
+        with open(p, "rb") as f:
+            magic = f.read(8)
+    except OSError as exc:
+        raise _reject(MSG_UNREADABLE.format(reason=exc.strerror), name) from None
+
+    suffix = p.suffix.lower()
+    if magic.startswith(b"PK\x03\x04"):
+        return _read_xlsx(p, name)
+    if magic.startswith(b"PAR1"):
+        return _read_parquet(p, name)
+    if magic.startswith(_OLE_MAGIC):
+        raise _reject(
+            "filen er i det gamle .xls-formatet eller passordbeskyttet. Åpne den i Excel og "
+            "lagre den som .xlsx uten passord, eller som CSV.", name)
+    if suffix in (".xlsx", ".xlsm"):
+        raise _reject(
+            f"filen heter {suffix}, men er ikke en Excel-arbeidsbok (ødelagt, eller en annen "
+            "filtype med feil navn). Lag uttrekket på nytt.", name)
+    if suffix == ".parquet":
+        raise _reject(
+            "filen heter .parquet, men er ikke en Parquet-fil (ødelagt, eller en annen "
+            "filtype med feil navn). Lag uttrekket på nytt.", name)
+    return _read_csv(p, name)
+
+
+def table_keys(table: ExtractTable) -> list[tuple[int, str, str | None, str]]:
+    """(line, enhet, periode, indikator) of every record, parsed as read_extract parses them
+    (periode None when it is not a valid period). Empty when a key column is missing."""
+    index: dict[str, int] = {}
+    for i, label in enumerate(table.header):
+        index.setdefault(norm_label(label), i)
+    if any(c not in index for c in ("enhet", "periode", "indikator")):
+        return []
+    iu, ip, ii = index["enhet"], index["periode"], index["indikator"]
+
+    def column(i):
+        return [cells[i] if i < len(cells) else "" for cells in table.records]
+
+    units = map_cells(text_field, column(iu))
+    periods = map_cells(period_of, column(ip))
+    inds = map_cells(text_field, column(ii))
+    return list(zip(table.lines, units, periods, inds))
+
+
+def rows_read(table: ExtractTable) -> int:
+    """Records with any content (what a summary calls rows read)."""
+    return sum(1 for cells in table.records if any(text_of(v) for v in cells))
+
+
+def norm_label(label: Any) -> str:
+    """A header label as compared: stripped of BOM, quotes and spaces, case-folded."""
+    return text_of(label).strip('\ufeff"\' ').casefold()
+
+
+def _is_header(cells: list[Any]) -> bool:
+    labels = {norm_label(c) for c in cells}
+    return all(col in labels for col in REQUIRED_COLUMNS)
+
+
+def _table_from_records(fmt: str, lines: list[int], records: list[list[Any]], name: str,
+                        sheet: str | None, sep: str | None = None) -> ExtractTable:
+    """Find the header row among the first records; what follows it is data."""
+    for k, cells in enumerate(records[:_HEADER_SEARCH_LINES]):
+        if _is_header(cells):
+            return ExtractTable(fmt, lines[k], cells, lines[k + 1:], records[k + 1:], sheet, sep)
+    raise InputError(_no_header_problem(lines[:1], records[:1], name, sheet))
+
+
+def _no_header_problem(lines: list[int], records: list[list[Any]], name: str,
+                       sheet: str | None) -> Problem:
+    if not records:
+        return Problem(f"filen er tom. {EXPECTED_TEXT}", file=name, sheet=sheet)
+    line, cells = lines[0], records[0]
+    found = [text_of(c) for c in cells if text_of(c)]
+    labels = {norm_label(c) for c in cells}
+    missing = [c for c in REQUIRED_COLUMNS if c not in labels]
+    what = "kolonnen" if len(missing) == 1 else "kolonnene"
+    return Problem(
+        f"mangler {what} {join_and([f'«{c}»' for c in missing])}. Fant "
+        f"{join_and([f'«{c}»' for c in found])}. {EXPECTED_TEXT}",
+        file=name, sheet=sheet, line=line)
+
+
+# ---- CSV -----------------------------------------------------------------------------------
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return decode_text(data, refuse_nul=True)
+    except DecodeError as exc:
+        line = data[: exc.pos].count(b"\n") + 1
+        if exc.nul:
+            raise _reject(
+                "filen inneholder binære data (NUL-tegn) og er ikke en tekstfil. Lagre uttrekket "
+                "som CSV, .xlsx eller Parquet.", name, line=line) from None
+        what = "gyldig UTF-8 (filen starter med UTF-8-merke)" if exc.bom else (
+            "gyldig UTF-8 eller Windows-1252")
+        raise _reject(
+            f"ukjent tegnkoding: byte 0x{data[exc.pos]:02X} er ikke {what}. Lagre filen som "
+            "«CSV UTF-8 (kommadelt)» i Excel, eller som UTF-8 fra datavarehuset.",
+            name, line=line) from None
+
+
+def _detect_separator(text: str) -> str:
+    lines = [ln for ln in text[:65536].splitlines()[:_HEADER_SEARCH_LINES] if ln.strip()]
+    if not lines:
+        return ";"
+    m = re.fullmatch(r'"?sep=(.)"?', lines[0].strip(), flags=re.IGNORECASE)
+    if m:
+        return m.group(1)
+    for sep in (";", "\t", ","):
+        if any(_is_header(ln.split(sep)) for ln in lines):
+            return sep
+    first = lines[0]
+    for sep in (";", "\t", ","):
+        if sep in first:
+            return sep
+    return ";"
+
+
+def _read_csv(p: Path, name: str) -> ExtractTable:
+    text = _decode(read_bytes(p), name)
+    sep = _detect_separator(text)
+    lines: list[int] = []
+    records: list[list[str]] = []
+    if '"' not in text:
+        # Fast path: without quotes a record is one line split at the separator (exactly what
+        # the csv module would do), and the line numbers are plain.
+        physical = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        lines = [i for i, ln in enumerate(physical, 1) if ln and not ln.isspace()]
+        records = [physical[i - 1].split(sep) for i in lines]
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+        prev = 0
+        try:
+            for cells in reader:
+                start, prev = prev + 1, reader.line_num
+                if any(cells):
+                    lines.append(start)
+                    records.append(cells)
+        except csv.Error as exc:
+            raise _reject(
+                f"filen kan ikke leses som CSV ({exc}). Sjekk anførselstegnene rundt linjen.",
+                name, line=reader.line_num) from None
+    return _table_from_records("csv", lines, records, name, None, sep)
+
+
+# ---- xlsx ----------------------------------------------------------------------------------
+def _read_xlsx(p: Path, name: str) -> ExtractTable:
+    from python_calamine import CalamineWorkbook
+
+    unreadable = (
+        "filen ser ut som en Excel-arbeidsbok, men kan ikke leses (ødelagt, passordbeskyttet "
+        "eller ikke en .xlsx). Åpne den i Excel og lagre den på nytt som .xlsx, eller lag "
+        "uttrekket som CSV.")
+    try:
+        with zipfile.ZipFile(p) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise _reject(unreadable, name) from None
+    check_unpacked(infos, p, what=_WHAT, limit=MAX_EXTRACT_SIZE)
+    try:
+        wb = CalamineWorkbook.from_path(str(p))
+        sheet_name = wb.sheet_names[0]
+        rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception:  # noqa: BLE001 - any failure of the reader means an unreadable file
+        raise _reject(unreadable, name) from None
+    lines = [i for i, cells in enumerate(rows, 1) if any(c != "" for c in cells)]
+    records = [rows[i - 1] for i in lines]
+    return _table_from_records("xlsx", lines, records, name, sheet_name)
+
+
+# ---- Parquet -------------------------------------------------------------------------------
+def _read_parquet(p: Path, name: str) -> ExtractTable:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(p)
+    except Exception:  # noqa: BLE001
+        raise _reject(
+            "filen kan ikke leses som Parquet (ødelagt eller ufullstendig). Lag uttrekket på "
+            "nytt.", name) from None
+    header = list(table.column_names)
+    if not _is_header(header):
+        raise InputError(_no_header_problem([1], [header], name, None))
+    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    records = list(zip(*columns))
+    return ExtractTable("parquet", 1, header, list(range(2, len(records) + 2)), records)
