@@ -185,3 +185,43 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
     for sub in ("konsolidert", "rapporter"):
         (folder / sub).mkdir(exist_ok=True)
     return summary
+
+
+def consolidate(folder: str | Path, *, register=None, catalogue=None, targets=None,
+                period: str | None = None, prikk: int | None = None, outdir=None, progress=None,
+                workers: int | None = None):
+    """Office målekort under ``folder`` → every county unit and the nation (SPEC §7 ``konsolider``).
+
+    ``register``, ``catalogue`` and ``targets`` may be objects or file paths; where not given
+    they come from the work folder (``enheter.csv``, ``indikatorer.csv``, ``mål.csv``; the
+    catalogue else the package's default). Returns a ``ConsolidationResult``.
+    """
+    from .inputs.catalogue import resolve_catalogue, resolve_unit_targets
+    from .inputs.register import resolve_register
+    from .steps.consolidate import consolidate as run, work_folder
+
+    folder = Path(folder)
+    workdir = work_folder(folder)
+    if period is not None:
+        period = check_period(period)
+    if not isinstance(catalogue, Catalogue):
+        catalogue = resolve_catalogue(catalogue, workdir)
+    if not isinstance(register, Register):
+        register = resolve_register(register, workdir)
+        if register is None:
+            raise InputError(Problem(
+                f"Fant ikke noe enhetsregister (enheter.csv) i {workdir}. Oppgi registeret med "
+                "--register F.", file=str(folder)))
+    if not isinstance(targets, dict):
+        targets = resolve_unit_targets(targets, workdir, catalogue)
+    return run(folder, register, catalogue, period=period, prikk=prikk, outdir=outdir,
+               targets=targets, progress=progress, workers=workers)
+
+
+def history(workdir: str | Path, year: int | None = None):
+    """The consolidation history (``historikk/målekort_<år>.parquet``) as a tidy pandas
+    DataFrame: enhet, nivå, periode, indikator, teller, nevner, verdi, status, kilde. Without
+    ``year``, every year in the folder."""
+    from .steps.history import read_history
+
+    return read_history(workdir, year)

@@ -172,14 +172,18 @@ def _risk_rules(ws, first_row: int, last_row: int, col: int, st: _Styles):
             "type": "cell", "criteria": "==", "value": f'"{word}"', "format": fmt})
 
 
-def write_scorecard(content: ScorecardContent, path: str | Path) -> dict[str, Result]:
-    """Write a new målekort atomically; returns the engine's result per indicator id."""
+def write_scorecard(content: ScorecardContent, path: str | Path, extra_sheets=None) -> dict[str, Result]:
+    """Write a new målekort atomically; returns the engine's result per indicator id.
+
+    ``extra_sheets(workbook, styles)``, where given, adds sheets after Logg (a consolidated
+    workbook's Enheter, Rangering, …) before the file is closed.
+    """
     with atomic_output(path) as tmp:
-        results = _write_scorecard(content, str(tmp))
+        results = _write_scorecard(content, str(tmp), extra_sheets)
     return results
 
 
-def _write_scorecard(content: ScorecardContent, filename: str) -> dict[str, Result]:
+def _write_scorecard(content: ScorecardContent, filename: str, extra_sheets=None) -> dict[str, Result]:
     wb = xlsxwriter.Workbook(filename, {"strings_to_numbers": False, "strings_to_formulas": False,
                                         "strings_to_urls": False})
     when = period_datetime(content.period)
@@ -325,6 +329,8 @@ def _write_scorecard(content: ScorecardContent, filename: str) -> dict[str, Resu
     log_ws.set_column(6, 6, 28)
     log_ws.freeze_panes(1, 0)
     _print_setup(log_ws, 0)
+    if extra_sheets is not None:
+        extra_sheets(wb, st)
     wb.close()
     return results
 

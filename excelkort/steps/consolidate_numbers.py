@@ -1,0 +1,106 @@
+"""The numbers of a consolidation (SPEC §4 aggregation), kept exact so the hierarchy cannot drift.
+
+A ``Partial`` is what a set of leaf units adds up to, month by month, as exact rationals: the
+sums of teller and nevner (the weighted form), and the sum and count of the units' month values
+(the ``uvektet`` form). Partials add, so a county's partial plus another county's partial is
+exactly the partial of all their offices: consolidating office → nasjonal directly and office →
+fylke → nasjonal give the same numbers, whatever the mix of weighted and bare-value units.
+``Partial.series`` turns it into the consolidated unit's Data series, with the rules of
+``numbers.rules.aggregate``: sums of teller and nevner when every unit with data gives a
+nevner, else the unweighted mean over the leaf units (teller = sum of values, nevner = count).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from ..model import Indicator, Series
+from ..numbers.rules import month_value, unit_has_nevner
+
+ZERO = Fraction(0)
+
+
+def exact(v: float) -> Fraction:
+    """A number as the decimal it is written as (0.1 is one tenth), exactly."""
+    return Fraction(Decimal(repr(float(v))))
+
+
+def _to_float(x: Fraction) -> float:
+    return float(x)
+
+
+@dataclass
+class Partial:
+    """Exact month sums over some leaf units of one indicator (see the module docstring)."""
+
+    antall: bool
+    teller: list = field(default_factory=lambda: [None] * 12)  # Fraction | None
+    nevner: list = field(default_factory=lambda: [None] * 12)
+    value_sum: list = field(default_factory=lambda: [None] * 12)
+    value_count: list = field(default_factory=lambda: [0] * 12)
+    unweighted: bool = False  # some unit with data gives bare values only
+
+    def __add__(self, other: "Partial") -> "Partial":
+        def add(a, b):
+            return [x if y is None else y if x is None else x + y for x, y in zip(a, b)]
+        return Partial(self.antall, add(self.teller, other.teller), add(self.nevner, other.nevner),
+                       add(self.value_sum, other.value_sum),
+                       [a + b for a, b in zip(self.value_count, other.value_count)],
+                       self.unweighted or other.unweighted)
+
+    def series(self) -> Series:
+        """The consolidated Data series (floats), weighted or ``uvektet``."""
+        if self.antall or not self.unweighted:
+            return Series([None if t is None else _to_float(t) for t in self.teller],
+                          [None if n is None else _to_float(n) for n in self.nevner], weighted=True)
+        return Series([None if s is None else _to_float(s) for s in self.value_sum],
+                      [float(c) if s is not None else None
+                       for s, c in zip(self.value_sum, self.value_count)], weighted=False)
+
+
+def empty(indicator: Indicator) -> Partial:
+    return Partial(indicator.measure == "antall")
+
+
+def leaf_partial(indicator: Indicator, series: Series) -> Partial:
+    """One leaf unit's contribution (its series as ``numbers.rules.aggregate`` reads it)."""
+    p = empty(indicator)
+    has_data = any(v is not None for v in series.teller)
+    with_n = unit_has_nevner(indicator, series)
+    p.unweighted = has_data and not p.antall and not with_n
+    for i in range(12):
+        t, n = series.teller[i], series.nevner[i]
+        if t is None:
+            continue
+        if p.antall:
+            p.teller[i] = exact(t)
+            continue
+        if with_n and n is not None:
+            p.teller[i], p.nevner[i] = exact(t), exact(n)
+        v = month_value(indicator, t, n, with_n)
+        if v is not None:
+            p.value_sum[i], p.value_count[i] = exact(v), 1
+    return p
+
+
+def combine(indicator: Indicator, partials) -> Partial:
+    total = empty(indicator)
+    for p in partials:
+        total = total + p
+    return total
+
+
+def consolidated_target(indicator: Indicator, unit_id: str, leaf_ids: list[str],
+                        targets: dict[tuple[str, str], float]) -> tuple[float, float | None]:
+    """(Mål, Toleranse or None) of a consolidated unit (SPEC §4): for ``antall`` the sum of its
+    units' targets (and of their explicit Toleranse, else 5 % of the sum); otherwise its own row
+    in the Mål table, else the catalogue's."""
+    if indicator.measure == "antall" and leaf_ids:
+        total = sum(exact(targets.get((u, indicator.id), indicator.target)) for u in leaf_ids)
+        if indicator.tolerance is not None:
+            tol = float(exact(indicator.tolerance) * len(leaf_ids))
+        else:
+            tol = None  # the writer and the engine take 5 % of |the summed target|
+        return float(total), tol
+    return targets.get((unit_id, indicator.id), indicator.target), None
