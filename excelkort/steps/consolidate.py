@@ -10,9 +10,11 @@ backed up first, and a re-run with the same inputs leaves every file byte-identi
 """
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import tempfile
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,9 +27,11 @@ from ..scorecard.reader import read_scorecard
 from ..scorecard.writer import ScorecardContent, write_scorecard
 from ..xlsx.package import lock_file_for, locked_message
 from ..xlsx.sheetpatch import backup_file
-from .consolidate_numbers import combine, consolidated_target, leaf_partial
-from .consolidate_read import OfficeFile, candidate_files, cut_series, local_delivery, read_offices
+from .consolidate_numbers import combine, consolidated_target
+from .consolidate_read import (OfficeFile, candidate_files, local_delivery, prepare_office,
+                               read_offices, ytd_nevner)
 from .consolidate_sheets import Delivery, Member, SideSheets
+from .fill import default_workers
 
 DELIVERED, LATE, MISSING, REJECTED, UNKNOWN = "levert", "sen", "mangler", "avvist", "ukjent enhet"
 
@@ -158,28 +162,6 @@ def _read_carried(path: Path, catalogue: Catalogue, result: ConsolidationResult)
                    {i: r.comment for i, r in sc.rows.items() if r.comment}, sc.month_comment)
 
 
-def _ytd_nevner(result: Result, series) -> float | None:
-    """ΣN over the months with data (the prikk test), None without a nevner."""
-    if not result.has_nevner or not result.weighted:
-        return None
-    return sum(series.nevner[m - 1] or 0 for m in result.months_with_data)
-
-
-def _evaluate_offices(accepted, catalogue, targets, month) -> tuple[dict, dict]:
-    results, nevner = {}, {}
-    for unit_id, office in accepted.items():
-        res, nev = {}, {}
-        for ind in catalogue:
-            series = office.series.get(ind.id)
-            if series is None:
-                continue
-            s = cut_series(series, month)
-            r = evaluate(ind, s, month, target=targets.get((unit_id, ind.id), ind.target))
-            res[ind.id], nev[ind.id] = r, _ytd_nevner(r, s)
-        results[unit_id], nevner[unit_id] = res, nev
-    return results, nevner
-
-
 def _consolidate_unit(cu: ConsolidatedUnit, partials, catalogue, targets, period) -> None:
     """The unit's aggregated Data, targets and results (from its leaves' exact partials)."""
     month = int(period[5:7])
@@ -198,7 +180,7 @@ def _consolidate_unit(cu: ConsolidatedUnit, partials, catalogue, targets, period
         if tolerance is not None:
             content.tolerances[ind.id] = tolerance
         r = evaluate(ind, series, month, target=target, tolerance=tolerance)
-        cu.results[ind.id], cu.ytd_nevner[ind.id] = r, _ytd_nevner(r, series)
+        cu.results[ind.id], cu.ytd_nevner[ind.id] = r, ytd_nevner(r, series)
     cu.content = content
 
 
@@ -217,8 +199,9 @@ def consolidate(folder, register: Register, catalogue: Catalogue, period: str | 
     workdir = work_folder(folder)
     outdir = Path(outdir) if outdir is not None else workdir / "konsolidert"
     targets = dict(targets or {})
-    offices = read_offices(candidate_files(folder, outdir), catalogue, workers=workers,
-                           progress=progress)
+    month = int(period[5:7]) if period else None
+    offices = read_offices(candidate_files(folder, outdir), catalogue, targets, month,
+                           workers=workers, progress=progress)
     period = period or _default_period(offices)
     month, year = int(period[5:7]), int(period[:4])
     result = ConsolidationResult(period, outdir, register=register.source or "",
@@ -229,9 +212,13 @@ def consolidate(folder, register: Register, catalogue: Catalogue, period: str | 
     for o in offices:
         result.warnings += o.warnings if o.unit_id in accepted and accepted[o.unit_id] is o else []
 
-    partials = {ind.id: {u: leaf_partial(ind, cut_series(o.series[ind.id], month))
-                         for u, o in accepted.items() if ind.id in o.series} for ind in catalogue}
-    result.office_results, office_nevner = _evaluate_offices(accepted, catalogue, targets, month)
+    for office in accepted.values():
+        if office.month != month:  # read before the period was known, for another month
+            prepare_office(office, catalogue, targets, month)
+    partials = {ind.id: {u: o.partials[ind.id] for u, o in accepted.items() if ind.id in o.partials}
+                for ind in catalogue}
+    result.office_results = {u: o.results for u, o in accepted.items()}
+    office_nevner = {u: o.ytd_nevner for u, o in accepted.items()}
 
     units = tree.counties() + ([tree.nation()] if tree.nation() is not None else [])
     for unit in units:
@@ -242,9 +229,16 @@ def consolidate(folder, register: Register, catalogue: Catalogue, period: str | 
         result.units[unit.id] = cu
 
     deliveries = _deliveries(tree, accepted, offices, catalogue, period, folder, result)
+    jobs, paths = [], []
     for cu in result.units.values():
+        if (lock := lock_file_for(cu.path)) is not None:  # the county has it open: not now
+            result.rejected.append((cu.path, locked_message(lock, then="kjør konsolider på nytt")))
+            continue
         sheets = _side_sheets(cu, tree, result, deliveries, office_nevner, catalogue, prikk, folder, offices)
-        _write_unit(cu, sheets, result)
+        jobs.append((cu.content, sheets))
+        paths.append(cu.path)
+    for path, data in zip(paths, render_all(jobs, workers or default_workers(len(accepted)))):
+        _store(path, data, result)
     if history:
         from .history import write_history
         result.history = write_history(workdir, result, catalogue)
@@ -321,8 +315,9 @@ def _side_sheets(cu, tree, result, deliveries, office_nevner, catalogue, prikk, 
         o = result.offices.get(u.id)
         if o is not None:
             comments += _comment_rows(u, o.month_comment, o.comments, o.risk_assessed, catalogue)
+    total = Member(cu.unit, cu.results, cu.ytd_nevner, cu.carried.risk_assessed)
     return SideSheets(cu.unit, result.period, catalogue, members, rows, sources, comments, prikk,
-                      show_risk=national)
+                      show_risk=national, total=total)
 
 
 def _comment_rows(unit, month_comment, comments, risks, catalogue):
@@ -337,20 +332,40 @@ def _comment_rows(unit, month_comment, comments, risks, catalogue):
     return rows
 
 
-def _write_unit(cu: ConsolidatedUnit, sheets: SideSheets, result: ConsolidationResult) -> None:
-    """Write the unit's workbook unless its content is unchanged; back up the old one first."""
-    path = cu.path
-    if (lock := lock_file_for(path)) is not None:
-        result.rejected.append((path, locked_message(lock, then="kjør konsolider på nytt")))
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~konsolider-", suffix=".xlsx", dir=path.parent)
+def render(job: tuple[ScorecardContent, SideSheets]) -> bytes:
+    """The bytes of one consolidated workbook (written to a temp file, read back)."""
+    content, sheets = job
+    fd, tmp = tempfile.mkstemp(prefix=".~konsolider-", suffix=".xlsx")
     os.close(fd)
     try:
-        write_scorecard(cu.content, tmp, extra_sheets=sheets.write)
-        data = Path(tmp).read_bytes()
+        write_scorecard(content, tmp, extra_sheets=sheets.write)
+        return Path(tmp).read_bytes()
     finally:
         os.unlink(tmp)
+
+
+_JOBS: list = []
+
+
+def _render_in_worker(index: int) -> bytes:
+    return render(_JOBS[index])
+
+
+def render_all(jobs: list, workers: int) -> list[bytes]:
+    """Every workbook's bytes, over ``workers`` processes (forked, so the jobs are not copied)."""
+    if workers <= 1 or len(jobs) < 2 or "fork" not in mp.get_all_start_methods():
+        return [render(job) for job in jobs]
+    _JOBS[:] = jobs
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
+                                 mp_context=mp.get_context("fork")) as pool:
+            return list(pool.map(_render_in_worker, range(len(jobs))))
+    finally:
+        _JOBS.clear()
+
+
+def _store(path: Path, data: bytes, result: ConsolidationResult) -> None:
+    """Write a workbook unless its content is unchanged; back up the old one first."""
     current = path.read_bytes() if path.exists() else None
     if current == data:
         result.unchanged.append(path)

@@ -1,6 +1,7 @@
 """The numbers of a consolidation (SPEC §4 aggregation), kept exact so the hierarchy cannot drift.
 
-A ``Partial`` is what a set of leaf units adds up to, month by month, as exact rationals: the
+A ``Partial`` is what a set of leaf units adds up to, month by month, as exact decimals (each
+number the decimal it is written as; the additions never round): the
 sums of teller and nevner (the weighted form), and the sum and count of the units' month values
 (the ``uvektet`` form). Partials add, so a county's partial plus another county's partial is
 exactly the partial of all their offices: consolidating office → nasjonal directly and office →
@@ -12,22 +13,20 @@ nevner, else the unweighted mean over the leaf units (teller = sum of values, ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
-from fractions import Fraction
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, localcontext
 
 from ..model import Indicator, Series
 from ..numbers.rules import month_value, unit_has_nevner
 
-ZERO = Fraction(0)
+#: additions under this context are exact (no rounding at any size), so sums are associative
+EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+ZERO = Decimal(0)
 
 
-def exact(v: float) -> Fraction:
+def exact(v: float) -> Decimal:
     """A number as the decimal it is written as (0.1 is one tenth), exactly."""
-    return Fraction(Decimal(repr(float(v))))
-
-
-def _to_float(x: Fraction) -> float:
-    return float(x)
+    v = float(v)
+    return Decimal(int(v)) if v.is_integer() else Decimal(repr(v))
 
 
 @dataclass
@@ -35,26 +34,18 @@ class Partial:
     """Exact month sums over some leaf units of one indicator (see the module docstring)."""
 
     antall: bool
-    teller: list = field(default_factory=lambda: [None] * 12)  # Fraction | None
+    teller: list = field(default_factory=lambda: [None] * 12)  # Decimal | None
     nevner: list = field(default_factory=lambda: [None] * 12)
     value_sum: list = field(default_factory=lambda: [None] * 12)
     value_count: list = field(default_factory=lambda: [0] * 12)
     unweighted: bool = False  # some unit with data gives bare values only
 
-    def __add__(self, other: "Partial") -> "Partial":
-        def add(a, b):
-            return [x if y is None else y if x is None else x + y for x, y in zip(a, b)]
-        return Partial(self.antall, add(self.teller, other.teller), add(self.nevner, other.nevner),
-                       add(self.value_sum, other.value_sum),
-                       [a + b for a, b in zip(self.value_count, other.value_count)],
-                       self.unweighted or other.unweighted)
-
     def series(self) -> Series:
         """The consolidated Data series (floats), weighted or ``uvektet``."""
         if self.antall or not self.unweighted:
-            return Series([None if t is None else _to_float(t) for t in self.teller],
-                          [None if n is None else _to_float(n) for n in self.nevner], weighted=True)
-        return Series([None if s is None else _to_float(s) for s in self.value_sum],
+            return Series([None if t is None else float(t) for t in self.teller],
+                          [None if n is None else float(n) for n in self.nevner], weighted=True)
+        return Series([None if s is None else float(s) for s in self.value_sum],
                       [float(c) if s is not None else None
                        for s, c in zip(self.value_sum, self.value_count)], weighted=False)
 
@@ -84,10 +75,24 @@ def leaf_partial(indicator: Indicator, series: Series) -> Partial:
     return p
 
 
+def _column_sums(columns: list[list]) -> list:
+    out = []
+    for i in range(12):
+        present = [c[i] for c in columns if c[i] is not None]
+        out.append(sum(present, ZERO) if present else None)
+    return out
+
+
 def combine(indicator: Indicator, partials) -> Partial:
+    """The exact sum of partials (of leaf units or of consolidated units alike)."""
+    partials = list(partials)
     total = empty(indicator)
-    for p in partials:
-        total = total + p
+    with localcontext(EXACT):
+        total.teller = _column_sums([p.teller for p in partials])
+        total.nevner = _column_sums([p.nevner for p in partials])
+        total.value_sum = _column_sums([p.value_sum for p in partials])
+    total.value_count = [sum(p.value_count[i] for p in partials) for i in range(12)]
+    total.unweighted = any(p.unweighted for p in partials)
     return total
 
 
@@ -97,9 +102,11 @@ def consolidated_target(indicator: Indicator, unit_id: str, leaf_ids: list[str],
     units' targets (and of their explicit Toleranse, else 5 % of the sum); otherwise its own row
     in the Mål table, else the catalogue's."""
     if indicator.measure == "antall" and leaf_ids:
-        total = sum(exact(targets.get((u, indicator.id), indicator.target)) for u in leaf_ids)
+        with localcontext(EXACT):
+            total = sum((exact(targets.get((u, indicator.id), indicator.target)) for u in leaf_ids), ZERO)
         if indicator.tolerance is not None:
-            tol = float(exact(indicator.tolerance) * len(leaf_ids))
+            with localcontext(EXACT):
+                tol = float(exact(indicator.tolerance) * len(leaf_ids))
         else:
             tol = None  # the writer and the engine take 5 % of |the summed target|
         return float(total), tol

@@ -18,8 +18,10 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..model import Catalogue, Indicator, Series
+from ..numbers.rules import Result, evaluate
 from ..scorecard.reader import IndicatorRow, read_scorecard
 from ..xlsx.package import lock_file_for, locked_message
+from .consolidate_numbers import leaf_partial
 from .fill import default_workers, other_workbook_kind
 
 BACKUP_FOLDER = ".excelkort"
@@ -41,6 +43,10 @@ class OfficeFile:
     comments: dict[str, str] = field(default_factory=dict)
     month_comment: str = ""
     rows_read: int = 0
+    month: int = 0  # the month the numbers below are prepared for (``prepare_office``)
+    results: dict = field(default_factory=dict)  # indicator → Result of the office
+    ytd_nevner: dict = field(default_factory=dict)  # indicator → ΣN of Hittil i år (prikking)
+    partials: dict = field(default_factory=dict)  # indicator → its exact Partial
     warnings: list[Problem] = field(default_factory=list)
     rejected: str | None = None  # the reason, when the file cannot be consolidated
     skipped: str | None = None  # not a målekort (tiltaksplan, kontroll)
@@ -82,6 +88,27 @@ def cut_series(series: Series, period_month: int) -> Series:
     return Series(cut(series.teller), cut(series.nevner), series.weighted)
 
 
+def ytd_nevner(result: Result, series: Series) -> float | None:
+    """ΣN over the months with data (what the prikk limit tests), None without a nevner."""
+    if not result.has_nevner or not result.weighted:
+        return None
+    return sum(series.nevner[m - 1] or 0 for m in result.months_with_data)
+
+
+def prepare_office(office: OfficeFile, catalogue: Catalogue, targets: dict, month: int) -> None:
+    """The office's own results and its exact contribution, as they stand in ``month``."""
+    office.month = month
+    office.results, office.ytd_nevner, office.partials = {}, {}, {}
+    for ind in catalogue:
+        series = office.series.get(ind.id)
+        if series is None:
+            continue
+        s = cut_series(series, month)
+        r = evaluate(ind, s, month, target=targets.get((office.unit_id, ind.id), ind.target))
+        office.results[ind.id], office.ytd_nevner[ind.id] = r, ytd_nevner(r, s)
+        office.partials[ind.id] = leaf_partial(ind, s)
+
+
 def local_delivery(office: OfficeFile, catalogue: Catalogue, month: int) -> tuple[int, int]:
     """(local indicators with a value in ``month``, local indicators that report in it)."""
     due = [ind for ind in catalogue if not ind.is_automatic and month in ind.reporting_months]
@@ -101,8 +128,10 @@ def _unit_from_name(out: OfficeFile) -> None:
         out.unit_id, out.year = match["unit"], int(match["year"])
 
 
-def read_office(path: Path, catalogue: Catalogue) -> OfficeFile:
-    """Read one office målekort; never raises for a bad file (the reason goes in ``rejected``)."""
+def read_office(path: Path, catalogue: Catalogue, targets: dict | None = None,
+                month: int | None = None) -> OfficeFile:
+    """Read one office målekort and prepare its numbers for ``month`` (default: its own
+    Periode's month); never raises for a bad file (the reason goes in ``rejected``)."""
     out = OfficeFile(path)
     try:
         data = path.read_bytes()
@@ -135,33 +164,35 @@ def read_office(path: Path, catalogue: Catalogue) -> OfficeFile:
             out.risk_assessed[ind.id] = item.risk_assessed
         if item.comment:
             out.comments[ind.id] = item.comment
+    prepare_office(out, catalogue, targets or {}, month or sc.period_month)
     return out
 
 
 _WORKER: dict = {}
 
 
-def _init(catalogue) -> None:
-    _WORKER.update(catalogue=catalogue)
+def _init(catalogue, targets, month) -> None:
+    _WORKER.update(catalogue=catalogue, targets=targets, month=month)
 
 
 def _read_in_worker(path: Path) -> OfficeFile:
     return read_office(path, **_WORKER)
 
 
-def read_offices(paths: list[Path], catalogue: Catalogue, workers: int | None = None, progress=None) -> list[OfficeFile]:
+def read_offices(paths: list[Path], catalogue: Catalogue, targets: dict, month: int | None,
+                 workers: int | None = None, progress=None) -> list[OfficeFile]:
     """Read every file, in worker processes for big batches; the result keeps the input order."""
     workers = workers or default_workers(len(paths))
     if workers == 1:
         results = []
         for i, p in enumerate(paths):
-            results.append(read_office(p, catalogue))
+            results.append(read_office(p, catalogue, targets, month))
             if progress:
                 progress(i + 1, len(paths))
         return results
     context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init,
-                             initargs=(catalogue,)) as pool:
+                             initargs=(catalogue, targets, month)) as pool:
         results = []
         for i, office in enumerate(pool.map(_read_in_worker, paths, chunksize=8)):
             results.append(office)

@@ -63,6 +63,7 @@ class SideSheets:
     comments: list[tuple[str, str, str, str, str]]  # (enhet, navn, indikator, hva, tekst)
     prikk: int | None = None
     show_risk: bool = False  # the national workbook shows each county's Risiko (vurdering)
+    total: Member | None = None  # the consolidated unit itself, the first row of Enheter
 
     def write(self, wb, st) -> None:
         """The ``extra_sheets`` hook of ``write_scorecard``."""
@@ -89,11 +90,16 @@ class _Styles:
     def __init__(self, wb, st):
         base = st.base
         self.header = st.header
+        self.header_wrap = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "font_size": 8,
+                                          "bg_color": HEADER_FILL, "text_wrap": True, "align": "center",
+                                          "valign": "top", "border": 1})
         self.text = wb.add_format({**base, "border": 1, "border_color": "#BFBFBF"})
         self.wrap = wb.add_format({**base, "border": 1, "border_color": "#BFBFBF", "text_wrap": True,
                                    "valign": "top"})
         self.bold = wb.add_format({**base, "bold": True})
+        self.bold_cell = wb.add_format({**base, "bold": True, "border": 1, "border_color": "#BFBFBF"})
         self.note = wb.add_format({**base, "text_wrap": True, "valign": "top", "italic": True})
+        self.italic = wb.add_format({**base, "italic": True})
         self.title = wb.add_format({**base, "bold": True, "font_size": 14, "font_color": HEADER_FILL})
         self.wb, self.base = wb, base
         self._cache: dict[tuple, object] = {}
@@ -177,15 +183,16 @@ def write_units_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
     indicators = list(sheets.catalogue)
     for i, ind in enumerate(indicators):
         col = 2 + i * per
-        ws.merge_range(head, col, head, col + per - 1, f"{ind.id} {ind.name}", styles.header)
+        ws.merge_range(head, col, head, col + per - 1, f"{ind.id} {ind.name}", styles.header_wrap)
         ws.write_string(sub, col, "Hittil i år", styles.header)
         ws.write_string(sub, col + 1, "Status", styles.header)
         if sheets.show_risk:
             ws.write_string(sub, col + 2, "Risiko (vurdering)", styles.header)
     row = sub + 1
-    for member in sheets.members:
-        ws.write_string(row, 0, member.unit.id, styles.text)
-        ws.write_string(row, 1, member.unit.name, styles.text)
+    for member in ([sheets.total] if sheets.total else []) + sheets.members:
+        label = styles.bold_cell if member is sheets.total else styles.text
+        ws.write_string(row, 0, member.unit.id, label)
+        ws.write_string(row, 1, member.unit.name, label)
         for i, ind in enumerate(indicators):
             col = 2 + i * per
             result = member.results.get(ind.id)
@@ -199,17 +206,24 @@ def write_units_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
             if sheets.show_risk:
                 _put(ws, row, col + 2, member.risk.get(ind.id), styles.cell(center=True))
         row += 1
-    ws.set_column(0, 0, 8)
-    ws.set_column(1, 1, 30)
-    ws.set_column(2, 1 + per * len(indicators), 9)
-    ws.set_row(head, 45)
+    ws.set_column(0, 0, 7)
+    ws.set_column(1, 1, 26)
+    for i in range(len(indicators)):
+        col = 2 + i * per
+        ws.set_column(col, col, 8)
+        ws.set_column(col + 1, col + per - 1, 7)
+    ws.set_row(head, 58)
     ws.freeze_panes(sub + 1, 2)
-    _print_setup(ws, sub, 2 + per * len(indicators))
+    # printed over as many A3 pages as it needs, the unit columns and the header on each page
+    ws.set_landscape()
+    ws.set_paper(8)
+    ws.set_print_scale(80)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
     ws.repeat_rows(head, sub)
     ws.repeat_columns(0, 1)
     ws.write_string(row + 1, 1, "Fargen og ordet viser status for hittil i år mot enhetens mål "
                     "(grønn, gul, rød; grå uten tall)." + (" «:» = prikket (nevner under "
-                    f"{sheets.prikk})." if sheets.prikk else ""), styles.note)
+                    f"{sheets.prikk})." if sheets.prikk else ""), styles.italic)
 
 
 def gap_of(ind: Indicator, result: Result) -> float | None:
