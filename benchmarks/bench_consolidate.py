@@ -19,7 +19,7 @@ from common import PERIOD, year
 from excelkort import api
 from excelkort.inputs.register import Register, demo_register
 from excelkort.steps.consolidate import consolidate
-from excelkort.steps.synth import local_values, typed_forms
+from excelkort.steps.synth import filled_forms, local_values
 
 
 def _register(offices) -> Register:
@@ -43,12 +43,7 @@ def run(workdir, n, best_of):
     kontor = workdir / "kontor"
     books = []
     for u in units:
-        teller, nevner, bare = typed_forms(typed, cat, u.id, month)
-        for ind in cat:
-            if ind.is_automatic and (u.id, ind.id) in data.series:
-                s = data.series[(u.id, ind.id)]
-                teller[ind.id] = [v if m < month else None for m, v in enumerate(s.teller)]
-                nevner[ind.id] = [v if m < month else None for m, v in enumerate(s.nevner)]
+        teller, nevner, bare = filled_forms(data, typed, cat, u.id, month)
         books.append(api.new_scorecard(u.id, PERIOD, catalogue=cat, register=register,
                                        outdir=kontor / u.id, teller=teller, nevner=nevner,
                                        bare=bare).scorecard)

@@ -21,7 +21,7 @@ from excelkort.model import Series, Unit
 from excelkort.numbers.rules import aggregate, evaluate
 from excelkort.scorecard import layout as L
 from excelkort.steps.consolidate_numbers import combine, leaf_partial
-from excelkort.steps.synth import generate_year, local_values, typed_forms
+from excelkort.steps.synth import filled_forms, generate_year, local_values
 from test_rules_properties import bare_series, ind, tn_series
 
 PERIOD = "2026-10"
@@ -77,12 +77,7 @@ def make_work_folder(folder: Path, counties: int = 2, per: int = 3) -> Path:
     month = int(PERIOD[5:7])
     typed = local_values(year, CATALOGUE, PERIOD)
     for k, u in enumerate(offices):
-        teller, nevner, bare = typed_forms(typed, CATALOGUE, u.id, month)
-        for i in CATALOGUE:
-            if i.is_automatic and (u.id, i.id) in year.series:
-                s = year.series[(u.id, i.id)]
-                teller[i.id] = [v if m < month else None for m, v in enumerate(s.teller)]
-                nevner[i.id] = [v if m < month else None for m, v in enumerate(s.nevner)]
+        teller, nevner, bare = filled_forms(year, typed, CATALOGUE, u.id, month)
         extra = {"month_comment": "Bra måned.", "comments": {"P1": "Ekstra innsats"},
                  "risk_assessed": {"P1": "Høy"}} if k == 0 else {}
         api.new_scorecard(u.id, PERIOD, catalogue=CATALOGUE, register=register,
