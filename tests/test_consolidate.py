@@ -211,6 +211,14 @@ def test_bad_file_among_good_ones_is_listed_and_exits_3(work):
     (locked.parent / ("~$" + locked.name)).write_bytes(b"x")
     dup = work / "kontor" / "0201" / "kopi.xlsx"
     shutil.copyfile(work / "kontor" / "0201" / "målekort_0201_2026.xlsx", dup)
+    renamed = work / "kontor" / "0202" / "målekort_0202_2026.xlsx"
+    wb = openpyxl.load_workbook(renamed)
+    wb["Data"].title = "Tall"  # wrong layout: the Data sheet renamed
+    wb.save(renamed)
+    old_year = work / "kontor" / "0203"
+    shutil.rmtree(old_year)
+    api.new_scorecard("0203", "2025-12", catalogue=CATALOGUE, outdir=old_year,
+                      register=Register([Unit("0203", "Nav Kontor 2-3", "kontor")]))
     result = _run(work)
     assert result.exit_code == 3, result.output
     assert "Avvist:" in result.output
@@ -221,6 +229,9 @@ def test_bad_file_among_good_ones_is_listed_and_exits_3(work):
                                                  for r in rows[1:] for s in [r[4]])
     assert status["0103"][0] == "avvist" and "Excel" in status["0103"][1]
     assert status["0201"][0] == "avvist" and "flere målekort" in status["0201"][1]
+    assert status["0202"][0] == "avvist" and "Data" in status["0202"][1]
+    assert status["0203"][0] == "avvist" and "2025" in status["0203"][1]
+    assert result.output.count("Avvist:") == 6  # 0102, 0103, 0201 twice, 0202, 0203
     # the good offices are consolidated all the same
     ytd = _by_id(_sheet(work / "konsolidert" / "F1" / "målekort_F1_2026.xlsx", "Målekort"), "Hittil i år")
     assert isinstance(ytd["P1"], float)
