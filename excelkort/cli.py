@@ -215,7 +215,7 @@ def kontroll(uttrekk, forrige, register_file, output, katalog):
               help="Enhetsregister. Ellers enheter.csv i arbeidsmappen.")
 @click.option("--periode", metavar="ÅÅÅÅ-MM",
               help="Perioden som konsolideres. Standard: den nyeste perioden i målekortene.")
-@click.option("--prikk", type=click.IntRange(min=1), metavar="N",
+@click.option("--prikk", type=int, metavar="N",
               help="Vis verdier med nevner under N som «:» i arkene Enheter og Rangering.")
 @click.option("-o", "--ut", "outdir", type=click.Path(file_okay=False, path_type=Path),
               help="Mappen de konsoliderte målekortene skrives til. Standard: konsolidert/ i arbeidsmappen.")
@@ -232,6 +232,8 @@ def konsolider(mappe, register_file, periode, prikk, outdir, mal, katalog):
     og Kommentarer. Det fylket har skrevet inn (Risiko (vurdering), kommentarer) tas vare på.
     Skriver også månedens tall til historikk/målekort_<år>.parquet.
     """
+    if prikk is not None and prikk < 1:
+        raise InputError("--prikk må være et helt tall på minst 1.")
     with click.progressbar(length=1, label="Leser målekort", file=sys.stderr) as bar:
         def progress(done, total):
             bar.length = total
