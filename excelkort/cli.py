@@ -257,8 +257,8 @@ def konsolider(mappe, register_file, periode, prikk, outdir, mal, katalog):
     click.echo(f"Oppsummering: {count_word(len(result.written), 'fil', 'filer')} skrevet, "
                f"{count_word(len(result.warnings), 'advarsel', 'advarsler')}, "
                f"{len(result.rejected)} feil.")
-    if result.rejected:
-        sys.exit(EXIT_PARTIAL)
+    if result.exit_code:
+        sys.exit(result.exit_code)  # 3: finished, some inputs rejected (listed above)
 
 
 @main.command(context_settings=CONTEXT, options_metavar="[VALG]")

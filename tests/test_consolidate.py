@@ -17,7 +17,7 @@ from excelkort.cli import main
 from excelkort.inputs.catalogue import (default_catalogue, write_catalogue_csv,
                                         write_unit_targets_csv)
 from excelkort.inputs.register import Register, write_register_csv
-from excelkort.model import Series, Unit
+from excelkort.model import Unit
 from excelkort.numbers.rules import aggregate, evaluate
 from excelkort.scorecard import layout as L
 from excelkort.steps.consolidate_numbers import combine, leaf_partial

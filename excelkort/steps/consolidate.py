@@ -209,10 +209,8 @@ def consolidate(folder, register: Register, catalogue: Catalogue, period: str | 
     accepted = _accept(offices, register, period, result)
     result.offices = accepted
     tree = register.tree(period)
-    for o in offices:
-        result.warnings += o.warnings if o.unit_id in accepted and accepted[o.unit_id] is o else []
-
     for office in accepted.values():
+        result.warnings += office.warnings  # the reader's notes on typed values (guesses)
         if office.month != month:  # read before the period was known, for another month
             prepare_office(office, catalogue, targets, month)
     partials = {ind.id: {u: o.partials[ind.id] for u, o in accepted.items() if ind.id in o.partials}
