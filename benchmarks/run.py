@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import bench_consolidate  # noqa: E402
 import bench_engine  # noqa: E402
 import bench_fill  # noqa: E402
 import bench_workbook  # noqa: E402
@@ -23,6 +24,7 @@ BENCHMARKS = {
     "motor": bench_engine.run,
     "målekort": bench_workbook.run,
     "fyll": bench_fill.run,
+    "konsolider": bench_consolidate.run,
 }
 
 

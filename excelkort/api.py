@@ -11,10 +11,12 @@ function               command          returns
 ``control``            ``kontroll``     ``ControlResult`` (the report and the workbook)
 ``validate``           ``sjekk``        ``list[CheckResult]``, one per file
 ``restore``            ``gjenopprett``  ``RestoreResult``
+``consolidate``        ``konsolider``   ``ConsolidationResult`` (files, delivery, rejected)
 =====================  ===============  ===================================================
 
 and the inputs every command resolves the same way (SPEC §3, §8): ``load_catalogue``,
-``load_register``, ``load_unit_targets``. Errors are ``excelkort.errors.InputError`` (the
+``load_register``, ``load_unit_targets``; ``history`` returns the consolidation history as a
+pandas DataFrame. Errors are ``excelkort.errors.InputError`` (the
 user's input is wrong; nothing was done) or another ``ExcelkortError``; every message is
 Norwegian and names the file. Example, inside a work folder made by ``excelkort demo``::
 
@@ -31,6 +33,7 @@ from pathlib import Path
 from . import __version__
 from .inputs.catalogue import resolve_catalogue, resolve_unit_targets
 from .inputs.register import Register, demo_register, resolve_register
+from .errors import InputError, Problem
 from .model import Catalogue
 from .period import check_period
 from .steps.demo import DEMO_PERIOD, DEMO_SEED, DemoSummary
@@ -41,6 +44,7 @@ __all__ = [
     "load_catalogue", "load_register", "load_unit_targets",
     "new_scorecard", "scorecard_name", "action_plan_name", "NewFiles",
     "build_demo", "DemoSummary", "fill", "control", "ControlResult", "validate", "restore",
+    "consolidate", "history",
 ]
 
 VERSION = __version__
@@ -141,3 +145,42 @@ def restore(path: str | Path):
     from .steps.restore import restore as _restore
 
     return _restore(path)
+
+
+def consolidate(folder: str | Path, *, register=None, catalogue=None, targets=None,
+                period: str | None = None, prikk: int | None = None, outdir=None, progress=None,
+                workers: int | None = None):
+    """Office målekort under ``folder`` → every county unit and the nation (``konsolider``).
+
+    ``register``, ``catalogue`` and ``targets`` may be objects or file paths; where not given
+    they come from the work folder (``enheter.csv``, ``indikatorer.csv``, ``mål.csv``; the
+    catalogue else the package's default). Returns a ``ConsolidationResult``; one bad office
+    file is listed in ``result.rejected``, never a stopped run.
+    """
+    from .steps.consolidate import consolidate as run, work_folder
+
+    folder = Path(folder)
+    workdir = work_folder(folder)
+    if period is not None:
+        period = check_period(period)
+    if not isinstance(catalogue, Catalogue):
+        catalogue = load_catalogue(catalogue, workdir)
+    if not isinstance(register, Register):
+        register = load_register(register, workdir)
+        if register is None:
+            raise InputError(Problem(
+                f"Fant ikke noe enhetsregister (enheter.csv) i {workdir}. Oppgi registeret med "
+                "--register F.", file=str(folder)))
+    if not isinstance(targets, dict):
+        targets = load_unit_targets(targets, workdir, catalogue)
+    return run(folder, register, catalogue, period=period, prikk=prikk, outdir=outdir,
+               targets=targets, progress=progress, workers=workers)
+
+
+def history(workdir: str | Path, year: int | None = None):
+    """The consolidation history (``historikk/målekort_<år>.parquet``) as a tidy pandas
+    DataFrame: enhet, nivå, periode, indikator, teller, nevner, verdi, status, kilde. Without
+    ``year``, every year in the folder."""
+    from .steps.history import read_history
+
+    return read_history(workdir, year)

@@ -72,7 +72,7 @@ def main():
 
     Lager målekort og tiltaksplaner, kontrollerer datavarehusets uttrekk og fyller de
     automatiske indikatorene inn i kontorenes egne målekort uten å ta Excel fra dem.
-    (Konsolidering og statusrapporter kommer.)
+    Konsoliderer kontorene til fylkesenheter og nasjonalt. (Statusrapporter kommer.)
     """
 
 
@@ -210,6 +210,57 @@ def kontroll(uttrekk, forrige, register_file, output, katalog):
                f"{counts.get('feil', 0)} feil i uttrekket.")
     if counts.get("feil", 0):
         sys.exit(EXIT_PARTIAL)  # finished, but rows of the extract are rejected (listed)
+
+
+@main.command(context_settings=CONTEXT, options_metavar="[VALG]")
+@click.argument("mappe", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--register", "register_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Enhetsregister. Ellers enheter.csv i arbeidsmappen.")
+@click.option("--periode", metavar="ÅÅÅÅ-MM",
+              help="Perioden som konsolideres. Standard: den nyeste perioden i målekortene.")
+@click.option("--prikk", type=int, metavar="N",
+              help="Vis verdier med nevner under N som «:» i arkene Enheter og Rangering.")
+@click.option("-o", "--ut", "outdir", type=click.Path(file_okay=False, path_type=Path),
+              help="Mappen de konsoliderte målekortene skrives til. Standard: konsolidert/ i arbeidsmappen.")
+@click.option("--mal", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Mål per enhet (enhet;indikator;mål). Ellers mål.csv i arbeidsmappen.")
+@_catalogue_option
+def konsolider(mappe, register_file, periode, prikk, outdir, mal, katalog):
+    """Konsolider kontorenes målekort under MAPPE til hver fylkesenhet og nasjonalt.
+
+    Leser alle målekort under MAPPE (også i undermapper, ikke sikkerhetskopier), summerer
+    teller og nevner etter registeret som gjelder for perioden, og skriver
+    OUT/<enhet>/målekort_<enhet>_<år>.xlsx med arkene Enheter, Rangering, Innlevering, Kilder
+    og Kommentarer. Det fylket har skrevet inn (Risiko (vurdering), kommentarer) tas vare på.
+    Skriver også månedens tall til historikk/målekort_<år>.parquet.
+    """
+    if prikk is not None and prikk < 1:
+        raise InputError("--prikk må være et helt tall på minst 1.")
+    with click.progressbar(length=1, label="Leser målekort", file=sys.stderr) as bar:
+        def progress(done, total):
+            bar.length = total
+            bar.update(1)
+
+        result = api.consolidate(mappe, register=register_file, catalogue=katalog, targets=mal,
+                                 period=periode, prikk=prikk, outdir=outdir, progress=progress)
+    for problem in result.warnings:
+        click.echo(str(problem), err=True)
+    for path, reason in result.rejected:
+        click.echo(f"Avvist: {path}: {reason}", err=True)
+    delivered = sum(1 for s in result.delivery.values() if s in ("levert", "sen"))
+    click.echo(f"Register: {result.register or 'oppgitt i koden'}")
+    click.echo(f"Katalog: {result.catalogue or 'standardkatalogen'}")
+    click.echo(f"Periode {result.period}: {delivered} av {len(result.delivery)} kontor levert, "
+               f"{len(result.missing)} mangler, {len(result.rejected)} avvist.")
+    click.echo(f"{count_word(len(result.units), 'konsolidert målekort', 'konsoliderte målekort')} i "
+               f"{result.outdir}: {len(result.written)} skrevet, {len(result.unchanged)} uendret.")
+    if result.history is not None:
+        click.echo(f"Historikk: {result.history}")
+    click.echo(f"Oppsummering: {count_word(len(result.written), 'fil', 'filer')} skrevet, "
+               f"{count_word(len(result.warnings), 'advarsel', 'advarsler')}, "
+               f"{len(result.rejected)} feil.")
+    if result.exit_code:
+        sys.exit(result.exit_code)  # 3: finished, some inputs rejected (listed above)
 
 
 @main.command(context_settings=CONTEXT, options_metavar="[VALG]")

@@ -153,15 +153,20 @@ def _risk_rules(ws, first_row: int, last_row: int, col: int, st: _Styles):
             "type": "cell", "criteria": "==", "value": f'"{word}"', "format": fmt})
 
 
-def write_scorecard(content: ScorecardContent, path: str | Path) -> dict[str, Result]:
-    """Write a new målekort atomically; returns the engine's result per indicator id."""
+def write_scorecard(content: ScorecardContent, path: str | Path, extra_sheets=None) -> dict[str, Result]:
+    """Write a new målekort atomically; returns the engine's result per indicator id.
+
+    ``extra_sheets(workbook, styles)``, where given, adds sheets after Logg (a consolidated
+    workbook's Enheter, Rangering, …) before the file is closed.
+    """
     with atomic_output(path) as tmp:
-        results = _write_scorecard(content, str(tmp))
+        results = _write_scorecard(content, str(tmp), extra_sheets)
     return results
 
 
-def _write_scorecard(content: ScorecardContent, filename: str) -> dict[str, Result]:
-    """The målekort's sheets, in tab order: Målekort, Data, Indikatorer, Logg."""
+def _write_scorecard(content: ScorecardContent, filename: str, extra_sheets=None) -> dict[str, Result]:
+    """The målekort's sheets, in tab order: Målekort, Data, Indikatorer, Logg (and the
+    ``extra_sheets`` of a consolidated workbook)."""
     wb = new_workbook(filename, f"Målekort {content.unit_name} {content.year}", content.period)
     wb.set_calc_mode("auto")
     st = _Styles(wb)
@@ -176,6 +181,8 @@ def _write_scorecard(content: ScorecardContent, filename: str) -> dict[str, Resu
     _finish_data_sheet(data_ws)
     _write_catalogue_sheet(cat_ws, content.catalogue, st)
     _write_log_sheet(log_ws, st)
+    if extra_sheets is not None:
+        extra_sheets(wb, st)
     wb.close()
     return results
 

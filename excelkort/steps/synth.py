@@ -67,6 +67,7 @@ __all__ = [
     "generate_year",
     "extract_rows",
     "local_values",
+    "filled_forms",
     "cut_to_period",
     "parse_period",
 ]
@@ -184,6 +185,18 @@ def typed_forms(typed: dict, catalogue: Catalogue, unit_id: str,
             teller[ind.id], nevner[ind.id] = s.teller, s.nevner
         else:
             bare[ind.id] = s.teller
+    return teller, nevner, bare
+
+
+def filled_forms(year_data: SyntheticYear, typed: dict, catalogue: Catalogue, unit_id: str,
+                 month: int) -> tuple[dict, dict, dict]:
+    """An office's workbook as it stands after ``month`` has been filled: its typed local values
+    (``typed_forms``) and the automatic indicators' teller and nevner up to ``month``."""
+    teller, nevner, bare = typed_forms(typed, catalogue, unit_id, month)
+    for ind in catalogue:
+        if ind.is_automatic and (unit_id, ind.id) in year_data.series:
+            s = cut_to_period(year_data.series[(unit_id, ind.id)], month)
+            teller[ind.id], nevner[ind.id] = s.teller, s.nevner
     return teller, nevner, bare
 
 

@@ -1,0 +1,288 @@
+"""The side sheets of a consolidated målekort (SPEC §7): Enheter, Rangering, Innlevering,
+Kilder and Kommentarer, written into the workbook ``scorecard.writer`` makes.
+
+Each sheet is a plain table a county can print: frozen header, A3/A4 landscape, one page wide.
+Values are written as values (they come from other files, not from this workbook's formulas).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model import Catalogue, Indicator, Unit
+from ..numbers.rules import GREEN, GREY, RED, YELLOW, Result, round_shown
+from ..scorecard.writer import number_format
+from ..xlsx.writer import (GREEN_FILL, GREEN_FONT, GREY_FILL, GREY_FONT, HEADER_FILL, RED_FILL, RED_FONT,
+                           YELLOW_FILL, YELLOW_FONT)
+
+SUPPRESSED = ":"
+STATUS_COLOURS = {GREEN: (GREEN_FILL, GREEN_FONT), YELLOW: (YELLOW_FILL, YELLOW_FONT),
+                  RED: (RED_FILL, RED_FONT), GREY: (GREY_FILL, GREY_FONT)}
+RANKING_NOTE = (
+    "Slik rangeres enhetene: hver enhet er én rad og teller likt, uansett størrelse. Andeler og "
+    "snitt rangeres etter avstanden mellom hittil i år (avrundet slik den vises) og enhetens mål, "
+    "i indikatorens enhet: for «høyere» er avstanden verdi − mål, for «lavere» mål − verdi, og for "
+    "«nær» −|verdi − mål|. Antall rangeres etter avstanden i prosent av enhetens eget mål (hittil "
+    "i år), så store og små enheter kan sammenlignes. Enheter uten tall står nederst. "
+    "Med prikking (--prikk N) vises verdier med nevner under N som «:» og rangeres ikke.")
+
+
+@dataclass
+class Member:
+    """One unit in the Enheter and Rangering sheets."""
+
+    unit: Unit
+    results: dict[str, Result]
+    nevner: dict[str, float | None] = field(default_factory=dict)  # YTD ΣN (prikking)
+    risk: dict[str, str] = field(default_factory=dict)  # Risiko (vurdering)
+
+
+@dataclass
+class Delivery:
+    """One row of Innlevering: a unit of the register (or a file for an unknown unit)."""
+
+    unit_id: str
+    name: str
+    county: str
+    file: str
+    status: str  # levert / sen / mangler / avvist / ukjent enhet
+    period: str = ""
+    local: str = ""  # «7 av 9»
+    month_comment: str = ""  # ja / nei
+    reason: str = ""
+
+
+@dataclass
+class SideSheets:
+    """Everything the side sheets of one consolidated workbook show."""
+
+    unit: Unit
+    period: str
+    catalogue: Catalogue
+    members: list[Member]
+    deliveries: list[Delivery]
+    sources: list[tuple[str, str, str, int]]  # (file, SHA-256, modified, rows read)
+    comments: list[tuple[str, str, str, str, str]]  # (enhet, navn, indikator, hva, tekst)
+    prikk: int | None = None
+    show_risk: bool = False  # the national workbook shows each county's Risiko (vurdering)
+    total: Member | None = None  # the consolidated unit itself, the first row of Enheter
+
+    def write(self, wb, st) -> None:
+        """The ``extra_sheets`` hook of ``write_scorecard``."""
+        styles = _Styles(wb, st)
+        write_units_sheet(wb.add_worksheet("Enheter"), self, styles)
+        write_ranking_sheet(wb.add_worksheet("Rangering"), self, styles)
+        write_table(wb.add_worksheet("Innlevering"), styles, DELIVERY_LABELS,
+                    [[d.unit_id, d.name, d.county, d.file, d.status, d.period, d.local,
+                      d.month_comment, d.reason] for d in self.deliveries],
+                    widths=(8, 30, 24, 40, 12, 9, 12, 10, 60))
+        write_table(wb.add_worksheet("Kilder"), styles, SOURCE_LABELS,
+                    [list(s) for s in self.sources], widths=(48, 66, 20, 10))
+        write_table(wb.add_worksheet("Kommentarer"), styles, COMMENT_LABELS,
+                    [list(c) for c in self.comments], widths=(8, 30, 10, 20, 90), wrap_last=True)
+
+
+DELIVERY_LABELS = ("Enhet", "Navn", "Overordnet", "Fil", "Status", "Periode",
+                   "Lokale indikatorer med verdi", "Månedskommentar", "Årsak")
+SOURCE_LABELS = ("Fil", "SHA-256", "Endret", "Rader lest")
+COMMENT_LABELS = ("Enhet", "Navn", "Indikator", "Hva", "Tekst")
+
+
+class _Styles:
+    def __init__(self, wb, st):
+        base = st.base
+        self.header = st.header
+        self.header_wrap = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "font_size": 8,
+                                          "bg_color": HEADER_FILL, "text_wrap": True, "align": "center",
+                                          "valign": "top", "border": 1})
+        self.text = wb.add_format({**base, "border": 1, "border_color": "#BFBFBF"})
+        self.wrap = wb.add_format({**base, "border": 1, "border_color": "#BFBFBF", "text_wrap": True,
+                                   "valign": "top"})
+        self.bold = wb.add_format({**base, "bold": True})
+        self.bold_cell = wb.add_format({**base, "bold": True, "border": 1, "border_color": "#BFBFBF"})
+        self.note = wb.add_format({**base, "text_wrap": True, "valign": "top", "italic": True})
+        self.italic = wb.add_format({**base, "italic": True})
+        self.title = wb.add_format({**base, "bold": True, "font_size": 14, "font_color": HEADER_FILL})
+        self.wb, self.base = wb, base
+        self._cache: dict[tuple, object] = {}
+
+    def cell(self, num_format: str | None = None, status: str | None = None, center=False):
+        key = (num_format, status, center)
+        if key not in self._cache:
+            spec = {**self.base, "border": 1, "border_color": "#BFBFBF"}
+            if num_format:
+                spec["num_format"] = num_format
+                spec["align"] = "right"
+            if status in STATUS_COLOURS:
+                fill, font = STATUS_COLOURS[status]
+                spec.update(bg_color=fill, font_color=font)
+            if center:
+                spec["align"] = "center"
+            self._cache[key] = self.wb.add_format(spec)
+        return self._cache[key]
+
+
+def _print_setup(ws, header_row: int, columns: int) -> None:
+    """Landscape, one page wide (A3 for wide tables, else A4), the header on every page."""
+    ws.set_landscape()
+    ws.set_paper(8 if columns > 16 else 9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(header_row)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+
+
+def _put(ws, row: int, col: int, value, fmt) -> None:
+    if value is None or value == "":
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        ws.write_number(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def write_table(ws, styles: _Styles, labels, rows, widths, wrap_last=False) -> None:
+    for col, label in enumerate(labels):
+        ws.write_string(0, col, label, styles.header)
+    for r, values in enumerate(rows, start=1):
+        for col, value in enumerate(values):
+            last = wrap_last and col == len(labels) - 1
+            _put(ws, r, col, value, styles.wrap if last else styles.text)
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    ws.freeze_panes(1, 1)
+    if rows:
+        ws.autofilter(0, 0, len(rows), len(labels) - 1)
+    _print_setup(ws, 0, len(labels))
+
+
+def suppressed(member: Member, ind_id: str, prikk: int | None) -> bool:
+    """Whether the unit's value is shown as «:» (nevner below the prikk limit)."""
+    if not prikk:
+        return False
+    n = member.nevner.get(ind_id)
+    return n is not None and n < prikk
+
+
+def shown_value(ind: Indicator, result: Result | None):
+    """Hittil i år as shown (rounded to Desimaler), a word (``ikke klar``), or None."""
+    if result is None or result.ytd is None:
+        return None
+    if isinstance(result.ytd, str):
+        return result.ytd
+    return round_shown(result.ytd, ind.decimals)
+
+
+def write_units_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
+    """Enheter: one row per unit, per indicator Hittil i år coloured by status, the status word
+    (and in the national workbook each county's Risiko (vurdering))."""
+    per = 3 if sheets.show_risk else 2
+    ws.write_string(0, 0, f"Enheter – hittil i år per {sheets.period} – {sheets.unit.name}", styles.title)
+    head, sub = 2, 3
+    ws.write_string(sub, 0, "Enhet", styles.header)
+    ws.write_string(sub, 1, "Navn", styles.header)
+    ws.write_blank(head, 0, None, styles.header)
+    ws.write_blank(head, 1, None, styles.header)
+    indicators = list(sheets.catalogue)
+    for i, ind in enumerate(indicators):
+        col = 2 + i * per
+        ws.merge_range(head, col, head, col + per - 1, f"{ind.id} {ind.name}", styles.header_wrap)
+        ws.write_string(sub, col, "Hittil i år", styles.header)
+        ws.write_string(sub, col + 1, "Status", styles.header)
+        if sheets.show_risk:
+            ws.write_string(sub, col + 2, "Risiko (vurdering)", styles.header)
+    row = sub + 1
+    for member in ([sheets.total] if sheets.total else []) + sheets.members:
+        label = styles.bold_cell if member is sheets.total else styles.text
+        ws.write_string(row, 0, member.unit.id, label)
+        ws.write_string(row, 1, member.unit.name, label)
+        for i, ind in enumerate(indicators):
+            col = 2 + i * per
+            result = member.results.get(ind.id)
+            if suppressed(member, ind.id, sheets.prikk):
+                _put(ws, row, col, SUPPRESSED, styles.cell(center=True))
+                _put(ws, row, col + 1, SUPPRESSED, styles.cell(center=True))
+            else:
+                status = result.status if result is not None else GREY
+                _put(ws, row, col, shown_value(ind, result), styles.cell(number_format(ind), status))
+                _put(ws, row, col + 1, status, styles.cell(None, status, center=True))
+            if sheets.show_risk:
+                _put(ws, row, col + 2, member.risk.get(ind.id), styles.cell(center=True))
+        row += 1
+    ws.set_column(0, 0, 7)
+    ws.set_column(1, 1, 26)
+    for i in range(len(indicators)):
+        col = 2 + i * per
+        ws.set_column(col, col, 8)
+        ws.set_column(col + 1, col + per - 1, 7)
+    ws.set_row(head, 58)
+    ws.freeze_panes(sub + 1, 2)
+    # printed over as many A3 pages as it needs, the unit columns and the header on each page
+    ws.set_landscape()
+    ws.set_paper(8)
+    ws.set_print_scale(80)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    ws.repeat_rows(head, sub)
+    ws.repeat_columns(0, 1)
+    ws.write_string(row + 1, 1, "Fargen og ordet viser status for hittil i år mot enhetens mål "
+                    "(grønn, gul, rød; grå uten tall)." + (" «:» = prikket (nevner under "
+                    f"{sheets.prikk})." if sheets.prikk else ""), styles.italic)
+
+
+def gap_of(ind: Indicator, result: Result) -> float | None:
+    """The gap to target used for ranking (SPEC §7); antall relative to the unit's own target."""
+    if result is None or not isinstance(result.ytd, (int, float)) or result.target is None:
+        return None
+    y, t = round_shown(result.ytd, ind.decimals), result.target
+    if ind.direction == "høyere":
+        gap = y - t
+    elif ind.direction == "lavere":
+        gap = t - y
+    else:
+        gap = -abs(y - t)
+    if ind.measure == "antall":
+        return 100 * gap / abs(t) if t else None
+    return gap
+
+
+def write_ranking_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
+    """Rangering: per indicator, the units best first by their gap to target."""
+    ws.write_string(0, 0, f"Rangering per indikator – {sheets.period} – {sheets.unit.name}", styles.title)
+    ws.merge_range(1, 0, 1, 6, RANKING_NOTE, styles.note)
+    ws.set_row(1, 75)
+    labels = ("Plass", "Enhet", "Navn", "Hittil i år", "Mål", "Avstand til mål", "Status")
+    for col, label in enumerate(labels):
+        ws.write_string(3, col, label, styles.header)
+    row = 4
+    for ind in sheets.catalogue:
+        ws.merge_range(row, 0, row, 6, f"{ind.id} {ind.name} ({ind.direction} er bedre)", styles.bold)
+        row += 1
+        ranked, rest = [], []
+        for m in sheets.members:
+            gap = gap_of(ind, m.results.get(ind.id))
+            if gap is None or suppressed(m, ind.id, sheets.prikk):
+                rest.append(m)
+            else:
+                ranked.append((gap, m))
+        ranked.sort(key=lambda gm: (-round(gm[0], 9), gm[1].unit.id))
+        fmt = number_format(ind)
+        gap_fmt = '0.0" %"' if ind.measure == "antall" else fmt.replace('" %"', '" p.p."')
+        for place, (gap, m) in enumerate(ranked, start=1):
+            result = m.results[ind.id]
+            values = [place, m.unit.id, m.unit.name]
+            for col, value in enumerate(values):
+                _put(ws, row, col, value, styles.text)
+            _put(ws, row, 3, shown_value(ind, result), styles.cell(fmt, result.status))
+            _put(ws, row, 4, result.target, styles.cell(fmt))
+            _put(ws, row, 5, round(gap, 9), styles.cell(gap_fmt))
+            _put(ws, row, 6, result.status, styles.cell(None, result.status, center=True))
+            row += 1
+        for m in rest:
+            shown = SUPPRESSED if suppressed(m, ind.id, sheets.prikk) else None
+            for col, value in enumerate(["", m.unit.id, m.unit.name, shown, None, None,
+                                         shown or GREY]):
+                _put(ws, row, col, value, styles.text)
+            row += 1
+        row += 1
+    for col, width in enumerate((6, 8, 30, 11, 9, 14, 8)):
+        ws.set_column(col, col, width)
+    ws.freeze_panes(4, 0)
+    _print_setup(ws, 3, len(labels))

@@ -1,0 +1,92 @@
+"""The consolidation history (SPEC §7): ``historikk/målekort_<år>.parquet`` in the work folder.
+
+Tidy, one row per unit, indicator and month: enhet, nivå, periode, indikator, teller, nevner,
+verdi (the month value), status (Hittil i år's status in that period), kilde (the office file,
+or ``konsolidert``). Each consolidation replaces its month's rows, never duplicating them; the
+file is written atomically and only when its content changes.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from ..atomic import write_bytes_atomic
+from ..model import Catalogue
+
+COLUMNS = ("enhet", "nivå", "periode", "indikator", "teller", "nevner", "verdi", "status", "kilde")
+FOLDER = "historikk"
+CONSOLIDATED = "konsolidert"
+
+
+def history_path(workdir: str | Path, year: int) -> Path:
+    return Path(workdir) / FOLDER / f"målekort_{year}.parquet"
+
+
+def _num(v):
+    return None if v is None or isinstance(v, str) else float(v)
+
+
+def month_rows(result, catalogue: Catalogue) -> list[dict]:
+    """The month's rows of a ``ConsolidationResult``: every accepted office, then each
+    consolidated unit."""
+    period, month = result.period, int(result.period[5:7])
+    rows = []
+
+    def add(unit_id, level, series_of, results, source):
+        for ind in catalogue:
+            r = results.get(ind.id)
+            teller, nevner = series_of(ind.id)
+            rows.append({"enhet": unit_id, "nivå": level, "periode": period, "indikator": ind.id,
+                         "teller": _num(teller), "nevner": _num(nevner),
+                         "verdi": _num(r.month_values[month - 1]) if r is not None else None,
+                         "status": r.status if r is not None else None, "kilde": source})
+
+    for unit_id, office in sorted(result.offices.items()):
+        def office_series(ind_id, office=office):
+            s = office.series.get(ind_id)
+            return (s.teller[month - 1], s.nevner[month - 1]) if s is not None else (None, None)
+        add(unit_id, "kontor", office_series, result.office_results.get(unit_id, {}),
+            office.path.name)
+    for unit_id, cu in result.units.items():
+        content = cu.content
+        add(unit_id, cu.unit.level,
+            lambda ind_id, c=content: (c.teller[ind_id][month - 1], c.nevner[ind_id][month - 1]),
+            cu.results, CONSOLIDATED)
+    return rows
+
+
+def frame(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=list(COLUMNS))
+    for col in ("teller", "nevner", "verdi"):
+        df[col] = df[col].astype("float64")
+    for col in ("enhet", "nivå", "periode", "indikator", "status", "kilde"):
+        df[col] = df[col].astype("string")
+    return df
+
+
+def write_history(workdir: str | Path, result, catalogue: Catalogue) -> Path:
+    """Replace the period's rows in the year's history file (atomic; unchanged → not rewritten)."""
+    path = history_path(workdir, int(result.period[:4]))
+    new = frame(month_rows(result, catalogue))
+    if path.exists():
+        old = pd.read_parquet(path)
+        old = old[old["periode"] != result.period]
+        new = pd.concat([old, new], ignore_index=True)
+    new = new.sort_values(["periode", "nivå", "enhet", "indikator"], kind="stable", ignore_index=True)
+    new = frame(new.to_dict("records"))
+    buffer = io.BytesIO()
+    new.to_parquet(buffer, index=False, compression="zstd")
+    write_bytes_atomic(path, buffer.getvalue())
+    return path
+
+
+def read_history(workdir: str | Path, year: int | None = None) -> pd.DataFrame:
+    """The history of one year, or every year in the folder, as a tidy DataFrame."""
+    folder = Path(workdir) / FOLDER
+    paths = [history_path(workdir, year)] if year is not None else sorted(folder.glob("målekort_*.parquet"))
+    frames = [pd.read_parquet(p) for p in paths if p.exists()]
+    if not frames:
+        return frame([])
+    return frame(pd.concat(frames, ignore_index=True).to_dict("records"))
