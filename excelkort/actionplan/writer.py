@@ -8,16 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..atomic import atomic_output
+from .layout import (ACTION_HEADER_ROW, ACTION_INPUT_ROWS, ACTION_LABELS, ACTION_SHEET,
+                     ACTION_STATUSES)
 from ..xlsx.writer import GRID, INPUT, Formats, new_workbook, period_datetime, print_setup
 
-ACTION_SHEET = "Tiltak"
-ACTION_LABELS = ("Nr", "Indikator", "Avvik", "Tiltak", "Ansvarlig", "Start", "Frist", "Status",
-                 "Forventet effekt", "Kommentar", "Sist oppdatert", "Verdi ved start", "Verdi nå")
-ACTION_STATUSES = ("Ikke startet", "Pågår", "Fullført", "Avbrutt")
-OPEN_STATUSES = ("Ikke startet", "Pågår")
-PROPOSAL_COMMENT = "Forslag fra excelkort"
-ACTION_HEADER_ROW = 3  # row 4; rows above hold the title
-ACTION_INPUT_ROWS = 200
 WIDTHS = (5, 40, 28, 40, 16, 11, 11, 13, 24, 30, 13, 12, 12)
 
 
