@@ -15,8 +15,9 @@ function               command          returns
 =====================  ===============  ===================================================
 
 and the inputs every command resolves the same way (SPEC §3, §8): ``load_catalogue``,
-``load_register``, ``load_unit_targets``; ``history`` returns the consolidation history as a
-pandas DataFrame. Errors are ``excelkort.errors.InputError`` (the
+``load_register``, ``load_unit_targets``. For a statistics officer's own analysis,
+``history_frame`` returns the consolidation history and ``scorecards_frame`` any målekort files
+as tidy pandas DataFrames (enhet, nivå, periode, indikator, teller, nevner, verdi, status, kilde). Errors are ``excelkort.errors.InputError`` (the
 user's input is wrong; nothing was done) or another ``ExcelkortError``; every message is
 Norwegian and names the file. Example, inside a work folder made by ``excelkort demo``::
 
@@ -44,7 +45,7 @@ __all__ = [
     "load_catalogue", "load_register", "load_unit_targets",
     "new_scorecard", "scorecard_name", "action_plan_name", "NewFiles",
     "build_demo", "DemoSummary", "fill", "control", "ControlResult", "validate", "restore",
-    "consolidate", "history",
+    "consolidate", "history_frame", "scorecards_frame",
 ]
 
 VERSION = __version__
@@ -116,13 +117,21 @@ class ControlResult:
 def control(extract: str | Path, previous: list[str | Path] = (), catalogue: Catalogue | None = None,
             register: Register | None = None, output: str | Path | None = None) -> ControlResult:
     """Check an extract against earlier ones (``kontroll``) and write the check workbook
-    (default ``kontroll_<periode>.xlsx`` beside the extract)."""
+    (default ``kontroll_<periode>.xlsx`` beside the extract).
+
+    Without ``previous``, last month and the same month last year come from the work folder's
+    consolidation history (``historikk/``), where it exists: the folder holding the extract's
+    ``uttrekk/`` folder, else the extract's own folder.
+    """
     from .steps.control import run_control
     from .steps.control_report import write_control_workbook
 
     catalogue = catalogue if catalogue is not None else load_catalogue()
     register = register if register is not None else load_register(demo_fallback=True)
-    report = run_control(extract, list(previous), catalogue, register)
+    extract = Path(extract)
+    workdir = extract.parent.parent if extract.parent.name == "uttrekk" else extract.parent
+    history = workdir if not previous and (workdir / "historikk").is_dir() else None
+    report = run_control(extract, list(previous), catalogue, register, history=history)
     return ControlResult(report, write_control_workbook(report, output))
 
 
@@ -177,10 +186,22 @@ def consolidate(folder: str | Path, *, register=None, catalogue=None, targets=No
                targets=targets, progress=progress, workers=workers)
 
 
-def history(workdir: str | Path, year: int | None = None):
+def history_frame(workdir: str | Path, year: int | None = None):
     """The consolidation history (``historikk/målekort_<år>.parquet``) as a tidy pandas
     DataFrame: enhet, nivå, periode, indikator, teller, nevner, verdi, status, kilde. Without
     ``year``, every year in the folder."""
     from .steps.history import read_history
 
     return read_history(workdir, year)
+
+
+def scorecards_frame(paths: list[str | Path], catalogue: Catalogue | None = None):
+    """Målekort files as one tidy pandas DataFrame, in the history's columns: one row per unit,
+    indicator and month up to each file's Periode. Without ``catalogue`` each workbook's own
+    Indikatorer sheet is used. A file that cannot be read raises ``InputError``."""
+    from .steps.history import frame, scorecard_rows
+
+    rows = []
+    for path in paths:
+        rows += scorecard_rows(path, catalogue)
+    return frame(rows)

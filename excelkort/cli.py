@@ -110,6 +110,9 @@ def demo(mappe: Path, periode: str, seed: int):
     fill = summary.fill
     click.echo(f"  fyll: {len(fill.changed)} målekort oppdatert med {summary.period} "
                f"({fill.data_changes} dataceller), {len(fill.rejected)} avvist")
+    cons = summary.consolidation
+    click.echo(f"  konsolidert/: {len(cons.units)} konsoliderte målekort (fylkesenhetene og Norge), "
+               f"historikk/målekort_{summary.period[:4]}.parquet")
     warnings = len(summary.warnings) + counts.get("advarsel", 0)
     click.echo(f"Oppsummering: {len(summary.files)} filer skrevet, "
                f"{count_word(warnings, 'advarsel', 'advarsler')} (de fleste fra kontrollen av "

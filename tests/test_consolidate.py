@@ -192,7 +192,7 @@ def test_rerun_leaves_every_file_byte_identical(work):
 def test_history_has_no_duplicates_after_two_runs(work):
     assert _run(work).exit_code == 0
     assert _run(work).exit_code == 0
-    df = api.history(work, 2026)
+    df = api.history_frame(work, 2026)
     assert list(df.columns) == ["enhet", "nivå", "periode", "indikator", "teller", "nevner",
                                 "verdi", "status", "kilde"]
     assert not df.duplicated(["enhet", "periode", "indikator"]).any()
@@ -200,7 +200,7 @@ def test_history_has_no_duplicates_after_two_runs(work):
     assert set(df["nivå"]) == {"kontor", "fylke", "nasjonal"}
     # another month is added beside it, never over it
     assert _run(work, "--periode", "2026-09").exit_code == 0
-    df = api.history(work)
+    df = api.history_frame(work)
     assert sorted(set(df["periode"])) == ["2026-09", "2026-10"]
     assert len(df) == 2 * 9 * len(CATALOGUE)
 

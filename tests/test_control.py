@@ -537,3 +537,28 @@ def test_a_check_workbook_open_in_excel_is_not_overwritten(tmp_path):
         f"{out.name}: Filen er åpen i Excel (låsefilen «~${out.name}» finnes). Lukk den i Excel og prøv "
         "igjen. Er filen ikke åpen, kan du slette låsefilen.")
     assert out.read_bytes() == before
+
+
+def test_without_forrige_last_month_comes_from_the_history(tmp_path):
+    """A work folder with a consolidation history: `kontroll` compares with its office rows
+    when no earlier extract is given (issue 10), and names the history as the source."""
+    from excelkort import api
+    from excelkort.inputs.extract import write_extract_csv
+    from excelkort.steps.history import frame
+
+    (tmp_path / "uttrekk").mkdir()
+    (tmp_path / "historikk").mkdir()
+    extract = tmp_path / "uttrekk" / "uttrekk_2026-10.csv"
+    write_extract_csv([{"enhet": "0101", "periode": "2026-10", "indikator": "P1", "teller": 80,
+                        "nevner": 100}], extract)
+    frame([{"enhet": "0101", "nivå": "kontor", "periode": "2026-09", "indikator": "P1",
+            "teller": 70.0, "nevner": 100.0, "verdi": 70.0, "status": "gul", "kilde": "x.xlsx"},
+           {"enhet": "F01", "nivå": "fylke", "periode": "2026-09", "indikator": "P1",
+            "teller": 1.0, "nevner": 100.0, "verdi": 1.0, "status": "rød", "kilde": "konsolidert"}]
+          ).to_parquet(tmp_path / "historikk" / "målekort_2026.parquet", index=False)
+    result = api.control(extract, output=tmp_path / "k.xlsx")
+    row = next(r for r in result.report.rows if (r.unit, r.indicator) == ("0101", "P1"))
+    assert (row.previous_value, row.previous_source) == (70.0, "historikk/målekort_2026.parquet")
+    assert [p.name for p in result.report.previous] == ["målekort_2026.parquet"]
+    with_forrige = api.control(extract, [extract], output=tmp_path / "k2.xlsx")
+    assert with_forrige.report.previous == [extract]  # --forrige given: the history is not used

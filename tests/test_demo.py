@@ -33,6 +33,10 @@ def test_demo_writes_the_work_folder(demo):
     assert (folder / "kontor" / "0101" / "målekort_0101_2026.xlsx").is_file()
     assert (folder / "kontor" / "0101" / "tiltaksplan_0101_2026.xlsx").is_file()
     assert "255 målekort oppdatert med 2026-10" in output
+    counties = sorted(p.name for p in (folder / "konsolidert").iterdir())
+    assert counties == [f"F{i:02d}" for i in range(1, 13)] + ["NO"]
+    assert (folder / "konsolidert" / "NO" / "målekort_NO_2026.xlsx").is_file()
+    assert (folder / "historikk" / "målekort_2026.parquet").is_file()
     assert re.search(r"Oppsummering: \d+ filer skrevet, \d+ advarsler \(de fleste fra kontrollen av uttrekket\), 0 feil\.", output)
 
 

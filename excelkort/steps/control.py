@@ -81,19 +81,25 @@ def run_control(
     register: Register | None = None,
     *,
     period: str | None = None,
+    history: str | os.PathLike | None = None,
 ) -> ControlReport:
     """Check an extract (SPEC §6 ``kontroll``); see the module doc for the rules.
 
     ``previous`` are earlier extracts (``--forrige``) for last month and the same month last
-    year. ``catalogue`` defaults to the package's, ``register`` to the demo register; ``period``
-    overrides P (default: the extract's latest period). Raises InputError only when a file
-    cannot be read at all (or has nothing to check).
+    year; ``history`` a work folder whose consolidation history (``historikk/``) gives the
+    offices' earlier months where no extract has them. ``catalogue`` defaults to the
+    package's, ``register`` to the demo register; ``period`` overrides P (default: the
+    extract's latest period). Raises InputError only when a file cannot be read at all (or has
+    nothing to check).
     """
+    from .history import history_extract_rows
+
     catalogue = catalogue or default_catalogue()
     register = register or demo_register()
     source = Path(extract_path)
-    prev_paths = [Path(p) for p in previous]
-    extracts = read_extracts(source, prev_paths, catalogue)
+    history_rows = history_extract_rows(history) if history is not None else []
+    prev_paths = [Path(p) for p in previous] + [p for p, _ in history_rows]
+    extracts = read_extracts(source, [Path(p) for p in previous], catalogue, history_rows)
     ext = extracts.main.extract
 
     if period is not None:

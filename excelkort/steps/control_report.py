@@ -291,7 +291,8 @@ def _summary_info(report: ControlReport) -> list[tuple[str, object]]:
         ("Indikatorer kontrollert",
          ", ".join(f"{i} ({p})" for i, p in report.checked) or "ingen"),
         ("Ikke kontrollert", "; ".join(f"{i}: {why}" for i, why in report.not_checked) or "–"),
-        ("Forrige uttrekk", ", ".join(p.name for p in report.previous) or "ingen"),
+        ("Forrige uttrekk", ", ".join(p.name if p.suffix != ".parquet" else f"{p.parent.name}/{p.name}"
+                                      for p in report.previous) or "ingen"),
     ]
 
 

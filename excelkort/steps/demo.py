@@ -41,6 +41,7 @@ class DemoSummary:
     warnings: list[Problem] = field(default_factory=list)
     fill: object = None  # the FillReport of the month's fill
     control: object = None  # the ControlReport of the county's check
+    consolidation: object = None  # the ConsolidationResult: county units and Norway
 
 
 def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_SEED,
@@ -113,6 +114,14 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
 
     summary.fill = fill_workbooks(extract_path, workbooks, catalogue, now=period_datetime(period))
     summary.warnings += summary.fill.warnings
-    for sub in ("konsolidert", "rapporter"):
-        (folder / sub).mkdir(exist_ok=True)
+
+    # the statistics officer consolidates the offices into the county units and Norway
+    from .consolidate import consolidate
+
+    summary.consolidation = consolidate(folder / "kontor", register, catalogue, period,
+                                        outdir=folder / "konsolidert", targets=targets)
+    summary.files += summary.consolidation.written
+    if summary.consolidation.history is not None:
+        summary.files.append(summary.consolidation.history)
+    (folder / "rapporter").mkdir(exist_ok=True)
     return summary

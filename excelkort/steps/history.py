@@ -90,3 +90,46 @@ def read_history(workdir: str | Path, year: int | None = None) -> pd.DataFrame:
     if not frames:
         return frame([])
     return frame(pd.concat(frames, ignore_index=True).to_dict("records"))
+
+
+def scorecard_rows(path: str | Path, catalogue: Catalogue | None = None, level: str = "kontor") -> list[dict]:
+    """One målekort's numbers in the history's tidy shape: every indicator and month up to its
+    Periode (``status`` is Hittil i år's status as it stood that month; ``kilde`` the file)."""
+    from ..numbers.rules import evaluate
+    from ..scorecard.reader import read_scorecard
+    from .consolidate_read import cut_series, leaf_series
+
+    sc = read_scorecard(path, catalogue)
+    catalogue = catalogue if catalogue is not None else sc.own_catalogue
+    rows = []
+    for ind in catalogue or ():
+        item = sc.rows.get(ind.id)
+        if item is None:
+            continue
+        series = leaf_series(ind, item)
+        target = item.target if item.target is not None else ind.target
+        for month in range(1, sc.period_month + 1):
+            r = evaluate(ind, cut_series(series, month), month, target=target)
+            value = r.month_values[month - 1]
+            rows.append({"enhet": sc.unit_id, "nivå": level, "periode": f"{sc.year}-{month:02d}",
+                         "indikator": ind.id, "teller": _num(series.teller[month - 1]),
+                         "nevner": _num(series.nevner[month - 1]), "verdi": _num(value),
+                         "status": r.status, "kilde": Path(path).name})
+    return rows
+
+
+def history_extract_rows(workdir: str | Path) -> list[tuple[Path, list]]:
+    """The offices' rows of every history file in ``workdir``, as extract rows per file (for
+    ``kontroll``: last month and the same month last year where no extract is given)."""
+    from ..inputs.extract_values import ExtractRow
+
+    out = []
+    for path in sorted((Path(workdir) / FOLDER).glob("målekort_*.parquet")):
+        df = pd.read_parquet(path)
+        df = df[df["nivå"] == "kontor"]
+        rows = [ExtractRow(str(u), str(p), str(i), None if pd.isna(t) else float(t),
+                           None if pd.isna(n) else float(n))
+                for u, p, i, t, n in zip(df["enhet"], df["periode"], df["indikator"], df["teller"],
+                                         df["nevner"])]
+        out.append((path, rows))
+    return out
