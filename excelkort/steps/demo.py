@@ -49,9 +49,10 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
     """A whole synthetic month for all of Norway in a work folder (SPEC §8 ``demo``).
 
     Writes the register, the catalogue, per-unit targets, the month's extract and every
-    office's målekort and tiltaksplan with the local values the office has typed.
+    office's målekort and tiltaksplan with the local values the office has typed; then runs
+    the month's machine steps (``kontroll``, ``fyll``, ``konsolider``).
     """
-    from .synth import extract_rows, generate_year, local_values, typed_forms
+    from .synth import generate_year
 
     period = check_period(period)
     folder = Path(folder)
@@ -62,6 +63,16 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
     offices: list[Unit] = tree.offices()
     year = generate_year(catalogue, offices, int(period[:4]), seed=seed)
     summary = DemoSummary(folder, period, len(offices), len(tree.counties()), 0)
+    extract_path, targets = _write_inputs(folder, register, catalogue, year, period, summary)
+    workbooks = _write_offices(folder, register, catalogue, year, targets, offices, period, summary,
+                               progress)
+    _run_month(folder, register, catalogue, targets, extract_path, workbooks, period, summary)
+    return summary
+
+
+def _write_inputs(folder: Path, register, catalogue, year, period: str, summary: DemoSummary):
+    """The work folder's register, catalogue, per-unit targets and the month's extract."""
+    from .synth import extract_rows
 
     write_register_csv(register, folder / "enheter.csv")
     write_catalogue_csv(catalogue, folder / "indikatorer.csv")
@@ -74,13 +85,19 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
     summary.extract_rows = len(rows)
     summary.files += [folder / "enheter.csv", folder / "indikatorer.csv", folder / "mål.csv",
                       extract_path]
+    return extract_path, targets
 
-    # the office workbooks as last month ended: last month's delivery in, local values typed
+
+def _write_offices(folder: Path, register, catalogue, year, targets, offices, period: str,
+                   summary: DemoSummary, progress) -> list[Path]:
+    """The office workbooks as last month ended: last month's delivery in, local values typed."""
+    from .synth import extract_rows, local_values, typed_forms
+
     typed = local_values(year, catalogue, period)
     month = int(period[5:7])
+    previous = shift(period, -1) if month > 1 else period
     delivered: dict[tuple[str, str], tuple[list, list]] = {}
     if month > 1:
-        previous = shift(period, -1)
         for row in extract_rows(year, catalogue, previous):
             if not row["periode"].startswith(period[:4]):
                 continue
@@ -94,7 +111,7 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
             if ind.is_automatic and (office.id, ind.id) in delivered:
                 teller[ind.id], nevner[ind.id] = delivered[(office.id, ind.id)]
         leader = DEMO_LEADER_INPUT[i % len(DEMO_LEADER_INPUT)]  # what some leaders have typed
-        files = new_scorecard(office.id, previous if month > 1 else period, catalogue=catalogue,
+        files = new_scorecard(office.id, previous, catalogue=catalogue,
                               register=register, targets=targets,
                               outdir=folder / "kontor" / office.id,
                               teller=teller, nevner=nevner, bare=bare, replace=True, **leader)
@@ -102,8 +119,14 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
         summary.files += [files.scorecard, files.action_plan]
         if progress:
             progress(i + 1, len(offices))
+    return workbooks
 
-    # this month's machine steps: the county checks the extract, then fills it in
+
+def _run_month(folder: Path, register, catalogue, targets, extract_path: Path,
+               workbooks: list[Path], period: str, summary: DemoSummary) -> None:
+    """This month's machine steps: the county checks the extract and fills it in, then the
+    statistics officer consolidates the offices into the county units and Norway."""
+    from .consolidate import consolidate
     from .control import run_control
     from .control_report import write_control_workbook
     from .fill import fill_workbooks
@@ -115,13 +138,9 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
     summary.fill = fill_workbooks(extract_path, workbooks, catalogue, now=period_datetime(period))
     summary.warnings += summary.fill.warnings
 
-    # the statistics officer consolidates the offices into the county units and Norway
-    from .consolidate import consolidate
-
     summary.consolidation = consolidate(folder / "kontor", register, catalogue, period,
                                         outdir=folder / "konsolidert", targets=targets)
     summary.files += summary.consolidation.written
     if summary.consolidation.history is not None:
         summary.files.append(summary.consolidation.history)
     (folder / "rapporter").mkdir(exist_ok=True)
-    return summary
