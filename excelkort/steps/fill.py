@@ -112,7 +112,7 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
                   ((L.DATA_SHEET, data_edits), (L.SCORECARD_SHEET, sc_edits)) if cells}
     if period_after != sc.period:
         sheet, ref = sc.names.get("Periode", L.DEFINED_NAMES["Periode"]).rsplit("!", 1)
-        sheet, ref = sheet.strip("'"), ref.replace("$", "").split(":")[0]  # the name's first cell
+        sheet, ref = sheet.strip("'"), cell_ref(*parse_ref(ref.split(":")[0]))  # the name's first cell
         plan.edits.setdefault(sheet, {})[ref] = CellEdit(period_after)
         plan.log_rows.append([stamp, sheet, ref, "Periode", sc.period, period_after, source])
     if plan.catalogue_changes and (plan.edits or plan.log_rows):  # logged with each fill that writes
