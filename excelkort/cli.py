@@ -35,6 +35,8 @@ class ExcelkortGroup(click.Group):
             click.echo("Ingenting ble endret.", err=True)
             sys.exit(exc.exit_code)
         except ExcelkortError as exc:
+            if exc.exit_code == EXIT_INTERNAL:  # ours, but a bug rather than the user's input
+                _internal_error(exc)
             click.echo(f"Feil: {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
@@ -46,10 +48,15 @@ class ExcelkortGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence
-            click.echo(f"Intern feil i excelkort: {exc.__class__.__name__}: {exc}", err=True)
-            click.echo("Meld fra til den som drifter excelkort, og legg ved teksten under.", err=True)
-            click.echo("".join(traceback.format_exception(exc)), err=True)
-            sys.exit(EXIT_INTERNAL)
+            _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> None:
+    """The one «meld fra» text of an internal error, with the traceback to send; exit 1."""
+    click.echo(f"Intern feil i excelkort: {exc.__class__.__name__}: {exc}", err=True)
+    click.echo("Meld fra til den som drifter excelkort, og legg ved teksten under.", err=True)
+    click.echo("".join(traceback.format_exception(exc)), err=True)
+    sys.exit(EXIT_INTERNAL)
 
 
 def _silence_stdout() -> None:

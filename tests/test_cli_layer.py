@@ -46,6 +46,19 @@ def test_internal_error_exits_1_with_the_report_text(monkeypatch):
     assert "Meld fra til den som drifter excelkort" in result.output
 
 
+def test_an_internal_excelkort_error_gets_the_same_report_text(monkeypatch):
+    from excelkort.xlsx.sheetpatch import EditError
+
+    def broken(*args, **kwargs):
+        raise EditError("cannot write inf to cell B7")
+
+    monkeypatch.setattr(api, "validate", broken)
+    result = CliRunner().invoke(main, ["sjekk", str(CATALOGUE)])
+    assert result.exit_code == 1
+    assert "Intern feil i excelkort: EditError: cannot write inf to cell B7" in result.output
+    assert "Meld fra til den som drifter excelkort" in result.output
+
+
 def test_version_in_both_languages():
     for flag in ("--versjon", "--version"):
         result = CliRunner().invoke(main, [flag])
