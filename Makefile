@@ -6,11 +6,13 @@ DEMO_DIR ?= demo-arbeidsmappe
 
 .PHONY: demo test bench venv clean
 
+# pip's and setuptools' own (English) notes go to .venv/install.log; shown only when it fails
 $(BIN)/excelkort: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $@
+	@echo "Installerer excelkort i $(VENV) (logg: $(VENV)/install.log)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@$(BIN)/pip install --quiet -e '.[test]' >> $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@touch $@
 
 venv: $(BIN)/excelkort
 

@@ -124,6 +124,8 @@ def demo(mappe: Path, periode: str, seed: int):
     click.echo(f"Oppsummering: {len(summary.files)} filer skrevet, "
                f"{count_word(warnings, 'advarsel', 'advarsler')} (de fleste fra kontrollen av "
                f"uttrekket), {counts.get('feil', 0) + len(fill.rejected)} feil.")
+    if summary.start_here:
+        click.echo("Åpne først: " + ", ".join(str(p) for p in summary.start_here))
 
 
 @main.command(context_settings=CONTEXT, options_metavar="[VALG]")

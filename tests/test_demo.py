@@ -37,6 +37,9 @@ def test_demo_writes_the_work_folder(demo):
     assert counties == [f"F{i:02d}" for i in range(1, 13)] + ["NO"]
     assert (folder / "konsolidert" / "NO" / "målekort_NO_2026.xlsx").is_file()
     assert (folder / "historikk" / "målekort_2026.parquet").is_file()
+    assert output.splitlines()[-1] == (
+        f"Åpne først: {folder}/kontor/0101/målekort_0101_2026.xlsx, "
+        f"{folder}/konsolidert/NO/målekort_NO_2026.xlsx, {folder}/kontroll/kontroll_2026-10.xlsx")
     assert re.search(r"Oppsummering: \d+ filer skrevet, \d+ advarsler \(de fleste fra kontrollen av uttrekket\), 0 feil\.", output)
 
 

@@ -299,7 +299,8 @@ def test_ny_never_overwrites_a_users_workbook(office, tmp_path):
     args = ["ny", "--enhet", office["unit"].id, "--periode", "2026-09", "-o", str(tmp_path)]
     result = runner.invoke(main, args)
     assert result.exit_code == 2
-    assert "Filen finnes allerede og blir ikke overskrevet. Bruk --erstatt" in result.output
+    assert ("Filen finnes allerede og blir ikke overskrevet. Lag den på nytt med --erstatt (fra "
+            "Python: replace=True); den gamle tas vare på i .excelkort/backup/.") in result.output
     assert wb.read_bytes() == before
     result = runner.invoke(main, args + ["--erstatt"])
     assert result.exit_code == 0, result.output

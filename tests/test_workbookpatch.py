@@ -12,8 +12,6 @@ import io
 import os
 import re
 import shutil
-import statistics
-import time
 import zipfile
 from pathlib import Path
 
@@ -712,27 +710,3 @@ def test_libreoffice_reads_unshared_formulas_and_dropped_calc_chain(tmp_path):
     patch_workbook(chain, out2, {"Ark": {"B2": 99, "C1": CellEdit(3, "A1+2")}})
     rows = lo_csv(out2, tmp_path / "b")["Ark"]
     assert rows[0] == ["1", "2", "3"] and rows[1][:2] == ["2", "99"]
-
-
-# -- timing (printed, not asserted) -----------------------------------------------------------------------
-def test_timing_of_a_fill(tmp_path, capsys):
-    src = Path(shutil.copy(TEMPLATE, tmp_path / "målekort.xlsx"))
-    data = {f"{c}{r}": float(r * 7 + i) for r in range(2, 26) for i, c in enumerate("CD")}
-    cached = {f"{c}{r}": CellEdit.cached(r / 7) for r in range(8, 36) for c in "FGHIJKLMNOPQRSTU"}
-    fill = {"Data": data, "Målekort": cached}
-    log = [["2024-03-05 10:00:00", "Data", ref, None, v, "uttrekk.csv"] for ref, v in list(data.items())[:10]]
-    times = []
-    for i in range(15):
-        out = tmp_path / f"ut{i}.xlsx"
-        start = time.perf_counter()
-        patch_workbook(src, out, fill, append_rows={"Logg": log})
-        times.append(time.perf_counter() - start)
-    start = time.perf_counter()
-    for _ in range(3):
-        openpyxl.load_workbook(src).save(tmp_path / "openpyxl.xlsx")
-    lossy = (time.perf_counter() - start) / 3
-    with capsys.disabled():
-        print(f"\npatch of {src.stat().st_size // 1024} KB workbook ({len(data) + len(cached)} cells + "
-              f"{len(log)} log rows): median {statistics.median(times) * 1000:.1f} ms, "
-              f"min {min(times) * 1000:.1f} ms; openpyxl load+save {lossy * 1000:.0f} ms")
-    assert os.path.getsize(tmp_path / "ut0.xlsx") > 0

@@ -42,6 +42,7 @@ class DemoSummary:
     fill: object = None  # the FillReport of the month's fill
     control: object = None  # the ControlReport of the county's check
     consolidation: object = None  # the ConsolidationResult: county units and Norway
+    start_here: list[Path] = field(default_factory=list)  # the files a newcomer opens first
 
 
 def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_SEED,
@@ -144,3 +145,7 @@ def _run_month(folder: Path, register, catalogue, targets, extract_path: Path,
     if summary.consolidation.history is not None:
         summary.files.append(summary.consolidation.history)
     (folder / "rapporter").mkdir(exist_ok=True)
+    first = workbooks[0] if workbooks else None
+    nation = next((cu.path for cu in summary.consolidation.units.values() if cu.unit.level == "nasjonal"), None)
+    summary.start_here = [p for p in (first, nation, folder / "kontroll" / f"kontroll_{period}.xlsx")
+                          if p is not None and p.exists()]

@@ -73,8 +73,9 @@ def _guard_existing(paths: list[Path], replace: bool) -> None:
     existing = [p for p in paths if p.exists()]
     if existing and not replace:
         raise InputError([Problem(
-            "Filen finnes allerede og blir ikke overskrevet. Bruk --erstatt for å lage den på nytt "
-            "(den gamle tas vare på i .excelkort/backup/).", file=str(p)) for p in existing])
+            "Filen finnes allerede og blir ikke overskrevet. Lag den på nytt med --erstatt (fra "
+            "Python: replace=True); den gamle tas vare på i .excelkort/backup/.", file=str(p))
+            for p in existing])
     for p in existing:
         if (lock := lock_file_for(p)) is not None:
             raise InputError(Problem(locked_message(lock), file=str(p)))
