@@ -33,7 +33,7 @@ from pathlib import Path
 
 from . import __version__
 from .inputs.catalogue import resolve_catalogue, resolve_unit_targets
-from .inputs.register import Register, demo_register, resolve_register
+from .inputs.register import Register, resolve_register
 from .errors import InputError, Problem
 from .model import Catalogue
 from .period import check_period
@@ -42,7 +42,7 @@ from .steps.newfiles import NewFiles, action_plan_name, new_scorecard, scorecard
 
 __all__ = [
     "VERSION", "DEMO_PERIOD", "DEMO_SEED", "check_period",
-    "load_catalogue", "load_register", "load_unit_targets",
+    "load_catalogue", "load_register", "load_unit_targets", "demo_register", "inputs_used",
     "new_scorecard", "scorecard_name", "action_plan_name", "NewFiles",
     "build_demo", "DemoSummary", "fill", "control", "ControlResult", "validate", "restore",
     "consolidate", "history_frame", "scorecards_frame",
@@ -59,13 +59,50 @@ def load_catalogue(katalog: str | Path | None = None, workdir: str | Path | None
 
 
 def load_register(register: str | Path | None = None, workdir: str | Path | None = None, *,
-                  demo_fallback: bool = False) -> Register | None:
+                  required: bool = False) -> Register | None:
     """The unit register: ``register`` where given, else ``enheter.csv``/``.xlsx`` in
-    ``workdir``; else the demo register with ``demo_fallback``, or None."""
-    found = resolve_register(register, Path.cwd() if workdir is None else workdir)
-    if found is None and demo_fallback:
-        return demo_register()
+    ``workdir`` (default: the current folder); else None, or with ``required`` an InputError.
+    The demo's register is never used silently: pass ``demo_register()`` yourself for that."""
+    folder = Path.cwd() if workdir is None else Path(workdir)
+    found = resolve_register(register, folder)
+    if found is None and required:
+        raise InputError(Problem(
+            f"Fant ikke noe enhetsregister (enheter.csv eller enheter.xlsx) i {folder}. Oppgi "
+            "registeret med --register F, eller kjør kommandoen i arbeidsmappen der det ligger."))
     return found
+
+
+def demo_register() -> Register:
+    """The demo's register: ≈255 offices in NAV's 12 county units and Norway (an approximation
+    for demos and tests, not an official list)."""
+    from .inputs.register import demo_register as _demo_register
+
+    return _demo_register()
+
+
+def inputs_used(catalogue: Catalogue | str | None = None, register: Register | str | None = None) -> str:
+    """Which catalogue and register a command used, for its summary (SPEC §8); each given as
+    the object or its ``source``."""
+    parts = []
+    if catalogue is not None:
+        parts.append(f"katalog {_source_name(getattr(catalogue, 'source', catalogue), 'standardkatalogen')}")
+    if register is not None:
+        parts.append(f"register {_source_name(getattr(register, 'source', register), 'oppgitt fra Python')}")
+    return "Brukte " + " og ".join(parts) + "." if parts else ""
+
+
+def _source_name(source: str, unnamed: str) -> str:
+    if not source:
+        return unnamed
+    path = Path(source)
+    if path.name == "indikatorer.csv" and path.parent.name == "data" and path.parent.parent.name == "excelkort":
+        return "standardkatalogen (excelkort/data/indikatorer.csv)"
+    if "(demo)" in source:
+        return "demoregisteret (excelkort/data/nav_kontor_approx.csv)"
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def load_unit_targets(mal: str | Path | None = None, workdir: str | Path | None = None,
@@ -127,7 +164,7 @@ def control(extract: str | Path, previous: list[str | Path] = (), catalogue: Cat
     from .steps.control_report import write_control_workbook
 
     catalogue = catalogue if catalogue is not None else load_catalogue()
-    register = register if register is not None else load_register(demo_fallback=True)
+    register = register if register is not None else load_register(required=True)
     extract = Path(extract)
     workdir = extract.parent.parent if extract.parent.name == "uttrekk" else extract.parent
     history = workdir if not previous and (workdir / "historikk").is_dir() else None

@@ -134,7 +134,7 @@ def demo(mappe: Path, periode: str, seed: int):
 @click.option("--katalog", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Indikatorkatalog (CSV eller .xlsx). Ellers indikatorer.csv i mappen, ellers standard.")
 @click.option("--register", "register_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Enhetsregister (enheter.csv). Ellers enheter.csv i mappen, ellers demoregisteret.")
+              help="Enhetsregister (enheter.csv eller .xlsx). Ellers enheter.csv i mappen du står i.")
 @click.option("--mal", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Mål per enhet (enhet;indikator;mål). Ellers mål.csv i mappen.")
 @click.option("-o", "--ut", "outdir", type=click.Path(file_okay=False, path_type=Path), default=".",
@@ -144,12 +144,13 @@ def demo(mappe: Path, periode: str, seed: int):
 def ny(unit_id, periode, katalog, register_file, mal, outdir, erstatt):
     """Lag målekort og tiltaksplan for en enhet fra malene."""
     catalogue = api.load_catalogue(katalog)
-    register = api.load_register(register_file, demo_fallback=True)
+    register = api.load_register(register_file, required=True)
     targets = api.load_unit_targets(mal, catalogue=catalogue)
     files = api.new_scorecard(unit_id, periode, catalogue=catalogue, register=register,
                               targets=targets, outdir=outdir, replace=erstatt)
     click.echo(f"Skrev {files.scorecard}")
     click.echo(f"Skrev {files.action_plan}")
+    click.echo(api.inputs_used(catalogue, register))
     click.echo("Oppsummering: 2 filer skrevet, 0 advarsler, 0 feil.")
 
 
@@ -188,6 +189,7 @@ def fyll(uttrekk, arbeidsboker, katalog):
     if report.units_without_workbook:
         click.echo(f"{count_word(len(report.units_without_workbook), 'enhet', 'enheter')} i uttrekket "
                    "hadde ikke noe målekort i denne kjøringen.")
+    click.echo(api.inputs_used(catalogue) + " Hvert målekort regnes med katalogen det ble laget med.")
     click.echo(f"Oppsummering: {count_word(len(report.changed), 'fil', 'filer')} skrevet, "
                f"{count_word(len(report.warnings), 'advarsel', 'advarsler')}, "
                f"{len(report.rejected)} feil.")
@@ -200,7 +202,7 @@ def fyll(uttrekk, arbeidsboker, katalog):
 @click.option("--forrige", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Tidligere uttrekk (forrige måned, samme måned i fjor). Kan gis flere ganger.")
 @click.option("--register", "register_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Enhetsregister. Ellers enheter.csv i mappen, ellers demoregisteret.")
+              help="Enhetsregister. Ellers enheter.csv i mappen du står i.")
 @click.option("-o", "--ut", "output", type=click.Path(dir_okay=False, path_type=Path),
               help="Kontrollarbeidsboken. Standard: kontroll_<periode>.xlsx ved siden av uttrekket.")
 @_catalogue_option
@@ -211,12 +213,13 @@ def kontroll(uttrekk, forrige, register_file, output, katalog):
     indikatorer, og duplikater, verst først. Skriver en arbeidsbok og en oppsummering.
     """
     catalogue = api.load_catalogue(katalog)
-    register = api.load_register(register_file, demo_fallback=True)
+    register = api.load_register(register_file, required=True)
     result = api.control(uttrekk, list(forrige), catalogue, register, output)
     path = result.workbook
     for line in result.summary_lines():
         click.echo(line)
     counts = result.report.count_by_severity()
+    click.echo(api.inputs_used(catalogue, register))
     click.echo(f"Oppsummering: 1 fil skrevet ({path}), "
                f"{count_word(counts.get('advarsel', 0), 'advarsel', 'advarsler')}, "
                f"{counts.get('feil', 0)} feil i uttrekket.")
@@ -260,8 +263,7 @@ def konsolider(mappe, register_file, periode, prikk, outdir, mal, katalog):
     for path, reason in result.rejected:
         click.echo(f"Avvist: {path}: {reason}", err=True)
     delivered = sum(1 for s in result.delivery.values() if s in ("levert", "sen"))
-    click.echo(f"Register: {result.register or 'oppgitt i koden'}")
-    click.echo(f"Katalog: {result.catalogue or 'standardkatalogen'}")
+    click.echo(api.inputs_used(result.catalogue, result.register))
     click.echo(f"Periode {result.period}: {delivered} av {len(result.delivery)} kontor levert, "
                f"{len(result.missing)} mangler, {len(result.rejected)} avvist.")
     click.echo(f"{count_word(len(result.units), 'konsolidert målekort', 'konsoliderte målekort')} i "
@@ -296,6 +298,9 @@ def sjekk(filer, register_file, katalog):
             click.echo(f"  {'Feil: ' if problem.is_error else ''}{problem}")
         errors += len(result.errors)
         warnings += len(result.problems) - len(result.errors)
+    used = api.inputs_used(catalogue, register)
+    click.echo(used if register is not None else
+               used[:-1] + "; uten enhetsregister (uttrekkets enheter sjekkes ikke mot et register).")
     click.echo(f"Oppsummering: {count_word(len(filer), 'fil', 'filer')} sjekket, "
                f"{count_word(warnings, 'advarsel', 'advarsler')}, {errors} feil.")
     if errors:

@@ -192,6 +192,7 @@ def test_sjekk_exits_2_with_the_message_and_no_traceback(case, good, tmp_path, m
     assert cli.output.splitlines() == [
         f"{path} (målekort): feil",
         f"  Feil: {CASES[case]}",
+        "Brukte katalog standardkatalogen (excelkort/data/indikatorer.csv); uten enhetsregister (uttrekkets enheter sjekkes ikke mot et register).",
         "Oppsummering: 1 fil sjekket, 0 advarsler, 1 feil."]
     assert "Traceback" not in cli.output and "Intern feil" not in cli.output
 
@@ -214,6 +215,7 @@ def test_one_bad_file_among_good_ones(good, tmp_path, monkeypatch):
         f"{ok} (målekort): ok",
         f"{bad} (målekort): feil",
         f"  Feil: {CASES['merged_in_row']}",
+        "Brukte katalog standardkatalogen (excelkort/data/indikatorer.csv); uten enhetsregister (uttrekkets enheter sjekkes ikke mot et register).",
         "Oppsummering: 2 filer sjekket, 0 advarsler, 1 feil."]
 
 
@@ -258,5 +260,6 @@ def test_a_file_open_in_excel_is_checked_as_last_saved(lock_name, app, good, tmp
     assert cli.output.splitlines() == [
         f"{path} (målekort): advarsler",
         f"  {message}",
+        "Brukte katalog standardkatalogen (excelkort/data/indikatorer.csv); uten enhetsregister (uttrekkets enheter sjekkes ikke mot et register).",
         "Oppsummering: 1 fil sjekket, 1 advarsel, 0 feil."]
     assert lock.exists()  # never touched

@@ -125,7 +125,7 @@ def _by_id(rows: list[list], col_label: str) -> dict[str, object]:
 def test_writes_each_county_and_the_nation(work):
     result = _run(work)
     assert result.exit_code == 0, result.output
-    assert "Register: " in result.output and "Katalog: " in result.output
+    assert "Brukte katalog " in result.output and " og register " in result.output
     for unit in ("F1", "F2", "NO"):
         path = work / "konsolidert" / unit / f"målekort_{unit}_2026.xlsx"
         assert path.is_file()

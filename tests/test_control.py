@@ -556,9 +556,35 @@ def test_without_forrige_last_month_comes_from_the_history(tmp_path):
            {"enhet": "F01", "nivå": "fylke", "periode": "2026-09", "indikator": "P1",
             "teller": 1.0, "nevner": 100.0, "verdi": 1.0, "status": "rød", "kilde": "konsolidert"}]
           ).to_parquet(tmp_path / "historikk" / "målekort_2026.parquet", index=False)
-    result = api.control(extract, output=tmp_path / "k.xlsx")
+    result = api.control(extract, register=api.demo_register(), output=tmp_path / "k.xlsx")
     row = next(r for r in result.report.rows if (r.unit, r.indicator) == ("0101", "P1"))
     assert (row.previous_value, row.previous_source) == (70.0, "historikk/målekort_2026.parquet")
     assert [p.name for p in result.report.previous] == ["målekort_2026.parquet"]
-    with_forrige = api.control(extract, [extract], output=tmp_path / "k2.xlsx")
+    with_forrige = api.control(extract, [extract], register=api.demo_register(), output=tmp_path / "k2.xlsx")
     assert with_forrige.report.previous == [extract]  # --forrige given: the history is not used
+
+
+def test_kontroll_outside_a_work_folder_needs_a_register(tmp_path, monkeypatch):
+    """The demo's register is never used silently (SPEC §8): without enheter.csv in the folder
+    and without --register, kontroll stops with exit 2 and says what to do."""
+    from click.testing import CliRunner
+
+    from excelkort.cli import main
+    from excelkort.inputs.extract import write_extract_csv
+    from excelkort.inputs.register import demo_register, write_register_csv
+
+    extract = tmp_path / "uttrekk_2026-10.csv"
+    write_extract_csv([{"enhet": "0101", "periode": "2026-10", "indikator": "P1", "teller": 80,
+                        "nevner": 100}], extract)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["kontroll", str(extract)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"Feil: Fant ikke noe enhetsregister (enheter.csv eller enheter.xlsx) i {tmp_path}. Oppgi "
+        "registeret med --register F, eller kjør kommandoen i arbeidsmappen der det ligger.",
+        "Ingenting ble endret."]
+    write_register_csv(demo_register(), tmp_path / "enheter.csv")
+    result = CliRunner().invoke(main, ["kontroll", str(extract)])
+    assert "Brukte standardkatalogen" not in result.output
+    assert ("Brukte katalog standardkatalogen (excelkort/data/indikatorer.csv) og register "
+            "enheter.csv.") in result.output.splitlines()

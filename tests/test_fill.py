@@ -296,7 +296,11 @@ def test_ny_never_overwrites_a_users_workbook(office, tmp_path):
     wb = _copy(office["workbook"], tmp_path)
     before = wb.read_bytes()
     runner = CliRunner()
-    args = ["ny", "--enhet", office["unit"].id, "--periode", "2026-09", "-o", str(tmp_path)]
+    from excelkort.inputs.register import demo_register, write_register_csv
+
+    write_register_csv(demo_register(), tmp_path / "enheter.csv")
+    args = ["ny", "--enhet", office["unit"].id, "--periode", "2026-09", "-o", str(tmp_path),
+            "--register", str(tmp_path / "enheter.csv")]
     result = runner.invoke(main, args)
     assert result.exit_code == 2
     assert ("Filen finnes allerede og blir ikke overskrevet. Lag den på nytt med --erstatt (fra "

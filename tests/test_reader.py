@@ -215,6 +215,7 @@ def test_a_rearranged_layout_passes_sjekk(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         f"{moved} (målekort): ok",
+        "Brukte katalog standardkatalogen (excelkort/data/indikatorer.csv); uten enhetsregister (uttrekkets enheter sjekkes ikke mot et register).",
         "Oppsummering: 1 fil sjekket, 0 advarsler, 0 feil."]
 
 
@@ -333,6 +334,7 @@ def test_sjekk_shows_the_typed_forms_as_warnings_and_exits_0(tmp_path, monkeypat
     assert result.output.splitlines() == [
         f"{path} (målekort): advarsler",
         *(f"  {w}" for w in TYPED_WARNINGS),
+        "Brukte katalog standardkatalogen (excelkort/data/indikatorer.csv); uten enhetsregister (uttrekkets enheter sjekkes ikke mot et register).",
         f"Oppsummering: 1 fil sjekket, {len(TYPED_WARNINGS)} advarsler, 0 feil."]
 
 
