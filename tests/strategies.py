@@ -9,7 +9,9 @@ Property tests of the number rules, and of consolidation, draw their inputs from
   snitt, teller only for antall, or bare values when ``bare=True``), and
   ``indicator_series()``: an indicator of any kind with such a series;
 * ``unit_series(indicator)``: several units' series of the same indicator, e.g. for
-  aggregation, and ``grouped(...)``: the same split into groups (units into counties).
+  aggregation (all teller/nevner, all bare values, or a mix), and ``grouped(...)``: a list
+  split into groups (units into counties);
+* ``targets_for(indicator)``: a unit's own Mål (a row of the ``Mål`` table).
 
 ``ind(...)`` builds one indicator with defaults, for tests that vary one field.
 """
@@ -37,13 +39,23 @@ counts = st.integers(min_value=0, max_value=5000)
 bare_values = st.integers(0, 10000).map(lambda v: v / 100)
 
 
+def _targets(measure: str):
+    high = 5000 if measure == "antall" else 100
+    return st.integers(1, high * 10).map(lambda v: v / 10)
+
+
+def targets_for(indicator: Indicator):
+    """A unit's own Mål for the indicator (a row of the ``Mål`` table), one decimal, in the
+    range of the indicator's Måletype (andel 0–100 %, antall up to 5,000)."""
+    return _targets(indicator.measure)
+
+
 @st.composite
 def indicators(draw, measures=MEASURES, directions=DIRECTIONS) -> Indicator:
     """An indicator of any Måletype, Retning, Hittil, Frekvens, Etterslep and Desimaler, with a
     target that fits its Måletype (andel 0–100 %) and Toleranse given or blank (5 % of Mål)."""
     measure = draw(st.sampled_from(measures))
-    high = 5000 if measure == "antall" else 100
-    target = draw(st.integers(1, high * 10).map(lambda v: v / 10))
+    target = draw(_targets(measure))
     tolerance = draw(maybe(st.integers(1, max(2, int(target * 2))).map(lambda v: v / 10)))
     return ind(measure=measure, direction=draw(st.sampled_from(directions)), target=target,
                tolerance=tolerance, ytd_mode=draw(st.sampled_from(YTD_MODES)),
@@ -111,9 +123,9 @@ def unit_series(indicator: Indicator, min_units: int = 1, max_units: int = 8, ba
 
 
 @st.composite
-def grouped(draw, units_strategy, max_groups: int = 4) -> list[list[Series]]:
-    """The units a strategy draws, split into 1–``max_groups`` non-empty groups in order (units
-    into counties)."""
+def grouped(draw, units_strategy, max_groups: int = 4) -> list[list]:
+    """The list a strategy draws (units' series, their targets, …), split into 1–``max_groups``
+    non-empty groups in order (units into counties)."""
     units = draw(units_strategy)
     k = draw(st.integers(1, min(max_groups, len(units))))
     cuts = sorted(draw(st.sets(st.integers(1, len(units) - 1), min_size=k - 1,

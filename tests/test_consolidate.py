@@ -8,56 +8,21 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from excelkort import api
 from excelkort.cli import main
-from excelkort.inputs.catalogue import (default_catalogue, write_catalogue_csv,
-                                        write_unit_targets_csv)
+from excelkort.inputs.catalogue import (default_catalogue, load_unit_targets,
+                                        write_catalogue_csv, write_unit_targets_csv)
 from excelkort.inputs.register import Register, write_register_csv
 from excelkort.model import Unit
-from excelkort.numbers.aggregate import aggregate
-from excelkort.numbers.rules import evaluate
+from excelkort.numbers.aggregate import aggregate, consolidated_target
 from excelkort.scorecard import layout as L
-from excelkort.steps.consolidate_numbers import combine, leaf_partial
+from excelkort.steps.consolidate_read import candidate_files, cut_series, read_office
 from excelkort.steps.synth import filled_forms, generate_year, local_values
-from test_rules_properties import bare_series, ind, tn_series
 
 PERIOD = "2026-10"
 CATALOGUE = default_catalogue()
-
-
-# --- the numbers: the hierarchy cannot drift ---------------------------------------------------
-
-def _unit_series():
-    return st.one_of(tn_series(), bare_series())
-
-
-@given(st.lists(st.lists(_unit_series(), min_size=1, max_size=5), min_size=1, max_size=5),
-       st.sampled_from(["andel", "snitt", "antall"]))
-@settings(max_examples=150, deadline=None)
-def test_office_to_nation_equals_office_to_county_to_nation(counties, measure):
-    """Directly from the offices or via the counties: the same Data, the same numbers, exactly,
-    for any mix of units with teller/nevner and units with bare values."""
-    i = ind(measure=measure)
-    leaves = [[leaf_partial(i, s) for s in county] for county in counties]
-    direct = combine(i, [p for county in leaves for p in county]).series()
-    via = combine(i, [combine(i, county) for county in leaves]).series()
-    assert (direct.teller, direct.nevner, direct.weighted) == (via.teller, via.nevner, via.weighted)
-    assert evaluate(i, direct, 10) == evaluate(i, via, 10)
-
-
-@given(st.one_of(st.lists(tn_series(), min_size=1, max_size=6),
-                 st.lists(bare_series(), min_size=1, max_size=6)),
-       st.sampled_from(["andel", "snitt", "antall"]))
-@settings(max_examples=100, deadline=None)
-def test_the_exact_sums_agree_with_the_engines_aggregate(units, measure):
-    i = ind(measure=measure)
-    ours = combine(i, [leaf_partial(i, s) for s in units]).series()
-    theirs = aggregate(i, units)
-    assert (ours.teller, ours.nevner, ours.weighted) == (theirs.teller, theirs.nevner, theirs.weighted)
 
 
 # --- a small work folder: 6 offices in 2 county units ------------------------------------------
@@ -135,15 +100,46 @@ def test_writes_each_county_and_the_nation(work):
     assert (work / "historikk" / "målekort_2026.parquet").is_file()
 
 
-def _office_data(folder: Path) -> dict[str, dict[str, tuple[list, list]]]:
-    """Every office's Data sheet, read independently (openpyxl)."""
+def _office_data(folder: Path, sub: str = "kontor") -> dict[str, dict[str, tuple[list, list]]]:
+    """Every office's (or consolidated unit's) Data sheet, read independently (openpyxl)."""
     out = {}
-    for path in sorted((folder / "kontor").glob("*/målekort_*.xlsx")):
+    for path in sorted((folder / sub).glob("*/målekort_*.xlsx")):
         ws = openpyxl.load_workbook(path, read_only=True, data_only=True)["Data"]
         rows = list(ws.iter_rows(values_only=True))
         unit = path.parent.name
         out[unit] = {r[0]: (list(r[2::2][:12]), list(r[3::2][:12])) for r in rows[1:] if r[0]}
     return out
+
+
+def _stored(values: list) -> list:
+    """Numbers as an xlsx file holds them: 16 significant digits (XlsxWriter, like Excel)."""
+    return [None if v is None else float(f"{v:.16G}") for v in values]
+
+
+MEMBERS = {"F1": ["0101", "0102", "0103"], "F2": ["0201", "0202", "0203"],
+           "NO": ["0101", "0102", "0103", "0201", "0202", "0203"]}
+
+
+def test_consolidated_data_is_the_one_rule_applied_to_the_offices(work):
+    """Each consolidated Data sheet holds what ``numbers.aggregate`` makes of its offices'
+    series as they are read (extracted, typed with a nevner, typed as bare values: a mix), and
+    its targets are ``consolidated_target``'s: the rule of SPEC §4 is applied in one place."""
+    assert _run(work).exit_code == 0
+    offices = {o.unit_id: o for o in (read_office(p, CATALOGUE)
+                                      for p in candidate_files(work / "kontor"))}
+    data = _office_data(work, "konsolidert")
+    targets = load_unit_targets(work / "mål.csv", CATALOGUE)
+    unweighted = 0
+    for unit, ids in MEMBERS.items():
+        path = work / "konsolidert" / unit / f"målekort_{unit}_2026.xlsx"
+        mål = _by_id(_sheet(path, "Målekort"), "Mål")
+        for i in CATALOGUE:
+            series = aggregate(i, [cut_series(offices[u].series[i.id], 10) for u in ids])
+            stored = (_stored(series.teller), _stored(series.nevner))
+            assert data[unit][i.id] == stored, (unit, i.id)
+            assert mål[i.id] == consolidated_target(i, unit, ids, targets)[0], (unit, i.id)
+            unweighted += not series.weighted
+    assert unweighted >= 3  # typed bare values among the offices
 
 
 def test_independent_recomputation_matches_every_hittil_i_aar(work):
@@ -152,10 +148,8 @@ def test_independent_recomputation_matches_every_hittil_i_aar(work):
     workbook's cached Hittil i år."""
     assert _run(work).exit_code == 0
     data = _office_data(work)
-    members = {"F1": ["0101", "0102", "0103"], "F2": ["0201", "0202", "0203"]}
-    members["NO"] = members["F1"] + members["F2"]
     checked = 0
-    for unit, offices in members.items():
+    for unit, offices in MEMBERS.items():
         ytd = _by_id(_sheet(work / "konsolidert" / unit / f"målekort_{unit}_2026.xlsx", "Målekort"),
                      "Hittil i år")
         for i in CATALOGUE:

@@ -2,58 +2,39 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from excelkort.model import Series
-from excelkort.numbers.aggregate import aggregate
+from excelkort.numbers.aggregate import (aggregate, combine, combine_targets, consolidated_target,
+                                         unit_has_nevner)
 from excelkort.numbers.rules import (DOWN_BETTER, DOWN_WORSE, GREEN, HIGH, LOW, MEDIUM,
                                      NO_TREND, RED, STABLE, STATUSES, TOO_LITTLE_DATA, TRENDS,
-                                     UP_BETTER, UP_WORSE, YELLOW, evaluate, round_shown,
-                                     status_of, trend_of)
-from strategies import (bare_series, grouped, ind, indicator_series, indicators, tn_series,
+                                     UP_BETTER, UP_WORSE, YELLOW, evaluate, month_value,
+                                     round_shown, status_of, tolerance_for, trend_of)
+from strategies import (grouped, ind, indicator_series, indicators, maybe, targets_for, tn_series,
                         unit_series)
 
 RANK = {GREEN: 2, YELLOW: 1, RED: 0}
 
 
-@given(st.lists(st.lists(tn_series(), min_size=1, max_size=5), min_size=1, max_size=5))
-@settings(max_examples=150, deadline=None)
-def test_office_county_nation_equals_office_nation(counties):
-    """Summing teller and nevner is associative: via counties equals directly from offices."""
-    i = ind()
-    offices = [s for county in counties for s in county]
-    direct = aggregate(i, offices)
-    via = aggregate(i, [aggregate(i, county) for county in counties])
-    assert direct.teller == via.teller and direct.nevner == via.nevner
-    assert direct.weighted and via.weighted
-    assert evaluate(i, direct, 12) == evaluate(i, via, 12)
-
-
-@given(st.lists(st.lists(bare_series(), min_size=1, max_size=4), min_size=1, max_size=4))
-@settings(max_examples=100, deadline=None)
-def test_unweighted_aggregation_is_associative_and_marked(counties):
-    i = ind()
-    offices = [s for county in counties for s in county]
-    direct = aggregate(i, offices)
-    via = aggregate(i, [aggregate(i, county) for county in counties])
-    assert direct.teller == via.teller and direct.nevner == via.nevner
-    if any(v is not None for s in offices for v in s.teller):
-        assert not direct.weighted
-    # the unweighted mean over leaf units, month by month
-    for m in range(12):
-        present = [s.teller[m] for s in offices if s.teller[m] is not None]
-        if present:
-            assert math.isclose(direct.teller[m] / direct.nevner[m], sum(present) / len(present))
-
-
 def _two_levels(indicator, counties):
+    """The units' consolidated series directly, and via the counties (each county carried as
+    its partial, as ``konsolider`` carries it)."""
     units = [s for county in counties for s in county]
     direct = aggregate(indicator, units)
-    via = aggregate(indicator, [aggregate(indicator, county) for county in counties])
+    via = aggregate(indicator, [combine(indicator, county) for county in counties])
+    assert (direct.teller, direct.nevner, direct.weighted) == (via.teller, via.nevner,
+                                                              via.weighted)
     return units, direct, via
+
+
+def _exact(values) -> float:
+    """The exact sum of floats as the decimals they are written as, rounded once."""
+    return float(sum(Fraction(repr(float(v))) for v in values))
 
 
 @given(indicators().flatmap(lambda i: st.tuples(st.just(i), grouped(unit_series(i)))))
@@ -64,8 +45,6 @@ def test_units_directly_equal_units_via_counties_for_every_indicator(case):
     indicator; and the consolidated row's numbers are the same either way."""
     indicator, counties = case
     units, direct, via = _two_levels(indicator, counties)
-    assert (direct.teller, direct.nevner, direct.weighted) == (via.teller, via.nevner,
-                                                              via.weighted)
     assert direct.weighted  # teller/nevner (or antall) everywhere: weighted
     for m in range(12):
         present = [s for s in units if s.teller[m] is not None]
@@ -88,24 +67,91 @@ def test_bare_values_aggregate_as_an_unweighted_mean_in_two_levels(case):
     number of units), marked uvektet, the same directly and via counties."""
     indicator, counties = case
     units, direct, via = _two_levels(indicator, counties)
-    assert (direct.teller, direct.nevner) == (via.teller, via.nevner)
     if any(v is not None for s in units for v in s.teller):
-        assert not direct.weighted and not via.weighted
+        assert not direct.weighted
     for m in range(12):
         present = [s.teller[m] for s in units if s.teller[m] is not None]
+        assert direct.teller[m] == (_exact(present) if present else None)
         assert direct.nevner[m] == (len(present) if present else None)
 
 
-@pytest.mark.xfail(strict=True, reason="SPEC §4/§7: with teller/nevner units in one county and "
-                   "bare values in another, the county's weighted aggregate counts as one unit "
-                   "in the national unweighted mean; directly, each office counts")
+@given(indicators().flatmap(lambda i: st.tuples(st.just(i), grouped(unit_series(i, bare=None)))))
+@settings(max_examples=300, deadline=None)
+def test_any_mix_of_units_directly_equals_via_counties(case):
+    """Any indicator, any mix of units with teller/nevner and units with bare values, in any
+    grouping into counties: directly and via the counties give the same Data and the same row,
+    exactly. A mix is uvektet over the leaf units' month values, each office counting once."""
+    indicator, counties = case
+    units, direct, via = _two_levels(indicator, counties)
+    assert evaluate(indicator, direct, 12) == evaluate(indicator, via, 12)
+    bare = [s for s in units if not unit_has_nevner(indicator, s)
+            and any(v is not None for v in s.teller)]
+    assert direct.weighted == (indicator.measure == "antall" or not bare)
+    if direct.weighted:
+        return
+    for m in range(12):
+        values = [month_value(indicator, s.teller[m], s.nevner[m], unit_has_nevner(indicator, s))
+                  for s in units]
+        values = [v for v in values if v is not None]
+        assert direct.teller[m] == (_exact(values) if values else None)
+        assert direct.nevner[m] == (len(values) if values else None)
+
+
 def test_mixed_weighted_and_bare_units_across_counties():
+    """SPEC §4/§7: teller/nevner offices in one county and bare values in another: the national
+    unweighted mean counts every office once, directly and via the counties alike."""
     i = ind()
     weighted = [Series([1.0] + [None] * 11, [2.0] + [None] * 11),
                 Series([1.0] + [None] * 11, [4.0] + [None] * 11)]
     bare = [Series([30.0] + [None] * 11, [None] * 12)]
     units, direct, via = _two_levels(i, [weighted, bare])
-    assert (direct.teller, direct.nevner) == (via.teller, via.nevner)
+    assert (direct.teller[0], direct.nevner[0], direct.weighted) == (50.0 + 25.0 + 30.0, 3.0, False)
+
+
+def test_a_consolidated_series_is_not_a_leaf_unit():
+    """A county's uvektet series no longer knows its offices: it must be combined as a Partial."""
+    i = ind()
+    county = aggregate(i, [Series([30.0] + [None] * 11, [None] * 12)])
+    with pytest.raises(ValueError):
+        aggregate(i, [county])
+
+
+@given(indicators().flatmap(lambda i: st.tuples(
+    st.just(i), grouped(st.lists(maybe(targets_for(i)), min_size=1, max_size=8)),
+    maybe(targets_for(i)))))
+@settings(max_examples=200, deadline=None)
+def test_consolidated_targets_directly_equal_via_counties(case):
+    """A consolidated antall unit's Mål is the sum of its leaf units' (their own row in the Mål
+    table, else the catalogue's), its Toleranse the sum of their explicit Toleranse, else 5 %
+    of the summed Mål; directly and via the counties alike. Andel and snitt: the unit's own row,
+    else the catalogue's."""
+    indicator, counties, own = case
+    table, leaves, k = {}, [], 0
+    for county in counties:
+        ids = []
+        for target in county:
+            k += 1
+            ids.append(f"{k:04d}")
+            if target is not None:
+                table[(ids[-1], indicator.id)] = target
+        leaves.append(ids)
+    if own is not None:
+        table[("NO", indicator.id)] = own
+    every = [u for ids in leaves for u in ids]
+    direct = consolidated_target(indicator, "NO", every, table)
+    if indicator.measure != "antall":
+        assert direct == (indicator.target if own is None else own, None)
+        return
+    via = combine_targets(indicator, [consolidated_target(indicator, f"F{c}", ids, table)
+                                      for c, ids in enumerate(leaves)])
+    assert direct == via
+    target, tolerance = direct
+    assert target == _exact(table.get((u, indicator.id), indicator.target) for u in every)
+    if indicator.tolerance is None:
+        assert tolerance is None
+        assert tolerance_for(indicator, target) == 0.05 * abs(target)
+    else:
+        assert tolerance == _exact([indicator.tolerance] * len(every))
 
 
 @given(st.sampled_from(["høyere", "lavere", "nær"]), st.floats(0, 200), st.floats(0, 200),

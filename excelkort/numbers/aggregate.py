@@ -1,27 +1,60 @@
-"""Aggregation across units (SPEC §4): a consolidated unit's series from its units' series.
+"""Aggregation across units (SPEC §4): the one rule, exact and associative. Pure: no I/O.
 
-Teller and nevner are summed over the units that have the month, then divided — never an
-average of percentages — so office → fylke → nasjonal equals office → nasjonal exactly for
-units that all give teller/nevner (or all give bare values). ``antall`` sums its teller. Bare
-values of ``andel`` and ``snitt`` aggregate as an unweighted mean over the units: teller = the
-sum of the values, nevner = the number of units, marked ``uvektet`` (``Series.weighted`` False)
-and computed as ``snitt`` by ``rules.evaluate``. Pure: no I/O.
+The rule, in words:
+
+* **Sum, then divide.** A consolidated unit's teller and nevner are the sums of the teller and
+  nevner of the units that have the month — never an average of percentages. ``antall`` is
+  always teller alone (typed or extracted), so it sums.
+* **Bare values** (andel or snitt typed without a nevner) aggregate as an unweighted mean over
+  the *leaf* units (the offices): teller = the sum of their month values, nevner = the number
+  of leaf units with the month. The row is computed as ``snitt`` (T/N, no factor 100) and
+  marked ``uvektet`` (``Series.weighted`` False).
+* **A mix**: when some leaf units of an indicator give teller/nevner and others only bare
+  values, the whole indicator is ``uvektet`` over the leaf units' month values (100·T/N for
+  andel, T/N for snitt, a bare value as typed), each office counting once.
+* **Targets**: a consolidated unit's Mål is, for ``antall``, the sum of its units' targets, with
+  the sum of their explicit Toleranse (blank Toleranse: 5 % of the summed target, as for any
+  unit); for andel and snitt its own row in the ``Mål`` table, else the catalogue's.
+
+So office → fylke → nasjonal equals office → nasjonal exactly, for any mix of units. It holds
+because a consolidated unit is carried as a ``Partial``, not as its ``Series``: the exact sums
+of its leaf units' teller and nevner, *and* its leaf units' month values. A county whose offices
+all give teller/nevner therefore still counts as its offices, one each, in a national unweighted
+mean. Every number is held as the decimal it is written as (0.1 is one tenth) and added under a
+context that never rounds, so the sums do not depend on the grouping or the order.
+
+Entry points: ``leaf_partial`` (one leaf unit), ``combine`` (leaf series and partials alike →
+the partial of all their leaf units), ``Partial.series`` (→ the consolidated Data series),
+``aggregate`` (the same in one call, for scripts and tests), ``consolidated_target`` and
+``combine_targets`` (the targets).
 """
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import dataclass, field
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, localcontext
+from typing import Iterable
 
 from ..model import Indicator, Series
 from .rules import month_value
 
-__all__ = ["aggregate", "unit_has_nevner"]
+__all__ = ["Partial", "aggregate", "combine", "combine_targets", "consolidated_target",
+           "leaf_partial", "unit_has_nevner"]
+
+#: additions under this context are exact (no rounding at any size), so sums are associative
+EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
-def _exact_sum(values: list[float]) -> float:
-    """Sum that is exact (and so associative) for integers and short decimals."""
-    if all(float(v).is_integer() for v in values):
-        return float(sum(int(v) for v in values))
-    return float(sum(Decimal(repr(float(v))) for v in values))
+def exact(v: float) -> int | Decimal:
+    """A number as the decimal it is written as (0.1 is one tenth), exactly: an int when it is
+    whole (the common case for teller and nevner: fast to add and to send between processes)."""
+    v = float(v)
+    return int(v) if v.is_integer() else Decimal(repr(v))
+
+
+def exact_sum(values) -> int | Decimal:
+    """The exact sum of ints and Decimals (never rounded)."""
+    with localcontext(EXACT):
+        return sum(values, 0)
 
 
 def unit_has_nevner(indicator: Indicator, series: Series) -> bool:
@@ -29,52 +62,106 @@ def unit_has_nevner(indicator: Indicator, series: Series) -> bool:
     return indicator.measure != "antall" and any(v is not None for v in series.nevner)
 
 
-def aggregate(indicator: Indicator, members: list[Series]) -> Series:
-    """Consolidate units' series by summing teller and nevner — never averaging percentages.
+@dataclass
+class Partial:
+    """Exact month sums over some leaf units of one indicator (see the module docstring).
 
-    Units that only give bare values (or an already ``uvektet`` aggregate) make the whole
-    indicator ``uvektet``: teller = sum of the units' month values, nevner = number of units,
-    and the row is computed as ``snitt`` (weighted=False). Sums are exact for integers and
-    short decimals, so office → fylke → nasjonal equals office → nasjonal.
+    ``teller`` and ``nevner`` are the sums of the leaf units that give teller/nevner (the
+    weighted form); ``values`` the leaf units' month values, whose sum and count make the
+    ``uvektet`` form. The values are summed only when the indicator turns out ``uvektet``,
+    which is rare, so the common case never pays for them.
     """
-    teller: list[float | None] = [None] * 12
-    nevner: list[float | None] = [None] * 12
-    if indicator.measure == "antall":
-        for i in range(12):
-            ts = [s.teller[i] for s in members if s.teller[i] is not None]
-            teller[i] = _exact_sum(ts) if ts else None
-        return Series(teller, nevner, weighted=True)
 
-    weighted = all(s.weighted and unit_has_nevner(indicator, s) for s in members if
-                   any(v is not None for v in s.teller))
+    antall: bool
+    teller: list = field(default_factory=lambda: [None] * 12)  # int | Decimal | None
+    nevner: list = field(default_factory=lambda: [None] * 12)
+    values: list = field(default_factory=lambda: [() for _ in range(12)])  # leaf month values
+    unweighted: bool = False  # some leaf unit with data gives bare values only
+
+    def series(self) -> Series:
+        """The consolidated Data series (floats): sums of teller and nevner when every leaf
+        unit with data gives a nevner (or for antall), else ``uvektet`` (sum of the leaf units'
+        values, their number)."""
+        if self.antall or not self.unweighted:
+            return Series([None if t is None else float(t) for t in self.teller],
+                          [None if n is None else float(n) for n in self.nevner], weighted=True)
+        sums = [float(exact_sum(exact(v) for v in vs)) if vs else None for vs in self.values]
+        return Series(sums, [float(len(vs)) if vs else None for vs in self.values], weighted=False)
+
+
+def _empty(indicator: Indicator) -> Partial:
+    return Partial(indicator.measure == "antall")
+
+
+def leaf_partial(indicator: Indicator, series: Series) -> Partial:
+    """One leaf unit's contribution: its teller and nevner where it gives a nevner, and its
+    month values (v(m) of SPEC §4: factor·T/N, or the bare value)."""
+    if not series.weighted:
+        raise ValueError("an uvektet series is a consolidated unit's: combine its Partial instead")
+    p = _empty(indicator)
+    has_data = any(v is not None for v in series.teller)
+    with_n = unit_has_nevner(indicator, series)
+    p.unweighted = has_data and not p.antall and not with_n
     for i in range(12):
-        ts: list[float] = []
-        ns: list[float] = []
-        for s in members:
-            tv, nv = s.teller[i], s.nevner[i]
-            if tv is None:
-                continue
-            if weighted:
-                if nv is None:
-                    continue
-                ts.append(tv)
-                ns.append(nv)
-            elif not s.weighted:  # an uvektet aggregate: already (sum of values, count)
-                if nv is None:
-                    continue
-                ts.append(tv)
-                ns.append(nv)
-            elif unit_has_nevner(indicator, s):
-                v = month_value(indicator, tv, nv, True)
-                if v is None:
-                    continue
-                ts.append(v)
-                ns.append(1.0)
-            else:  # a bare value
-                ts.append(tv)
-                ns.append(1.0)
-        if ts:
-            teller[i] = _exact_sum(ts)
-            nevner[i] = _exact_sum(ns)
-    return Series(teller, nevner, weighted=weighted)
+        t, n = series.teller[i], series.nevner[i]
+        if t is None:
+            continue
+        if p.antall:
+            p.teller[i] = exact(t)
+            continue
+        if with_n and n is not None:
+            p.teller[i], p.nevner[i] = exact(t), exact(n)
+        v = month_value(indicator, t, n, with_n)
+        if v is not None:
+            p.values[i] = (v,)
+    return p
 
+
+def _column_sums(columns: list[list]) -> list:
+    out = []
+    for i in range(12):
+        present = [c[i] for c in columns if c[i] is not None]
+        out.append(exact_sum(present) if present else None)
+    return out
+
+
+def combine(indicator: Indicator, members: Iterable[Series | Partial]) -> Partial:
+    """The exact partial of all the members' leaf units. A member is a leaf unit's ``Series``
+    or the ``Partial`` of a unit (leaf or consolidated) — never a consolidated ``Series``."""
+    partials = [m if isinstance(m, Partial) else leaf_partial(indicator, m) for m in members]
+    total = _empty(indicator)
+    total.teller = _column_sums([p.teller for p in partials])
+    total.nevner = _column_sums([p.nevner for p in partials])
+    total.values = [tuple(v for p in partials for v in p.values[i]) for i in range(12)]
+    total.unweighted = any(p.unweighted for p in partials)
+    return total
+
+
+def aggregate(indicator: Indicator, members: Iterable[Series | Partial]) -> Series:
+    """The consolidated series of ``members`` (leaf units' series and/or partials, as for
+    ``combine``): ``combine(indicator, members).series()``."""
+    return combine(indicator, members).series()
+
+
+def combine_targets(indicator: Indicator,
+                    members: Iterable[tuple[float, float | None]]) -> tuple[float, float | None]:
+    """(Mål, Toleranse) of a consolidated ``antall`` unit from its members' (Mål, Toleranse),
+    leaf or consolidated units alike: the exact sums. Toleranse is None (blank: the engine and
+    the writer take 5 % of |the summed Mål|) unless every member gives one."""
+    members = list(members)
+    total = float(exact_sum(exact(t) for t, _ in members))
+    if members and all(e is not None for _, e in members):
+        return total, float(exact_sum(exact(e) for _, e in members))
+    return total, None
+
+
+def consolidated_target(indicator: Indicator, unit_id: str, leaf_ids: list[str],
+                        targets: dict[tuple[str, str], float]) -> tuple[float, float | None]:
+    """(Mål, Toleranse or None) of a consolidated unit with the leaf units ``leaf_ids``, by the
+    per-unit Mål table ``targets`` ({(enhet, indikator): mål}): for ``antall`` the sums over
+    its leaf units (``combine_targets``); otherwise its own row in the table, else the
+    catalogue's."""
+    if indicator.measure == "antall" and leaf_ids:
+        return combine_targets(indicator, ((targets.get((u, indicator.id), indicator.target),
+                                            indicator.tolerance) for u in leaf_ids))
+    return targets.get((unit_id, indicator.id), indicator.target), None

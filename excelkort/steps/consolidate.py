@@ -1,7 +1,7 @@
 """``excelkort konsolider``: office målekort → every county unit and Norway (SPEC §7).
 
 Reads every office målekort under a folder (``consolidate_read``), aggregates them by the
-register in force for the period with exact sums (``consolidate_numbers``), and writes per
+register in force for the period with exact sums (``numbers.aggregate``), and writes per
 county unit and for the nation a målekort of the same layout — live formulas over its aggregated
 Data sheet — with the side sheets Enheter, Rangering, Innlevering, Kilder and Kommentarer
 (``consolidate_sheets``). What a county typed in its consolidated workbook (Risiko (vurdering),
@@ -22,12 +22,12 @@ from ..atomic import write_bytes_atomic
 from ..errors import WARNING, InputError, Problem
 from ..inputs.register import Register
 from ..model import Catalogue, Unit
+from ..numbers.aggregate import combine, consolidated_target
 from ..numbers.rules import Result, evaluate
 from ..scorecard.reader import read_scorecard
 from ..scorecard.writer import ScorecardContent, write_scorecard
 from ..xlsx.package import lock_file_for, locked_message
 from ..xlsx.backup import backup_file
-from .consolidate_numbers import combine, consolidated_target
 from .consolidate_read import (OfficeFile, candidate_files, local_delivery, prepare_office,
                                read_offices, ytd_nevner)
 from .consolidate_sheets import Delivery, Member, SideSheets

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..model import Catalogue, Indicator, Series
+from ..numbers.aggregate import leaf_partial
 from ..numbers.rules import Result, evaluate
 from ..scorecard.reader import IndicatorRow, read_scorecard
 from ..xlsx.package import lock_file_for, locked_message
-from .consolidate_numbers import leaf_partial
 from .fill import default_workers, other_workbook_kind
 
 BACKUP_FOLDER = ".excelkort"

@@ -290,103 +290,139 @@ def _level(ind: Indicator, perf: np.ndarray) -> np.ndarray:
     return ind.target + sign * tolerance_for(ind, ind.target) * perf
 
 
-def _generate_indicator(ctx: _Ctx, ind: Indicator):
-    """(teller, nevner or None, teller decimals or None for int, nevner decimals, bare?)."""
-    prof = PROFILES.get(ind.id, {})
-    kind = _kind(ind)
-    d = _draws(_rng(ctx.seed, "indicator", ind.id), len(ctx.ids))
+def _own(ctx: _Ctx, ind: Indicator, what: str = "own") -> np.ndarray:
+    """Each office's own strength (or share) on the indicator, from a hash: (U,)."""
+    return np.array([_h_normal(ctx.seed, what, u, ind.id) for u in ctx.ids])
+
+
+def _budget(ctx: _Ctx, ind: Indicator, d: dict, prof: dict):
+    """Budget use: the periodised budget in NOK as nevner, the spend as teller (2 decimals)."""
+    f = ind.months_per_period
+    per_staff = prof.get("per_staff")
+    per_case = prof.get("per_case", 2_500.0 if per_staff is None else None)
+    annual = ctx.staff * 12 * per_staff if per_staff else ctx.size * 12 * per_case
+    budget = np.round(annual[:, None] / 12 * BUDGET_W[None, :] * f, 2)
+    own = _own(ctx, ind)
+    seas = TILTAK_SEASON if prof.get("season", "sommer") == "tiltak" else np.zeros(12)
+    sd = prof.get("sd", 0.5)
+    overspend = 1.5 * ctx.down[:, None] * PROGRESS  # offices in trouble overspend
+    dev = 0.9 * own[:, None] + sd * d["zm"] + seas[None, :] + overspend
+    ratio = ind.target + tolerance_for(ind, ind.target) * dev
+    spend = np.round(budget * np.maximum(ratio, 0.0) / 100.0, 2)
+    return spend, budget, 2, 2, False
+
+
+def _survey(ctx: _Ctx, ind: Indicator, d: dict, prof: dict):
+    """A survey score typed as a bare value, 1 or 2 decimals, within the indicator's scale."""
+    lo, hi = _scale(ind)
+    perf = _performance(ctx, ind, d, "ingen")
+    value = np.clip(_level(ind, perf), lo, hi)
+    one = np.array([_h_uniform(ctx.seed, "decimals", u) < 0.5 for u in ctx.ids])
+    value = np.where(one[:, None], np.round(value, 1), np.round(value, 2))
+    return value, None, 2, None, True
+
+
+def _backlog(ctx: _Ctx, ind: Indicator, d: dict, prof: dict):
+    """Restanser: a level by size, up in July and August."""
+    perf = _performance(ctx, ind, d, "ingen")
+    sign = -1.0 if ind.direction == "lavere" else 1.0
+    base = (ind.target / 20.0) * (8 + 28 * ctx.spos)  # ~10–40 with P9's target 20
+    seas = np.ones(12)
+    seas[6:8] = (1.4, 1.2)  # the summer holidays pile up cases
+    lam = base[:, None] * np.exp(-0.12 * sign * perf) * seas[None, :]
+    return _poisson(lam, d["zt"], d["un"]), None, None, None, False
+
+
+def _staffcount(ctx: _Ctx, ind: Indicator, d: dict, prof: dict):
+    """Årsverk: the budgeted level ± a few %, 1 decimal."""
+    own = _own(ctx, ind)
+    actual = ctx.staff[:, None] * (1 + 0.025 * own[:, None] + 0.01 * d["zm"])
+    return np.round(np.maximum(actual, 0.0), 1), None, 1, None, True
+
+
+def _count_antall(ctx: _Ctx, ind: Indicator, d: dict, prof: dict):
+    """An antall: Poisson around the target's share by size (a year's total or a level)."""
     f = ind.months_per_period
     volume = VOLUME if f == 1 else np.ones(12)
-    season = prof.get("season", "sommer")
-    e = tolerance_for(ind, ind.target)
-    local = not ind.is_automatic
-    U = len(ctx.ids)
+    perf = _performance(ctx, ind, d, prof.get("season", "sommer"))
+    sign = -1.0 if ind.direction == "lavere" else 1.0
+    factor = ctx.size / 200.0
+    if ind.ytd_mode == "akkumulert":
+        lam = (ind.target * f / 12.0) * factor[:, None] * volume[None, :]
+    else:
+        lam = np.full((len(ctx.ids), 12), ind.target) * (0.4 + 1.2 * ctx.spos)[:, None]
+    lam = lam * np.exp(0.08 * sign * perf)
+    return _poisson(lam, d["zt"], d["un"]), None, None, None, False
 
-    if kind == "budget":
-        per_staff = prof.get("per_staff")
-        per_case = prof.get("per_case", 2_500.0 if per_staff is None else None)
-        annual = ctx.staff * 12 * per_staff if per_staff else ctx.size * 12 * per_case
-        budget = np.round(annual[:, None] / 12 * BUDGET_W[None, :] * f, 2)
-        own = np.array([_h_normal(ctx.seed, "own", u, ind.id) for u in ctx.ids])
-        seas = TILTAK_SEASON if season == "tiltak" else np.zeros(12)
-        sd = prof.get("sd", 0.5)
-        overspend = 1.5 * ctx.down[:, None] * PROGRESS  # offices in trouble overspend
-        dev = 0.9 * own[:, None] + sd * d["zm"] + seas[None, :] + overspend
-        ratio = ind.target + e * dev
-        spend = np.round(budget * np.maximum(ratio, 0.0) / 100.0, 2)
-        return spend, budget, 2, 2, False
 
-    if kind == "survey":
-        lo, hi = _scale(ind)
-        perf = _performance(ctx, ind, d, "ingen")
-        value = np.clip(_level(ind, perf), lo, hi)
-        one = np.array([_h_uniform(ctx.seed, "decimals", u) < 0.5 for u in ctx.ids])
-        value = np.where(one[:, None], np.round(value, 1), np.round(value, 2))
-        return value, None, 2, None, True
-
-    if kind == "backlog":
-        perf = _performance(ctx, ind, d, "ingen")
-        sign = -1.0 if ind.direction == "lavere" else 1.0
-        base = (ind.target / 20.0) * (8 + 28 * ctx.spos)  # ~10–40 with P9's target 20
-        seas = np.ones(12)
-        seas[6:8] = (1.4, 1.2)  # the summer holidays pile up cases
-        lam = base[:, None] * np.exp(-0.12 * sign * perf) * seas[None, :]
-        return _poisson(lam, d["zt"], d["un"]), None, None, None, False
-
-    if kind == "staffcount":  # årsverk: the budgeted level ± a few %
-        own = np.array([_h_normal(ctx.seed, "own", u, ind.id) for u in ctx.ids])
-        actual = ctx.staff[:, None] * (1 + 0.025 * own[:, None] + 0.01 * d["zm"])
-        return np.round(np.maximum(actual, 0.0), 1), None, 1, None, True
-
-    if kind == "count_antall":
-        perf = _performance(ctx, ind, d, season)
-        sign = -1.0 if ind.direction == "lavere" else 1.0
-        factor = ctx.size / 200.0
-        if ind.ytd_mode == "akkumulert":
-            lam = (ind.target * f / 12.0) * factor[:, None] * volume[None, :]
-        else:
-            lam = np.full((U, 12), ind.target) * (0.4 + 1.2 * ctx.spos)[:, None]
-        lam = lam * np.exp(0.08 * sign * perf)
-        return _poisson(lam, d["zt"], d["un"]), None, None, None, False
-
-    # nevner-based andel and snitt: cases, staff, sick leave
-    own_share = np.array([_h_normal(ctx.seed, "share", u, ind.id) for u in ctx.ids])
+def _case_nevner(ctx: _Ctx, ind: Indicator, d: dict, prof: dict, kind: str) -> np.ndarray:
+    """The nevner of an andel or snitt: agreed work days, staff, or cases (U, 12)."""
     if kind == "sickleave":
         lam = ctx.staff[:, None] * WORKDAYS[None, :] * (1 + 0.02 * d["zn"])
-        nevner = np.rint(lam)  # agreed work days: a plan, little noise
-    elif kind == "staff":
-        nevner = np.rint(ctx.staff)[:, None] * np.ones((1, 12))
-    else:
-        share = prof.get("share", 0.3)
-        lam = ctx.size[:, None] * share * np.exp(0.15 * own_share)[:, None] * volume[None, :] * f
-        nevner = _poisson(lam, d["zn"], d["un"])
-    perf = _performance(ctx, ind, d, season)
-    level = _level(ind, perf)
+        return np.rint(lam)  # agreed work days: a plan, little noise
+    if kind == "staff":
+        return np.rint(ctx.staff)[:, None] * np.ones((1, 12))
+    f = ind.months_per_period
+    volume = VOLUME if f == 1 else np.ones(12)
+    share = prof.get("share", 0.3)
+    own_share = _own(ctx, ind, "share")
+    lam = ctx.size[:, None] * share * np.exp(0.15 * own_share)[:, None] * volume[None, :] * f
+    return _poisson(lam, d["zn"], d["un"])
+
+
+def _case_teller(ind: Indicator, d: dict, prof: dict, nevner: np.ndarray,
+                 level: np.ndarray) -> np.ndarray:
+    """The teller of an andel (binomial at the month's rate) or a snitt (a sum of days)."""
     if ind.measure == "andel":
-        teller = _binomial(nevner, np.clip(level, 0.2, 99.8) / 100.0, d["zt"], d["ub"])
-    else:  # snitt: a sum (days per case, score per respondent)
-        mean = np.maximum(level, 0.5)
-        cv = prof.get("cv", 0.8)
-        teller = np.rint(nevner * mean + np.sqrt(nevner) * mean * cv * d["zt"])
-        teller = np.maximum(teller, np.where(mean >= 1, nevner, 0.0))
-    if local:
-        # an office with no cases leaves the month empty
-        nevner = np.where(nevner > 0, nevner, np.nan)
-        teller = np.where(nevner > 0, teller, np.nan)
-        if ind.measure == "andel":
-            bare = np.round(100.0 * teller / np.where(nevner > 0, nevner, 1), 1)
-        else:
-            bare = np.round(teller / np.where(nevner > 0, nevner, 1), 1)
-        tn = ctx.tn[:, None]
-        return np.where(tn, teller, bare), np.where(tn, nevner, np.nan), "mixed", None, True
+        return _binomial(nevner, np.clip(level, 0.2, 99.8) / 100.0, d["zt"], d["ub"])
+    mean = np.maximum(level, 0.5)  # snitt: a sum (days per case, score per respondent)
+    cv = prof.get("cv", 0.8)
+    teller = np.rint(nevner * mean + np.sqrt(nevner) * mean * cv * d["zt"])
+    return np.maximum(teller, np.where(mean >= 1, nevner, 0.0))
+
+
+def _typed_locally(ctx: _Ctx, ind: Indicator, teller: np.ndarray, nevner: np.ndarray):
+    """A local andel or snitt as the offices type it: teller/nevner where the office types a
+    nevner (``ctx.tn``), else the bare value with 1 decimal; no cases leave the month empty."""
+    nevner = np.where(nevner > 0, nevner, np.nan)
+    teller = np.where(nevner > 0, teller, np.nan)
+    if ind.measure == "andel":
+        bare = np.round(100.0 * teller / np.where(nevner > 0, nevner, 1), 1)
+    else:
+        bare = np.round(teller / np.where(nevner > 0, nevner, 1), 1)
+    tn = ctx.tn[:, None]
+    return np.where(tn, teller, bare), np.where(tn, nevner, np.nan), "mixed", None, True
+
+
+def _cases(ctx: _Ctx, ind: Indicator, d: dict, prof: dict, kind: str):
+    """A nevner-based andel or snitt: cases, staff or sick leave."""
+    nevner = _case_nevner(ctx, ind, d, prof, kind)
+    perf = _performance(ctx, ind, d, prof.get("season", "sommer"))
+    teller = _case_teller(ind, d, prof, nevner, _level(ind, perf))
+    if not ind.is_automatic:
+        return _typed_locally(ctx, ind, teller, nevner)
     return teller, nevner, None, None, False
 
 
-def generate_year(
-    catalogue: Catalogue, offices: list[Unit], year: int, seed: int = 2026
-) -> SyntheticYear:
-    """A year of data for every office and indicator: all 12 months (callers cut by period)."""
-    units = sorted({u.id: u for u in offices}.values(), key=lambda u: u.id)
+#: the generator of each kind of indicator; every other kind is ``_cases``
+_BY_KIND = {"budget": _budget, "survey": _survey, "backlog": _backlog,
+            "staffcount": _staffcount, "count_antall": _count_antall}
+
+
+def _generate_indicator(ctx: _Ctx, ind: Indicator):
+    """(teller, nevner or None, teller decimals or None for int, nevner decimals, bare?).
+
+    The indicator's random draws are made first, always the same ones in the same order, and
+    the generator of its kind takes what it needs from them."""
+    prof = PROFILES.get(ind.id, {})
+    kind = _kind(ind)
+    d = _draws(_rng(ctx.seed, "indicator", ind.id), len(ctx.ids))
+    make = _BY_KIND.get(kind)
+    return make(ctx, ind, d, prof) if make else _cases(ctx, ind, d, prof, kind)
+
+
+def _context(units: list[Unit], year: int, seed: int) -> _Ctx:
+    """What characterises each office (sorted by id), from hashes of (seed, office id)."""
     ids = [u.id for u in units]
     U = len(ids)
     size = np.array([_office_size(seed, u) for u in units], dtype=float)
@@ -396,42 +432,52 @@ def generate_year(
     tu = np.array([_h_uniform(seed, "trend", u) for u in ids])
     down = (tu < 0.045).astype(float)
     up = (tu > 0.97).astype(float)
-    fu = np.array([_h_uniform(seed, "form", u) for u in ids])
-    tn = fu < 0.10
-    if U >= 2 and not tn.any():
-        tn[int(np.argmin(fu))] = True
-    if U >= 2 and tn.all():
-        tn[int(np.argmax(fu))] = False
     in_force = np.array(
         [[u.in_force(f"{year:04d}-{m:02d}") for m in range(1, 13)] for u in units], dtype=bool
     ).reshape(U, 12)
     p_miss = 0.008 + 0.03 * (1 - spos) ** 2
-    ctx = _Ctx(seed, year, ids, size, spos, staff, quality, down, up, in_force, p_miss, tn)
+    return _Ctx(seed, year, ids, size, spos, staff, quality, down, up, in_force, p_miss,
+                _types_nevner(ids, seed))
 
-    indicators = list(catalogue)
-    arrays: dict[str, tuple] = {}
-    for ind in indicators:
-        teller, nevner, tdec, ndec, bare = _generate_indicator(ctx, ind)
-        rep = np.zeros(12, dtype=bool)
-        rep[[m - 1 for m in ind.reporting_months]] = True
-        miss_u = _rng(seed, "missing", ind.id).random((U, 12))
-        p = p_miss * (1.5 if not ind.is_automatic else 1.0)
-        keep = in_force & rep[None, :] & (miss_u >= p[:, None])
-        teller = np.where(keep, teller, np.nan)
-        if nevner is not None:
-            nevner = np.where(keep, nevner, np.nan)
-        arrays[ind.id] = [teller, nevner, tdec, ndec, bare]
 
-    outliers = _place_outliers(ctx, indicators, arrays)
+def _types_nevner(ids: list[str], seed: int) -> np.ndarray:
+    """Which offices type local values as teller/nevner (~10 %; at least one office, and not
+    every office, when there are two or more)."""
+    fu = np.array([_h_uniform(seed, "form", u) for u in ids])
+    tn = fu < 0.10
+    if len(ids) >= 2 and not tn.any():
+        tn[int(np.argmin(fu))] = True
+    if len(ids) >= 2 and tn.all():
+        tn[int(np.argmax(fu))] = False
+    return tn
 
+
+def _delivered(ctx: _Ctx, ind: Indicator) -> list:
+    """The indicator's arrays with months outside its reporting months, outside an office's
+    time in force, or missing at random left out (NaN): [teller, nevner, tdec, ndec, bare]."""
+    teller, nevner, tdec, ndec, bare = _generate_indicator(ctx, ind)
+    rep = np.zeros(12, dtype=bool)
+    rep[[m - 1 for m in ind.reporting_months]] = True
+    miss_u = _rng(ctx.seed, "missing", ind.id).random((len(ctx.ids), 12))
+    p = ctx.p_miss * (1.5 if not ind.is_automatic else 1.0)
+    keep = ctx.in_force & rep[None, :] & (miss_u >= p[:, None])
+    teller = np.where(keep, teller, np.nan)
+    if nevner is not None:
+        nevner = np.where(keep, nevner, np.nan)
+    return [teller, nevner, tdec, ndec, bare]
+
+
+def _to_series(ctx: _Ctx, indicators: list[Indicator], arrays: dict) -> dict:
+    """Every (office, indicator)'s Series, NaN as missing; integers where they are counts and
+    the rounding of the decimals the values are typed or delivered with."""
     series: dict[tuple[str, str], Series] = {}
     for ind in indicators:
         teller, nevner, tdec, ndec, bare = arrays[ind.id]
         t_rows = teller.tolist()
         n_rows = nevner.tolist() if nevner is not None else None
-        for i, uid in enumerate(ids):
+        for i, uid in enumerate(ctx.ids):
             if tdec == "mixed":
-                if tn[i]:
+                if ctx.tn[i]:
                     t = _nan_mask_to_none(t_rows[i], None)
                     n = _nan_mask_to_none(n_rows[i], None)
                 else:
@@ -441,30 +487,47 @@ def generate_year(
                 t = _nan_mask_to_none(t_rows[i], tdec)
                 n = _nan_mask_to_none(n_rows[i], ndec) if n_rows is not None else [None] * 12
             series[(uid, ind.id)] = Series(teller=t, nevner=n)
+    return series
 
+
+def _unit_targets(ctx: _Ctx, indicators: list[Indicator]) -> dict[tuple[str, str], float]:
+    """Rows for a ``Mål`` table: each office's budgeted årsverk (Ø3), and antall year totals
+    by size."""
     targets: dict[tuple[str, str], float] = {}
     for ind in indicators:
         kind = _kind(ind)
         if kind == "staffcount":
-            for i, uid in enumerate(ids):
-                targets[(uid, ind.id)] = float(staff[i])
+            for i, uid in enumerate(ctx.ids):
+                targets[(uid, ind.id)] = float(ctx.staff[i])
         elif kind == "count_antall" and ind.ytd_mode == "akkumulert":
-            for i, uid in enumerate(ids):
-                targets[(uid, ind.id)] = float(max(1, round(ind.target * size[i] / 200.0)))
+            for i, uid in enumerate(ctx.ids):
+                targets[(uid, ind.id)] = float(max(1, round(ind.target * ctx.size[i] / 200.0)))
+    return targets
 
-    trends = {uid: "ned" for uid, dn in zip(ids, down) if dn}
-    trends.update({uid: "opp" for uid, upp in zip(ids, up) if upp})
+
+def generate_year(
+    catalogue: Catalogue, offices: list[Unit], year: int, seed: int = 2026
+) -> SyntheticYear:
+    """A year of data for every office and indicator: all 12 months (callers cut by period)."""
+    units = sorted({u.id: u for u in offices}.values(), key=lambda u: u.id)
+    ctx = _context(units, year, seed)
+    ids = ctx.ids
+    indicators = list(catalogue)
+    arrays = {ind.id: _delivered(ctx, ind) for ind in indicators}
+    outliers = _place_outliers(ctx, indicators, arrays)
+    trends = {uid: "ned" for uid, dn in zip(ids, ctx.down) if dn}
+    trends.update({uid: "opp" for uid, upp in zip(ids, ctx.up) if upp})
     preliminary = tuple(uid for uid in ids if _h_uniform(seed, "preliminary", uid) < 0.03)
     return SyntheticYear(
         year=year,
         seed=seed,
         units=tuple(ids),
-        series=series,
-        sizes={uid: int(s) for uid, s in zip(ids, size)},
-        staff={uid: float(a) for uid, a in zip(ids, staff)},
-        targets=targets,
+        series=_to_series(ctx, indicators, arrays),
+        sizes={uid: int(s) for uid, s in zip(ids, ctx.size)},
+        staff={uid: float(a) for uid, a in zip(ids, ctx.staff)},
+        targets=_unit_targets(ctx, indicators),
         trends=dict(sorted(trends.items())),
-        local_form={uid: (FORM_TN if t else FORM_BARE) for uid, t in zip(ids, tn)},
+        local_form={uid: (FORM_TN if t else FORM_BARE) for uid, t in zip(ids, ctx.tn)},
         outliers=outliers,
         preliminary=preliminary,
     )
