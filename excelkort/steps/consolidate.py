@@ -231,15 +231,15 @@ def consolidate(folder, register: Register, catalogue: Catalogue, period: str | 
         result.units[unit.id] = cu
 
     deliveries = _deliveries(tree, accepted, offices, catalogue, period, folder, result)
-    jobs, targets_ = [], []
+    jobs, to_store = [], []
     for cu in result.units.values():
         if (lock := lock_file_for(cu.path)) is not None:  # the county has it open: not now
             result.rejected.append((cu.path, locked_message(lock, then="kjør konsolider på nytt")))
             continue
         sheets = _side_sheets(cu, tree, result, deliveries, office_nevner, catalogue, prikk, folder, offices)
         jobs.append((cu.content, sheets))
-        targets_.append(cu)
-    for cu, data in zip(targets_, render_all(jobs, workers or default_workers(len(accepted)))):
+        to_store.append(cu)
+    for cu, data in zip(to_store, render_all(jobs, workers or default_workers(len(accepted)))):
         _store(cu, data, result)
     if history:
         from .history import write_history
@@ -376,7 +376,11 @@ def _store(cu: ConsolidatedUnit, data: bytes, result: ConsolidationResult) -> No
         return
     reason = None
     if current is not None and cu.carried.file is not None:
-        update = update_in_place(cu.carried.file, cu.content, data)
+        try:
+            update = update_in_place(cu.carried.file, cu.content, data)
+        except InputError as exc:  # e.g. changed while we worked: left as it is, and said so
+            result.rejected.append((path, "; ".join(str(p) for p in exc.errors or exc.problems)))
+            return
         if update.patch is not None:
             (result.written if update.patch.written else result.unchanged).append(path)
             if update.patch.backup is not None:
