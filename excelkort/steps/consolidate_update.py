@@ -91,6 +91,8 @@ def shape_change(sc: ScorecardFile, content: ScorecardContent, fresh: CalamineWo
     if (content.unit_name != sc.unit_name or sc.period[:4] != content.period[:4]
             or any(s not in existing.sheet_names for s in (*SIDE_SHEETS, L.CATALOGUE_SHEET))):
         return "enheten eller arbeidsboken har endret seg"
+    if b"conditionalFormatting" not in sc.package.read(sc.package.sheet_member(UNITS_SHEET)):
+        return "statusfargene i Enheter er laget av en eldre versjon av excelkort"
     if _values(fresh, L.CATALOGUE_SHEET) != _values(existing, L.CATALOGUE_SHEET):
         return "indikatorene er endret"
     for ind in content.catalogue:
