@@ -4,9 +4,11 @@ Reads every office målekort under a folder (``consolidate_read``), aggregates t
 register in force for the period with exact sums (``numbers.aggregate``), and writes per
 county unit and for the nation a målekort of the same layout — live formulas over its aggregated
 Data sheet — with the side sheets Enheter, Rangering, Innlevering, Kilder and Kommentarer
-(``consolidate_sheets``). What a county typed in its consolidated workbook (Risiko (vurdering),
-Kommentar, the month comment) is read back and carried into the new file; the old file is
-backed up first, and a re-run with the same inputs leaves every file byte-identical.
+(``consolidate_sheets``). A consolidated workbook that exists is updated in place
+(``consolidate_update``): only excelkort's cells change, so what a county typed or added
+survives. When its units or indicators changed it is made anew, with what the county typed
+(Risiko (vurdering), Kommentar, the month comment) carried over and the old file backed up.
+A re-run with the same inputs leaves every file byte-identical.
 """
 from __future__ import annotations
 
@@ -24,13 +26,14 @@ from ..inputs.register import Register
 from ..model import Catalogue, Unit
 from ..numbers.aggregate import combine, consolidated_target
 from ..numbers.rules import Result, evaluate
-from ..scorecard.reader import read_scorecard
+from ..scorecard.reader import ScorecardFile, read_scorecard
 from ..scorecard.writer import ScorecardContent, write_scorecard
 from ..xlsx.package import lock_file_for, locked_message
 from ..xlsx.backup import backup_file
 from .consolidate_read import (OfficeFile, candidate_files, local_delivery, prepare_office,
                                read_offices, ytd_nevner)
 from .consolidate_sheets import Delivery, Member, SideSheets
+from .consolidate_update import update_in_place
 from .fill import default_workers
 
 DELIVERED, LATE, MISSING, REJECTED, UNKNOWN = "levert", "sen", "mangler", "avvist", "ukjent enhet"
@@ -43,6 +46,7 @@ class Carried:
     risk_assessed: dict[str, str] = field(default_factory=dict)
     comments: dict[str, str] = field(default_factory=dict)
     month_comment: str = ""
+    file: ScorecardFile | None = field(default=None, repr=False)  # the workbook as read
 
 
 @dataclass
@@ -159,7 +163,7 @@ def _read_carried(path: Path, catalogue: Catalogue, result: ConsolidationResult)
             ".excelkort/backup/.", file=str(path), severity=WARNING))
         return Carried()
     return Carried({i: r.risk_assessed for i, r in sc.rows.items() if r.risk_assessed},
-                   {i: r.comment for i, r in sc.rows.items() if r.comment}, sc.month_comment)
+                   {i: r.comment for i, r in sc.rows.items() if r.comment}, sc.month_comment, sc)
 
 
 def _consolidate_unit(cu: ConsolidatedUnit, partials, catalogue, targets, period) -> None:
@@ -227,16 +231,16 @@ def consolidate(folder, register: Register, catalogue: Catalogue, period: str | 
         result.units[unit.id] = cu
 
     deliveries = _deliveries(tree, accepted, offices, catalogue, period, folder, result)
-    jobs, paths = [], []
+    jobs, to_store = [], []
     for cu in result.units.values():
         if (lock := lock_file_for(cu.path)) is not None:  # the county has it open: not now
             result.rejected.append((cu.path, locked_message(lock, then="kjør konsolider på nytt")))
             continue
         sheets = _side_sheets(cu, tree, result, deliveries, office_nevner, catalogue, prikk, folder, offices)
         jobs.append((cu.content, sheets))
-        paths.append(cu.path)
-    for path, data in zip(paths, render_all(jobs, workers or default_workers(len(accepted)))):
-        _store(path, data, result)
+        to_store.append(cu)
+    for cu, data in zip(to_store, render_all(jobs, workers or default_workers(len(accepted)))):
+        _store(cu, data, result)
     if history:
         from .history import write_history
         result.history = write_history(workdir, result, catalogue)
@@ -362,13 +366,35 @@ def render_all(jobs: list, workers: int) -> list[bytes]:
         _JOBS.clear()
 
 
-def _store(path: Path, data: bytes, result: ConsolidationResult) -> None:
-    """Write a workbook unless its content is unchanged; back up the old one first."""
+def _store(cu: ConsolidatedUnit, data: bytes, result: ConsolidationResult) -> None:
+    """Bring a workbook up to date: unchanged when it already holds ``data``; else updated in
+    place when its shape allows, else written anew (the old one backed up first)."""
+    path = cu.path
     current = path.read_bytes() if path.exists() else None
     if current == data:
         result.unchanged.append(path)
         return
+    reason = None
+    if current is not None and cu.carried.file is not None:
+        try:
+            update = update_in_place(cu.carried.file, cu.content, data)
+        except InputError as exc:  # e.g. changed while we worked: left as it is, and said so
+            result.rejected.append((path, "; ".join(str(p) for p in exc.errors or exc.problems)))
+            return
+        if update.patch is not None:
+            (result.written if update.patch.written else result.unchanged).append(path)
+            if update.patch.backup is not None:
+                result.backups.append(update.patch.backup)
+            return
+        reason = update.reason
     if current is not None:
-        result.backups.append(backup_file(path))
+        backup = backup_file(path)
+        result.backups.append(backup)
+        if reason is not None:
+            result.warnings.append(Problem(
+                f"Det konsoliderte målekortet ble laget på nytt fordi {reason}. Risiko (vurdering), "
+                "kommentarer og månedskommentar er tatt med over; annet som var lagt til i filen "
+                f"(diagrammer, bilder, egne ark) finnes i den gamle filen: {backup}.",
+                file=str(path), severity=WARNING))
     write_bytes_atomic(path, data, current=current)
     result.written.append(path)

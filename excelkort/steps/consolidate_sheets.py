@@ -3,6 +3,9 @@ Kilder and Kommentarer, written into the workbook ``scorecard.writer`` makes.
 
 Each sheet is a plain table a county can print: frozen header, A3/A4 landscape, one page wide.
 Values are written as values (they come from other files, not from this workbook's formulas).
+A cell's style never depends on its value: status colours come from conditional formatting on
+the status word, so a re-run that updates the values in place (``consolidate_update``) changes
+no style, and the colours follow what the cells say (also when a person edits them in Excel).
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from dataclasses import dataclass, field
 from ..model import Catalogue, Indicator, Unit
 from ..numbers.rules import GREEN, GREY, RED, YELLOW, Result, round_shown
 from ..scorecard.writer import number_format
+from ..xlsx.refs import cell_ref
 from ..xlsx.writer import (GREEN_FILL, GREEN_FONT, GREY_FILL, GREY_FONT, HEADER_FILL, RED_FILL, RED_FONT,
                            YELLOW_FILL, YELLOW_FONT)
 
@@ -104,21 +108,35 @@ class _Styles:
         self.title = wb.add_format({**base, "bold": True, "font_size": 14, "font_color": HEADER_FILL})
         self.wb, self.base = wb, base
         self._cache: dict[tuple, object] = {}
+        self._rule_formats: dict[str, object] = {}
 
-    def cell(self, num_format: str | None = None, status: str | None = None, center=False):
-        key = (num_format, status, center)
+    def cell(self, num_format: str | None = None, center=False):
+        key = (num_format, center)
         if key not in self._cache:
             spec = {**self.base, "border": 1, "border_color": "#BFBFBF"}
             if num_format:
                 spec["num_format"] = num_format
                 spec["align"] = "right"
-            if status in STATUS_COLOURS:
-                fill, font = STATUS_COLOURS[status]
-                spec.update(bg_color=fill, font_color=font)
             if center:
                 spec["align"] = "center"
             self._cache[key] = self.wb.add_format(spec)
         return self._cache[key]
+
+    def status_rules(self, ws, first_row: int, last_row: int, first_col: int, last_col: int,
+                     status_col: int, only_if_col: int | None = None) -> None:
+        """Colour the cells by the status word in ``status_col`` of their row (only where
+        ``only_if_col`` of the row is not empty, when given)."""
+        if last_row < first_row:
+            return
+        word_ref = cell_ref(first_row, status_col, abs_col=True)
+        for word, (fill, font) in STATUS_COLOURS.items():
+            if word not in self._rule_formats:
+                self._rule_formats[word] = self.wb.add_format({"bg_color": fill, "font_color": font})
+            test = f'{word_ref}="{word}"'
+            if only_if_col is not None:
+                test = f'AND({cell_ref(first_row, only_if_col, abs_col=True)}<>"",{test})'
+            ws.conditional_format(first_row, first_col, last_row, last_col, {
+                "type": "formula", "criteria": "=" + test, "format": self._rule_formats[word]})
 
 
 def _print_setup(ws, header_row: int, columns: int) -> None:
@@ -189,7 +207,7 @@ def write_units_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
         ws.write_string(sub, col + 1, "Status", styles.header)
         if sheets.show_risk:
             ws.write_string(sub, col + 2, "Risiko (vurdering)", styles.header)
-    row = sub + 1
+    row = first = sub + 1
     for member in ([sheets.total] if sheets.total else []) + sheets.members:
         label = styles.bold_cell if member is sheets.total else styles.text
         ws.write_string(row, 0, member.unit.id, label)
@@ -198,15 +216,18 @@ def write_units_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
             col = 2 + i * per
             result = member.results.get(ind.id)
             if suppressed(member, ind.id, sheets.prikk):
-                _put(ws, row, col, SUPPRESSED, styles.cell(center=True))
-                _put(ws, row, col + 1, SUPPRESSED, styles.cell(center=True))
+                shown = status = SUPPRESSED
             else:
                 status = result.status if result is not None else GREY
-                _put(ws, row, col, shown_value(ind, result), styles.cell(number_format(ind), status))
-                _put(ws, row, col + 1, status, styles.cell(None, status, center=True))
+                shown = shown_value(ind, result)
+            _put(ws, row, col, shown, styles.cell(number_format(ind)))
+            _put(ws, row, col + 1, status, styles.cell(center=True))
             if sheets.show_risk:
                 _put(ws, row, col + 2, member.risk.get(ind.id), styles.cell(center=True))
         row += 1
+    for i in range(len(indicators)):
+        col = 2 + i * per
+        styles.status_rules(ws, first, row - 1, col, col + 1, col + 1)
     ws.set_column(0, 0, 7)
     ws.set_column(1, 1, 26)
     for i in range(len(indicators)):
@@ -251,7 +272,7 @@ def write_ranking_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
     labels = ("Plass", "Enhet", "Navn", "Hittil i år", "Mål", "Avstand til mål", "Status")
     for col, label in enumerate(labels):
         ws.write_string(3, col, label, styles.header)
-    row = 4
+    row = first = 4
     for ind in sheets.catalogue:
         ws.merge_range(row, 0, row, 6, f"{ind.id} {ind.name} ({ind.direction} er bedre)", styles.bold)
         row += 1
@@ -265,23 +286,26 @@ def write_ranking_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
         ranked.sort(key=lambda gm: (-round(gm[0], 9), gm[1].unit.id))
         fmt = number_format(ind)
         gap_fmt = '0.0" %"' if ind.measure == "antall" else fmt.replace('" %"', '" p.p."')
-        for place, (gap, m) in enumerate(ranked, start=1):
-            result = m.results[ind.id]
-            values = [place, m.unit.id, m.unit.name]
-            for col, value in enumerate(values):
+        # every row of the block has the same styles, ranked or not (a re-run moves units)
+        for place, (gap, m) in [*enumerate(ranked, start=1), *((None, (None, m)) for m in rest)]:
+            if place is None:
+                shown = SUPPRESSED if suppressed(m, ind.id, sheets.prikk) else None
+                values = ["", m.unit.id, m.unit.name, shown, None, None, shown or GREY]
+            else:
+                result = m.results[ind.id]
+                values = [place, m.unit.id, m.unit.name, shown_value(ind, result), result.target,
+                          round(gap, 9), result.status]
+            for col, value in enumerate(values[:3]):
                 _put(ws, row, col, value, styles.text)
-            _put(ws, row, 3, shown_value(ind, result), styles.cell(fmt, result.status))
-            _put(ws, row, 4, result.target, styles.cell(fmt))
-            _put(ws, row, 5, round(gap, 9), styles.cell(gap_fmt))
-            _put(ws, row, 6, result.status, styles.cell(None, result.status, center=True))
-            row += 1
-        for m in rest:
-            shown = SUPPRESSED if suppressed(m, ind.id, sheets.prikk) else None
-            for col, value in enumerate(["", m.unit.id, m.unit.name, shown, None, None,
-                                         shown or GREY]):
-                _put(ws, row, col, value, styles.text)
+            _put(ws, row, 3, values[3], styles.cell(fmt))
+            _put(ws, row, 4, values[4], styles.cell(fmt))
+            _put(ws, row, 5, values[5], styles.cell(gap_fmt))
+            _put(ws, row, 6, values[6], styles.cell(center=True))
             row += 1
         row += 1
+    # a ranked unit's value and status are coloured by its status (unranked ones stay plain)
+    styles.status_rules(ws, first, row - 1, 3, 3, 6, only_if_col=0)
+    styles.status_rules(ws, first, row - 1, 6, 6, 6, only_if_col=0)
     for col, width in enumerate((6, 8, 30, 11, 9, 14, 8)):
         ws.set_column(col, col, width)
     ws.freeze_panes(4, 0)

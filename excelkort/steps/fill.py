@@ -12,6 +12,7 @@ import math
 import multiprocessing as mp
 import os
 from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from ..inputs.extract_values import ExtractRow
 from ..inputs.hints import LOST_ZERO, did_you_mean, unit_guesses
 from ..model import Catalogue, Indicator
 from ..numtext import format_number
-from ..scorecard.reader import ScorecardFile, read_scorecard
+from ..scorecard.reader import IndicatorRow, ScorecardFile, read_scorecard
 from ..scorecard.rowmodel import VALUE_LABELS, RowInputs, row_values
 from ..numbers.rules import Result, tolerance_for
 from ..xlsx.package import lock_file_for, locked_message, open_package
@@ -93,21 +94,30 @@ def same_cached(current, new) -> bool:
 
 
 def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, source: str,
-              now: dt.datetime | None = None) -> FillPlan:
+              now: dt.datetime | None = None, *, filled: Callable[[Indicator], bool] | None = None,
+              row_inputs: Callable[[Indicator, IndicatorRow], RowInputs] | None = None,
+              period: str | None = None) -> FillPlan:
     """The edits that bring ``sc`` up to date with the extract rows of its unit and year.
 
-    Only cells whose content changes are edited: Data's automatic cells, and the Målekort's
+    Only cells whose content changes are edited: Data's filled cells, and the Målekort's
     owned cells (formula cells keep their formula; only the cached value changes).
+
+    ``fyll`` fills the automatic indicators; ``konsolider`` fills every indicator of a
+    consolidated workbook: ``filled`` says which indicators are filled from data (default: the
+    automatic ones), ``row_inputs`` what a row is computed from (default: the workbook's own
+    Data, Mål and typed months), and ``period`` the Periode the workbook is computed for
+    (default: the latest of its own and the rows', never back).
     """
     now = now or dt.datetime.now().replace(microsecond=0)
     stamp = now.strftime("%Y-%m-%d %H:%M:%S")
     year = sc.year or int(sc.period[:4])
     periods = [r.period for r in rows if int(r.period[:4]) == year]
-    period_after = max([sc.period, *periods])
+    period_after = period or max([sc.period, *periods])
     plan = FillPlan(sc.path, sc.unit_id, year, sc.period, period_after, package=sc.package)
+    filled = filled or _is_automatic
     definitions = _definitions(sc, catalogue, plan)
-    data_edits = _data_edits(sc, rows, definitions, plan, stamp, source)
-    sc_edits = _scorecard_edits(sc, definitions, int(period_after[5:7]), plan)
+    data_edits = _data_edits(sc, rows, definitions, plan, stamp, source, filled)
+    sc_edits = _scorecard_edits(sc, definitions, int(period_after[5:7]), plan, filled, row_inputs)
     plan.edits = {name: cells for name, cells in
                   ((L.DATA_SHEET, data_edits), (L.SCORECARD_SHEET, sc_edits)) if cells}
     if period_after != sc.period:
@@ -120,6 +130,10 @@ def plan_fill(sc: ScorecardFile, rows: list[ExtractRow], catalogue: Catalogue, s
             plan.log_rows.append([stamp, L.CATALOGUE_SHEET, "", ind_id, "",
                                   f"Katalogen endrer {what}; ikke brukt i {year}", source])
     return plan
+
+
+def _is_automatic(ind: Indicator) -> bool:
+    return ind.is_automatic
 
 
 def _definitions(sc: ScorecardFile, catalogue: Catalogue, plan: FillPlan) -> dict[str, Indicator]:
@@ -138,8 +152,9 @@ def _definitions(sc: ScorecardFile, catalogue: Catalogue, plan: FillPlan) -> dic
 
 
 def _data_edits(sc: ScorecardFile, rows: list[ExtractRow], definitions: dict[str, Indicator],
-                plan: FillPlan, stamp: str, source: str) -> dict[str, CellEdit]:
-    """Data's automatic cells that the extract rows change (the workbook's series are updated
+                plan: FillPlan, stamp: str, source: str,
+                filled: Callable[[Indicator], bool]) -> dict[str, CellEdit]:
+    """Data's filled cells that the extract rows change (the workbook's series are updated
     in place); corrections are logged cell by cell, first values in one summary row, and an
     indicator without a row to go to is a warning."""
     data_edits: dict[str, CellEdit] = {}
@@ -147,7 +162,7 @@ def _data_edits(sc: ScorecardFile, rows: list[ExtractRow], definitions: dict[str
     new_cells: dict[str, list[str]] = {}  # indicator → refs that got their first value
     new_months: dict[str, set[str]] = {}
     year_prefix = f"{plan.year}-"
-    automatic = {i: ind for i, ind in definitions.items() if ind.is_automatic}
+    automatic = {i: ind for i, ind in definitions.items() if filled(ind)}
     for r in rows:
         ind = automatic.get(r.indicator)
         if ind is None or not r.period.startswith(year_prefix):
@@ -194,24 +209,27 @@ def _data_edits(sc: ScorecardFile, rows: list[ExtractRow], definitions: dict[str
 
 
 def _scorecard_edits(sc: ScorecardFile, definitions: dict[str, Indicator], period_month: int,
-                     plan: FillPlan) -> dict[str, CellEdit]:
+                     plan: FillPlan, filled: Callable[[Indicator], bool],
+                     row_inputs: Callable[[Indicator, IndicatorRow], RowInputs] | None) -> dict[str, CellEdit]:
     """The Målekort's owned cells whose value changes (formula cells: the cached value only);
     each row's Result goes to ``plan.results``."""
     sc_edits: dict[str, CellEdit] = {}
     cached_rows = sc.values.get(L.SCORECARD_SHEET, [])
     # label → (column, its letters, whether the cell holds a value rather than a formula)
     owned = {label: (col, column_letter(col), label in VALUE_LABELS) for label, col in sc.cols.items()}
-    legacy = _computes_months_in_helpers(sc, definitions)
+    legacy = _computes_months_in_helpers(sc, definitions, filled)
     for ind in definitions.values():
         item = sc.rows.get(ind.id)
         if item is None or item.data_row is None:
             continue
         line = cached_rows[item.row] if item.row < len(cached_rows) else []
         width, row_number = len(line), str(item.row + 1)
-        target = item.target if item.target is not None else ind.target
-        tolerance = tolerance_for(ind, target)
-        inputs = RowInputs(ind, list(item.teller), list(item.nevner), list(item.bare), target,
-                           tolerance, weighted=True, months_are_formulas=ind.is_automatic)
+        if row_inputs is not None:
+            inputs = row_inputs(ind, item)
+        else:
+            target = item.target if item.target is not None else ind.target
+            inputs = RowInputs(ind, list(item.teller), list(item.nevner), list(item.bare), target,
+                               tolerance_for(ind, target), weighted=True, months_are_formulas=filled(ind))
         values, result = row_values(inputs, period_month, month_helpers=legacy)
         plan.results[ind.id] = result
         cells = [(owned[label], value) for label, value in values.items() if label in owned]
@@ -224,7 +242,8 @@ def _scorecard_edits(sc: ScorecardFile, definitions: dict[str, Indicator], perio
     return sc_edits
 
 
-def _computes_months_in_helpers(sc: ScorecardFile, definitions: dict[str, Indicator]) -> bool:
+def _computes_months_in_helpers(sc: ScorecardFile, definitions: dict[str, Indicator],
+                                filled: Callable[[Indicator], bool]) -> bool:
     """Whether the workbook is of the shape made before November 2026, whose filled rows compute
     their month values in the hidden hj:v cells (which then hold numbers), so those cells'
     cached values must be kept up to date too."""
@@ -232,7 +251,7 @@ def _computes_months_in_helpers(sc: ScorecardFile, definitions: dict[str, Indica
     v_cols = [sc.cols[label] for m in range(1, 13) if (label := L.helper_label("v", m)) in sc.cols]
     for ind_id, item in sc.rows.items():
         ind = definitions.get(ind_id)
-        if ind is None or not ind.is_automatic or item.row >= len(cached_rows):
+        if ind is None or not filled(ind) or item.row >= len(cached_rows):
             continue
         line = cached_rows[item.row]
         if any(c < len(line) and type(line[c]) in (int, float) for c in v_cols):

@@ -57,11 +57,14 @@ class CellEdit:
     Excel's English syntax; ``value`` is then its cached result. Without a formula, ``value`` is
     the cell's constant: int/float, str (always text, even ``=…``), bool, ``ErrorValue``, or
     None (clear the value, keep the style). ``formula=KEEP_FORMULA`` (see ``cached``) keeps the
-    cell's existing formula, shared or not, and updates only its cached value.
+    cell's existing formula, shared or not, and updates only its cached value. ``style`` (an
+    index into the workbook's cell formats) is the style a new cell gets instead of its row's
+    or column's; an existing cell always keeps its own.
     """
 
     value: object = None
     formula: str | _KeepFormula | None = None
+    style: str | None = None
 
     @classmethod
     def cached(cls, value: object) -> "CellEdit":
@@ -396,6 +399,7 @@ class _SheetPatch:
                         f_end = f.end() if f.group(2) == "/" else body.index(self.f_close, f.end(), inner_end) + len(self.f_close)
                         formula_el = body[f_at:f_end]
         else:
+            style = edit.style or style
             attrs = f' r="{_ref(row, col)}"' + (f' s="{style}"' if style and style != "0" else "")
         if keep:
             body_f = formula_el
