@@ -264,6 +264,40 @@ def konsolider(mappe, register_file, periode, prikk, outdir, mal, katalog):
 
 
 @main.command(context_settings=CONTEXT, options_metavar="[VALG]")
+@click.argument("malekort", metavar="MÅLEKORT", type=click.Path(exists=True, path_type=Path))
+@click.argument("tiltaksplan", metavar="[TILTAKSPLAN]", required=False,
+                type=click.Path(dir_okay=False, path_type=Path))
+def tiltak(malekort, tiltaksplan):
+    """Foreslå tiltak, finn forfalte tiltak og mål effekten i tiltaksplanen.
+
+    Foreslår en rad for hver indikator som er rød eller har høy risiko i MÅLEKORT og som ikke
+    har et åpent tiltak (Ikke startet eller Pågår), fyller Verdi ved start (én gang) og
+    Verdi nå, og lister tiltak som har passert fristen. Det en person har skrevet endres
+    aldri. TILTAKSPLAN er som standard tiltaksplan_<enhet>_<år>.xlsx ved siden av
+    målekortet. Er MÅLEKORT en mappe, behandles alle målekort under den.
+    """
+    if malekort.is_dir():
+        if tiltaksplan is not None:
+            raise InputError("Gi ikke TILTAKSPLAN når MÅLEKORT er en mappe: hvert målekort bruker "
+                             "tiltaksplanen ved siden av seg.")
+        batch = api.plan_measures_all(malekort)
+        results, rejected = batch.results, batch.rejected
+        lines = batch.summary_lines(detail=True)
+    else:
+        result = api.plan_measures(malekort, tiltaksplan)
+        results, rejected, lines = [result], [], result.summary_lines()
+    for result in results:
+        for problem in result.warnings:
+            click.echo(str(problem), err=True)
+    for path, reason in rejected:
+        click.echo(f"Avvist: {reason}", err=True)
+    for line in lines:
+        click.echo(line)
+    if rejected:
+        sys.exit(EXIT_PARTIAL)
+
+
+@main.command(context_settings=CONTEXT, options_metavar="[VALG]")
 @click.argument("filer", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--register", "register_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Enhetsregister: uttrekkets enheter sjekkes mot det. Ellers enheter.csv i mappen, "
