@@ -93,7 +93,7 @@ def plan_measures(scorecard_path: str | Path, action_plan_path: str | Path | Non
         write_action_plan(path, sc.unit_id, sc.unit_name, sc.period)
         out.created = out.written = True
     plan = read_action_plan(path)
-    out.warnings = sc.warnings + plan.problems
+    out.warnings = list(plan.problems)  # the målekort's own warnings are «sjekk»'s
     out.overdue = plan.overdue(today)
     indicators = _indicators(sc, catalogue)
     edits: dict[str, CellEdit] = {}
