@@ -15,8 +15,6 @@ CLOSED_STATUSES = ("Fullført", "Avbrutt")
 KEPT_BY_EXCELKORT = ("Verdi ved start", "Verdi nå")
 DATE_LABELS = ("Start", "Frist", "Sist oppdatert")
 PROPOSAL_STATUS = ACTION_STATUSES[0]  # a proposal is open (Ikke startet), so it is not proposed again
-NUMBER_LABEL = "Nr"
-INDICATOR_LABEL = "Indikator"
 
 
 def column_of(label: str) -> int:
