@@ -2,24 +2,27 @@
 
 One function per command, each returning a result object a script can use:
 
-=====================  ===============  ===================================================
-function               command          returns
-=====================  ===============  ===================================================
-``new_scorecard``      ``ny``           ``NewFiles`` (the målekort and tiltaksplan paths)
-``build_demo``         ``demo``         ``DemoSummary``
-``fill``               ``fyll``         ``FillReport`` (changed, unchanged, rejected …)
-``control``            ``kontroll``     ``ControlResult`` (the report and the workbook)
-``validate``           ``sjekk``        ``list[CheckResult]``, one per file
-``restore``            ``gjenopprett``  ``RestoreResult``
-``consolidate``        ``konsolider``   ``ConsolidationResult`` (files, delivery, rejected)
-=====================  ===============  ===================================================
+=====================  ================  ==================================================
+function               command           returns
+=====================  ================  ==================================================
+``new_scorecard``      ``ny``            ``NewFiles`` (the målekort and tiltaksplan paths)
+``build_demo``         ``demo``          ``DemoSummary``
+``fill``               ``fyll``          ``FillReport`` (changed, unchanged, rejected …)
+``control``            ``kontroll``      ``ControlResult`` (the report and the workbook)
+``validate``           ``sjekk``         ``list[CheckResult]``, one per file
+``restore``            ``gjenopprett``   ``RestoreResult``
+``consolidate``        ``konsolider``    ``ConsolidationResult`` (files, delivery, rejected)
+``plan_measures``      ``tiltak``        ``MeasuresResult`` (proposals, overdue, effect cells)
+``plan_measures_all``  ``tiltak`` (all)  ``MeasuresBatch`` (one result per plan, rejected)
+=====================  ================  ==================================================
 
 and the inputs every command resolves the same way (SPEC §3, §8): ``load_catalogue``,
 ``load_register``, ``load_unit_targets``. For a statistics officer's own analysis,
 ``history_frame`` returns the consolidation history and ``scorecards_frame`` any målekort files
-as tidy pandas DataFrames (enhet, nivå, periode, indikator, teller, nevner, verdi, status, kilde). Errors are ``excelkort.errors.InputError`` (the
-user's input is wrong; nothing was done) or another ``ExcelkortError``; every message is
-Norwegian and names the file. Example, inside a work folder made by ``excelkort demo``::
+as tidy pandas DataFrames (enhet, nivå, periode, indikator, teller, nevner, verdi, status,
+kilde). Errors are ``excelkort.errors.InputError`` (the user's input is wrong; nothing was
+done) or another ``ExcelkortError``; every message is Norwegian and names the file. Example,
+inside a work folder made by ``excelkort demo``::
 
     from excelkort import api
     files = api.new_scorecard("0101", "2026-10", outdir="kontor/0101", replace=True)
@@ -45,7 +48,7 @@ __all__ = [
     "load_catalogue", "load_register", "load_unit_targets", "demo_register", "inputs_used",
     "new_scorecard", "scorecard_name", "action_plan_name", "NewFiles",
     "build_demo", "DemoSummary", "fill", "control", "ControlResult", "validate", "restore",
-    "consolidate", "history_frame", "scorecards_frame",
+    "consolidate", "history_frame", "scorecards_frame", "plan_measures", "plan_measures_all",
 ]
 
 VERSION = __version__
@@ -242,3 +245,31 @@ def scorecards_frame(paths: list[str | Path], catalogue: Catalogue | None = None
     for path in paths:
         rows += scorecard_rows(path, catalogue)
     return frame(rows)
+
+
+def plan_measures(scorecard: str | Path, action_plan: str | Path | None = None, today=None,
+                  catalogue: Catalogue | None = None):
+    """The tiltaksplan at work (``tiltak``): a proposal for every indicator whose own Status is
+    rød or whose risk is Høy and that has no open measure, ``Verdi ved start`` set once and
+    ``Verdi nå`` kept current, and the overdue measures (past Frist, not Fullført/Avbrutt).
+
+    ``action_plan`` defaults to ``tiltaksplan_<enhet>_<år>.xlsx`` beside the målekort (made from
+    the template when missing); ``today`` (a ``datetime.date``) to the clock's date. Only
+    proposal rows and the two effect cells are written, surgically and with a backup; a re-run
+    that changes nothing leaves the file as it was. Returns a ``MeasuresResult``; raises
+    ``InputError`` when a file cannot be read or the plan is open in Excel.
+    """
+    from .steps.plan_measures import plan_measures as run
+
+    return run(scorecard, action_plan, today=today, catalogue=catalogue)
+
+
+def plan_measures_all(folder: str | Path, today=None, catalogue: Catalogue | None = None,
+                      progress=None):
+    """``tiltak`` for every målekort under ``folder`` (``kontor/`` and ``konsolidert/``), each
+    with the tiltaksplan beside it. One file that cannot be read is listed in
+    ``batch.rejected`` (``batch.exit_code`` 3), never a stopped run. Returns a ``MeasuresBatch``.
+    """
+    from .steps.plan_measures import plan_measures_all as run
+
+    return run(folder, today=today, catalogue=catalogue, progress=progress)

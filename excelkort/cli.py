@@ -120,8 +120,12 @@ def demo(mappe: Path, periode: str, seed: int):
     cons = summary.consolidation
     click.echo(f"  konsolidert/: {len(cons.units)} konsoliderte målekort (fylkesenhetene og Norge), "
                f"historikk/målekort_{summary.period[:4]}.parquet")
+    batch = summary.measures
+    click.echo(f"  tiltak: {sum(len(r.proposals) for r in batch.results)} forslag og "
+               f"{sum(len(r.overdue) for r in batch.results)} forfalte tiltak i "
+               f"{len(batch.results)} tiltaksplaner, {len(batch.rejected)} avvist")
     warnings = len(summary.warnings) + counts.get("advarsel", 0)
-    click.echo(f"Oppsummering: {len(summary.files)} filer skrevet, "
+    click.echo(f"Oppsummering: {len(set(summary.files))} filer skrevet, "
                f"{count_word(warnings, 'advarsel', 'advarsler')} (de fleste fra kontrollen av "
                f"uttrekket), {counts.get('feil', 0) + len(fill.rejected)} feil.")
     if summary.start_here:
@@ -275,6 +279,40 @@ def konsolider(mappe, register_file, periode, prikk, outdir, mal, katalog):
                f"{len(result.rejected)} feil.")
     if result.exit_code:
         sys.exit(result.exit_code)  # 3: finished, some inputs rejected (listed above)
+
+
+@main.command(context_settings=CONTEXT, options_metavar="[VALG]")
+@click.argument("malekort", metavar="MÅLEKORT", type=click.Path(exists=True, path_type=Path))
+@click.argument("tiltaksplan", metavar="[TILTAKSPLAN]", required=False,
+                type=click.Path(dir_okay=False, path_type=Path))
+def tiltak(malekort, tiltaksplan):
+    """Foreslå tiltak, finn forfalte tiltak og mål effekten i tiltaksplanen.
+
+    Foreslår en rad for hver indikator som er rød eller har høy risiko i MÅLEKORT og som ikke
+    har et åpent tiltak (Ikke startet eller Pågår), fyller Verdi ved start (én gang) og
+    Verdi nå, og lister tiltak som har passert fristen. Det en person har skrevet endres
+    aldri. TILTAKSPLAN er som standard tiltaksplan_<enhet>_<år>.xlsx ved siden av
+    målekortet. Er MÅLEKORT en mappe, behandles alle målekort under den.
+    """
+    if malekort.is_dir():
+        if tiltaksplan is not None:
+            raise InputError("Gi ikke TILTAKSPLAN når MÅLEKORT er en mappe: hvert målekort bruker "
+                             "tiltaksplanen ved siden av seg.")
+        batch = api.plan_measures_all(malekort)
+        results, rejected = batch.results, batch.rejected
+        lines = batch.summary_lines(detail=True)
+    else:
+        result = api.plan_measures(malekort, tiltaksplan)
+        results, rejected, lines = [result], [], result.summary_lines()
+    for result in results:
+        for problem in result.warnings:
+            click.echo(str(problem), err=True)
+    for path, reason in rejected:
+        click.echo(f"Avvist: {reason}", err=True)
+    for line in lines:
+        click.echo(line)
+    if rejected:
+        sys.exit(EXIT_PARTIAL)
 
 
 @main.command(context_settings=CONTEXT, options_metavar="[VALG]")

@@ -22,6 +22,14 @@ def format_number(x: float | int) -> str:
     return text.replace(".", ",")
 
 
+def format_fixed(x: float | int, decimals: int) -> str:
+    """A number with exactly ``decimals`` decimals as Norwegian Excel shows it: decimal comma and
+    thousands grouped with a no-break space (``1 234,5``). Round it first where it must be
+    rounded as the workbook shows it (``numbers.rules.round_shown``); this only formats."""
+    text = f"{Decimal(repr(float(x) + 0.0)):,.{decimals}f}"  # + 0.0: no «-0»
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
 def parse_number_text(text: str) -> float | None:
     """A number written as text the ways people, Excel and data warehouses write it: ``65``,
     ``4,5``, ``4.5``, ``1 234,5``, ``1.234,5``, ``1,234.5``, ``−2``, ``1E-05``; None for

@@ -6,20 +6,10 @@ import datetime as dt
 
 import pytest
 
-from excelkort.actionplan.layout import ACTION_HEADER_ROW, ACTION_LABELS
+from excelkort.actionplan.layout import ACTION_HEADER_ROW
 from excelkort.actionplan.reader import parse_date, read_action_plan
 from excelkort.actionplan.writer import write_action_plan
-from excelkort.xlsx.refs import cell_ref
-from excelkort.xlsx.workbookpatch import patch_workbook
-
-
-def _typed(path, rows):
-    """Type rows into the plan's table as a person would (values into cells, in place)."""
-    edits = {}
-    for i, row in enumerate(rows):
-        for label, value in row.items():
-            edits[cell_ref(ACTION_HEADER_ROW + 1 + i, ACTION_LABELS.index(label))] = value
-    patch_workbook(path, edits={"Tiltak": edits})
+from excelkort.steps.demo import type_measures as _typed
 
 
 @pytest.fixture

@@ -14,3 +14,9 @@ CLOSED_STATUSES = ("Fullført", "Avbrutt")
 #: the columns a person fills; excelkort writes only into a proposal's row and the two it keeps
 KEPT_BY_EXCELKORT = ("Verdi ved start", "Verdi nå")
 DATE_LABELS = ("Start", "Frist", "Sist oppdatert")
+PROPOSAL_STATUS = ACTION_STATUSES[0]  # a proposal is open (Ikke startet), so it is not proposed again
+
+
+def column_of(label: str) -> int:
+    """The column (0-based) of ``label`` in a plan made from the template."""
+    return ACTION_LABELS.index(label)

@@ -51,8 +51,8 @@ class Measure:
 
     @property
     def indicator_id(self) -> str:
-        """The indicator's ID: the first word of ``Indikator`` («B1 Andel …» → «B1»)."""
-        return self.indicator.split(maxsplit=1)[0] if self.indicator.strip() else ""
+        """The indicator's ID: the first word of ``Indikator`` («B1 Andel …», «B1: …» → «B1»)."""
+        return self.indicator.split(maxsplit=1)[0].rstrip(":;,.–-") if self.indicator.strip() else ""
 
     @property
     def is_open(self) -> bool:
@@ -164,6 +164,11 @@ def _measure(plan: ActionPlan, r: int) -> Measure | None:
     if status == "Pågår" and not measure.owner:
         problem("Ansvarlig", "Tiltaket pågår, men Ansvarlig er tom. Skriv hvem som har ansvaret.")
     return measure
+
+
+def date_serial(day: dt.date) -> int:
+    """A date as Excel stores it (days since 1899-12-30): the inverse of ``parse_date``."""
+    return (day - _EXCEL_EPOCH).days
 
 
 def parse_date(value) -> tuple[dt.date | None, bool]:

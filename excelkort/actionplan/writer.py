@@ -1,7 +1,9 @@
 """The tiltaksplan workbook (SPEC §5): a new, empty action plan for a unit.
 
-Proposals, overdue flags and the effect columns (``excelkort tiltak``) come in a later step;
-they patch the user's file cell by cell like the målekort filler does.
+The table's input rows are styled, validated and unlocked, and a live conditional format marks
+an overdue measure (Frist before today, Status neither Fullført nor Avbrutt) red as people edit
+in Excel. Proposals and the effect columns (``excelkort tiltak``, ``steps.plan_measures``) are
+patched into the user's file cell by cell, like the målekort filler does.
 """
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ from pathlib import Path
 
 from ..atomic import atomic_output
 from .layout import (ACTION_HEADER_ROW, ACTION_INPUT_ROWS, ACTION_LABELS, ACTION_SHEET,
-                     ACTION_STATUSES)
-from ..xlsx.writer import GRID, INPUT, Formats, new_workbook, period_datetime, print_setup
+                     ACTION_STATUSES, CLOSED_STATUSES, DATE_LABELS, column_of)
+from ..xlsx.refs import cell_ref
+from ..xlsx.writer import (GRID, INPUT, RED_FILL, RED_FONT, Formats, new_workbook, period_datetime,
+                           print_setup)
 
 WIDTHS = (5, 40, 28, 40, 16, 11, 11, 13, 24, 30, 13, 12, 12)
 
@@ -31,19 +35,32 @@ def write_action_plan(path: str | Path, unit_id: str, unit_name: str, period: st
         ws.write_string(1, 0, f"Enhet {unit_id}", plain)
         for col, label in enumerate(ACTION_LABELS):
             ws.write_string(ACTION_HEADER_ROW, col, label, fm.header)
-            ws.set_column(col, col, WIDTHS[col], date if label in ("Start", "Frist", "Sist oppdatert") else cell)
+            ws.set_column(col, col, WIDTHS[col], date if label in DATE_LABELS else cell)
         first, last = ACTION_HEADER_ROW + 1, ACTION_HEADER_ROW + ACTION_INPUT_ROWS
-        status_col = ACTION_LABELS.index("Status")
+        status_col = column_of("Status")
         ws.data_validation(first, status_col, last, status_col, {
             "validate": "list", "source": list(ACTION_STATUSES), "error_title": "Ugyldig status",
             "error_message": "Velg Ikke startet, Pågår, Fullført eller Avbrutt."})
-        for label in ("Start", "Frist", "Sist oppdatert"):
-            col = ACTION_LABELS.index(label)
+        for label in DATE_LABELS:
+            col = column_of(label)
             ws.data_validation(first, col, last, col, {
                 "validate": "date", "criteria": ">", "value": period_datetime("2000-01"),
                 "error_title": "Ugyldig dato", "error_message": "Skriv en dato, f.eks. 15.03.2026."})
+        ws.conditional_format(first, 0, last, len(ACTION_LABELS) - 1, {
+            "type": "formula", "criteria": overdue_formula(first),
+            "format": wb.add_format({"bg_color": RED_FILL, "font_color": RED_FONT})})
         ws.freeze_panes(ACTION_HEADER_ROW + 1, 2)
         ws.autofilter(ACTION_HEADER_ROW, 0, last, len(ACTION_LABELS) - 1)
         print_setup(ws, ACTION_HEADER_ROW)
         wb.close()
     return path
+
+
+def overdue_formula(row: int) -> str:
+    """The live rule for row ``row`` (0-based; relative to the rule's first row): Frist is a date
+    before today and Status is neither Fullført nor Avbrutt. A Frist typed as text is not a
+    number to Excel, so only ``tiltak``'s summary flags it."""
+    frist = "$" + cell_ref(row, column_of("Frist"))
+    status = "$" + cell_ref(row, column_of("Status"))
+    closed = ",".join(f'{status}<>"{s}"' for s in CLOSED_STATUSES)
+    return f"=AND(ISNUMBER({frist}),{frist}<TODAY(),{closed})"

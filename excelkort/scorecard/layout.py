@@ -107,3 +107,13 @@ MODEL_NOTES = (
     "Sannsynlighet og Risiko (forslag) regnes av excelkort når tallene fylles; de andre "
     "kolonnene er formler som oppdateres med én gang.",
 )
+
+
+def unit_text(ind) -> str:
+    """The unit a value of ``ind`` is shown with (``" %"``, ``" dager"`` or nothing): the suffix
+    of its number format, and of the numbers ``tiltak`` writes as text (Avvik)."""
+    if ind.measure == "andel":
+        return " %"
+    if ind.measure == "snitt" and "dager" in ind.name.lower():
+        return " dager"
+    return ""

@@ -70,14 +70,11 @@ class ScorecardContent:
 
 def number_format(ind: Indicator) -> str:
     """Norwegian display format with the indicator's Desimaler (stored with '.' in the file)."""
-    digits = "0" + ("." + "0" * ind.decimals if ind.decimals else "")
-    if ind.measure == "andel":
-        return digits + '" %"'
+    fraction = "." + "0" * ind.decimals if ind.decimals else ""
     if ind.measure == "antall":
-        return "#,##0" + ("." + "0" * ind.decimals if ind.decimals else "")
-    if "dager" in ind.name.lower():
-        return digits + '" dager"'
-    return digits
+        return "#,##0" + fraction
+    unit = L.unit_text(ind)
+    return "0" + fraction + (f'"{unit}"' if unit else "")
 
 
 class _Styles(Formats):

@@ -1,6 +1,7 @@
 """``excelkort demo``: a whole synthetic month for all of Norway in a work folder (SPEC §8)."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -8,8 +9,12 @@ from ..errors import Problem
 from ..inputs.catalogue import default_catalogue, write_catalogue_csv, write_unit_targets_csv
 from ..inputs.extract import write_extract_csv
 from ..inputs.register import demo_register, write_register_csv
-from ..model import Unit
+from ..actionplan.layout import ACTION_HEADER_ROW, ACTION_SHEET, column_of
+from ..actionplan.reader import date_serial
+from ..model import Catalogue, Unit
 from ..period import check_period, shift
+from ..xlsx.refs import cell_ref
+from ..xlsx.workbookpatch import patch_workbook
 from ..xlsx.writer import period_datetime
 from .newfiles import new_scorecard
 
@@ -43,6 +48,7 @@ class DemoSummary:
     control: object = None  # the ControlReport of the county's check
     consolidation: object = None  # the ConsolidationResult: county units and Norway
     start_here: list[Path] = field(default_factory=list)  # the files a newcomer opens first
+    measures: object = None  # the MeasuresBatch of ``tiltak`` over every unit
 
 
 def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_SEED,
@@ -116,6 +122,7 @@ def _write_offices(folder: Path, register, catalogue, year, targets, offices, pe
                               register=register, targets=targets,
                               outdir=folder / "kontor" / office.id,
                               teller=teller, nevner=nevner, bare=bare, replace=True, **leader)
+        type_measures(files.action_plan, demo_measures(period, catalogue, i))  # some leaders' measures
         workbooks.append(files.scorecard)
         summary.files += [files.scorecard, files.action_plan]
         if progress:
@@ -125,9 +132,11 @@ def _write_offices(folder: Path, register, catalogue, year, targets, offices, pe
 
 def _run_month(folder: Path, register, catalogue, targets, extract_path: Path,
                workbooks: list[Path], period: str, summary: DemoSummary) -> None:
-    """This month's machine steps: the county checks the extract and fills it in, then the
-    statistics officer consolidates the offices into the county units and Norway."""
+    """This month's machine steps: the county checks the extract and fills it in, the
+    statistics officer consolidates the offices into the county units and Norway, and every
+    unit's tiltaksplan gets its proposals, overdue flags and effect columns."""
     from .consolidate import consolidate
+    from .plan_measures import plan_measures_all
     from .control import run_control
     from .control_report import write_control_workbook
     from .fill import fill_workbooks
@@ -144,8 +153,67 @@ def _run_month(folder: Path, register, catalogue, targets, extract_path: Path,
     summary.files += summary.consolidation.written
     if summary.consolidation.history is not None:
         summary.files.append(summary.consolidation.history)
+    summary.measures = plan_measures_all(folder, today=demo_today(period))
+    summary.files += [r.action_plan for r in summary.measures.results if r.written]
     (folder / "rapporter").mkdir(exist_ok=True)
     first = workbooks[0] if workbooks else None
     nation = next((cu.path for cu in summary.consolidation.units.values() if cu.unit.level == "nasjonal"), None)
     summary.start_here = [p for p in (first, nation, folder / "kontroll" / f"kontroll_{period}.xlsx")
                           if p is not None and p.exists()]
+
+
+# -- measures the demo's leaders have typed into their tiltaksplan -----------------------------
+DEMO_MEASURE_CYCLE = 10  # offices 3, 13, 23 … have measures (the cycle of DEMO_LEADER_INPUT)
+DEMO_MEASURE_OFFSET = 3
+
+
+def demo_today(period: str) -> dt.date:
+    """The date ``tiltak`` runs on in the demo (Frist is compared with it): the period's first
+    day, as the demo's other files are dated by the period, never the clock."""
+    return period_datetime(period).date()
+
+
+def demo_measures(period: str, catalogue: Catalogue, index: int) -> list[dict[str, object]]:
+    """The measures the leader of the demo's office number ``index`` has typed into the
+    tiltaksplan before ``period``'s numbers came (label → value, as a person types them:
+    dates as date cells, one typed as text): one under way that started months ago, one
+    overdue and one Fullført. Most offices have none ([]); deterministic by ``index``."""
+    if index % DEMO_MEASURE_CYCLE != DEMO_MEASURE_OFFSET:
+        return []
+    # indicators that are in the målekort every month from January (so Verdi ved start and
+    # Verdi nå both have a number and differ)
+    monthly = [ind for ind in catalogue if ind.is_automatic and ind.lag == 0
+               and len(ind.reporting_months) == 12]
+    first, second, third = (monthly[(index // DEMO_MEASURE_CYCLE + k) % len(monthly)] for k in range(3))
+    year, month = int(period[:4]), int(period[5:7])
+    today = demo_today(period)
+
+    def day(m: int, d: int = 1) -> dt.date:
+        return dt.date(year, max(1, m), d)
+
+    return [
+        {"Nr": 1, "Indikator": f"{first.id} {first.name}", "Tiltak": "Ukentlige oppfølgingsmøter "
+         "med veilederne", "Ansvarlig": "Kari Nordmann", "Start": date_serial(day(month - 5)),
+         "Frist": date_serial(dt.date(year, 12, 31)), "Status": "Pågår",
+         "Forventet effekt": "Bedre resultat før årsskiftet",
+         "Sist oppdatert": date_serial(day(month - 1, 15))},
+        {"Nr": 2, "Indikator": f"{second.id} {second.name}", "Tiltak": "Rydde restanser",
+         "Ansvarlig": "Ola Hansen", "Start": date_serial(day(month - 4)),
+         "Frist": date_serial(today - dt.timedelta(days=31)), "Status": "Pågår",
+         "Forventet effekt": "Kortere ventetid", "Kommentar": "Forsinket av sykefravær",
+         "Sist oppdatert": date_serial(day(month - 2, 10))},
+        {"Nr": 3, "Indikator": f"{third.id} {third.name}", "Tiltak": "Opplæring i nye rutiner",
+         "Ansvarlig": "Kari Nordmann", "Start": day(month - 8, 15).strftime("%d.%m.%Y"),
+         "Frist": date_serial(day(month - 3, 28)), "Status": "Fullført",
+         "Forventet effekt": "Færre feil i vedtakene",
+         "Sist oppdatert": date_serial(day(month - 3, 28))},
+    ]
+
+
+def type_measures(path: str | Path, rows: list[dict[str, object]]) -> None:
+    """Type ``rows`` (label → value) into a tiltaksplan made from the template, from the first
+    row under the header, as a person would: values into cells, in place."""
+    edits = {cell_ref(ACTION_HEADER_ROW + 1 + i, column_of(label)): value
+             for i, row in enumerate(rows) for label, value in row.items()}
+    if edits:
+        patch_workbook(path, edits={ACTION_SHEET: edits})
