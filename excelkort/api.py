@@ -12,6 +12,8 @@ function               command          returns
 ``validate``           ``sjekk``        ``list[CheckResult]``, one per file
 ``restore``            ``gjenopprett``  ``RestoreResult``
 ``consolidate``        ``konsolider``   ``ConsolidationResult`` (files, delivery, rejected)
+``report``             ``rapport``      ``ReportResult`` (the deck, written or unchanged)
+``report_all``         ``rapport --alle``  ``ReportBatch`` (decks, rejected, skipped)
 =====================  ===============  ===================================================
 
 and the inputs every command resolves the same way (SPEC §3, §8): ``load_catalogue``,
@@ -44,7 +46,7 @@ __all__ = [
     "load_catalogue", "load_register", "load_unit_targets",
     "new_scorecard", "scorecard_name", "action_plan_name", "NewFiles",
     "build_demo", "DemoSummary", "fill", "control", "ControlResult", "validate", "restore",
-    "consolidate", "history",
+    "consolidate", "history", "report", "report_all",
 ]
 
 VERSION = __version__
@@ -184,3 +186,27 @@ def history(workdir: str | Path, year: int | None = None):
     from .steps.history import read_history
 
     return read_history(workdir, year)
+
+
+def report(scorecard: str | Path, action_plan: str | Path | None = None, line: str | None = None,
+           output: str | Path | None = None, *, template: str | Path | None = None, today=None):
+    """The statusrapport deck of one målekort (``rapport``): ``statusrapport_<enhet>_<periode>.pptx``
+    beside the målekort, or ``output``. ``action_plan`` defaults to the tiltaksplan beside the
+    målekort; ``line`` (statlig / kommunal) keeps that Styringslinje's indicators and the felles
+    ones; ``template`` is a restyled copy of ``templates/status.pptx``; ``today`` (a date) is
+    the day measures are overdue against (default: the period's last day). Returns a
+    ``ReportResult`` (``path``, ``written``, ``slides``, ``warnings``)."""
+    from .report.run import make_report
+
+    return make_report(scorecard, action_plan, line, output, template=template, today=today)
+
+
+def report_all(folder: str | Path, outdir: str | Path | None = None, progress=None,
+               workers: int | None = None, *, line: str | None = None,
+               template: str | Path | None = None, today=None):
+    """A deck for every målekort under ``folder`` (``rapport --alle``): offices, county units
+    and the nation, beside each målekort or in ``outdir``, in worker processes for big batches.
+    Returns a ``ReportBatch``; one bad file is listed in ``batch.rejected`` (exit code 3)."""
+    from .report.run import report_all as run
+
+    return run(folder, outdir, progress, workers, line=line, template=template, today=today)

@@ -107,22 +107,25 @@ def _esc(text: str) -> str:
     return escape(_CONTROL.sub("", text))
 
 
-def _run(text: str, size: float, bold: bool, colour: str | None = None) -> str:
-    """A run (a «\\n» in the text becomes a line break) at ``size`` points."""
+def _rpr(tag: str, size: float, bold: bool, colour: str | None) -> str:
     fill = f'<a:solidFill><a:srgbClr val="{colour.lstrip("#")}"/></a:solidFill>' if colour else ""
-    rpr = f'<a:rPr lang="nb-NO" sz="{round(size * 100)}" b="{int(bold)}" dirty="0">{fill}</a:rPr>'
-    return f"<a:br>{rpr}</a:br>".join(f"<a:r>{rpr}<a:t>{_esc(part)}</a:t></a:r>" for part in text.split("\n"))
+    return f'<a:{tag} lang="nb-NO" sz="{round(size * 100)}" b="{int(bold)}" dirty="0">{fill}</a:{tag}>'
 
 
 def _paragraph(text: str, size: float, bold: bool, align: str | None = None, space_before: float = 0,
                colour: str | None = None) -> str:
+    """One ``a:p`` at ``size`` points (a «\\n» in the text becomes a line break). The paragraph
+    end carries the size too: an empty cell would otherwise be as tall as the default font."""
     ppr = ""
     if align or space_before:
         algn = f' algn="{align}"' if align else ""
         spc = (f'<a:spcBef><a:spcPts val="{round(space_before * 100)}"/></a:spcBef>'
                if space_before else "")
         ppr = f"<a:pPr{algn}>{spc}</a:pPr>"
-    return f"<a:p>{ppr}{_run(text, size, bold, colour)}</a:p>"
+    rpr = _rpr("rPr", size, bold, colour)
+    runs = f"<a:br>{rpr}</a:br>".join(f"<a:r>{rpr}<a:t>{_esc(part)}</a:t></a:r>"
+                                      for part in text.split("\n")) if text else ""
+    return f"<a:p>{ppr}{runs}{_rpr('endParaRPr', size, bold, colour)}</a:p>"
 
 
 def _set_paragraphs(sp, xml: str) -> None:

@@ -175,7 +175,7 @@ def read_source(scorecard: str | Path, action_plan: str | Path | None = None, li
     if catalogue is None:
         catalogue = default_catalogue()
         sc = read_scorecard(path, catalogue)
-    warnings = list(sc.warnings)
+    warnings: list[Problem] = []  # the målekort's own (typed text, odd values): «sjekk» lists them
     workdir = work_folder_of(path)
     year = sc.year or int(sc.period[:4])
     lines = indicator_lines(sc, catalogue, line, _last_year(workdir, sc.unit_id, year))
