@@ -42,7 +42,7 @@ _QN_TBL = "{http://schemas.openxmlformats.org/drawingml/2006/main}tbl"
 class _Slide:
     """A new slide with its placeholders by idx and their sizes (from the layout)."""
 
-    def __init__(self, slide, boxes: dict[int, tuple[float, float]]):
+    def __init__(self, slide, boxes: dict[int, tuple[float, float, float, float]]):
         self.slide = slide
         self.boxes = boxes
         self._placeholders = {ph.placeholder_format.idx: ph for ph in slide.placeholders}
@@ -50,6 +50,15 @@ class _Slide:
 
     def placeholder(self, idx: int):
         return self._placeholders.get(idx)
+
+    def say_instead(self, idx: int, text: str) -> None:
+        """Replace a table or chart placeholder by a text box saying ``text``."""
+        width, height, left, top = self.boxes[idx]
+        self.shapes.pop(idx).getparent().remove(self._placeholders.pop(idx)._element)
+        box = self.slide.shapes.add_textbox(Pt(left), Pt(top), Pt(width), Pt(height))
+        box.text_frame.word_wrap = True
+        self.shapes[idx], self.boxes[idx] = box._element, (width, height, left, top)
+        put_text(self, idx, [Para(text)], (20, 18, 16, 14, 12))
 
     def drop_empty(self) -> None:
         """Placeholders left empty would show their prompt in PowerPoint's editing view."""
@@ -65,7 +74,7 @@ class _Slide:
 class _Deck:
     prs: object
     layouts: dict  # key → slide layout
-    boxes: dict  # key → {idx: (width, height) in points}
+    boxes: dict  # key → {idx: (width, height, left, top) in points}
     created: object  # datetime of the period
     slides: list = field(default_factory=list)
 
@@ -87,12 +96,13 @@ def _find_layouts(prs) -> dict:
     return out
 
 
-def _boxes(layout) -> dict[int, tuple[float, float]]:
-    """Each placeholder's size in points, as the layout (or its master) places it."""
+def _boxes(layout) -> dict[int, tuple[float, float, float, float]]:
+    """Each placeholder's width, height, left and top in points, as the layout (or its master)
+    places it."""
     out = {}
     for ph in layout.placeholders:
-        if ph.width is not None and ph.height is not None:
-            out[ph.placeholder_format.idx] = (ph.width.pt, ph.height.pt)
+        if None not in (ph.width, ph.height, ph.left, ph.top):
+            out[ph.placeholder_format.idx] = (ph.width.pt, ph.height.pt, ph.left.pt, ph.top.pt)
     return out
 
 
@@ -257,7 +267,7 @@ def put_table(slide: "_Slide", table: Table, laid: _Laid, rows: list[int]) -> No
 
 def _table_slides(deck: _Deck, spec: TableSlide | OverviewSlide, layout_key: str):
     """One slide per page of the table; the title says «(2/3)» when it runs over."""
-    width, height = deck.boxes[layout_key][T.TABLE]
+    width, height, left, top = deck.boxes[layout_key][T.TABLE]
     laid = lay_out_table(spec.table, width)
     pages = paginate(laid, height, spec.table.group_rows) if spec.table.rows else [[]]
     for n, rows in enumerate(pages, start=1):
@@ -266,8 +276,8 @@ def _table_slides(deck: _Deck, spec: TableSlide | OverviewSlide, layout_key: str
         put_title(slide, title)
         if rows:
             put_table(slide, spec.table, laid, rows)
-        else:  # nothing to list: say so where the table would be
-            put_text(slide, T.TABLE, [Para(spec.empty)], (18, 16, 14, 12))
+        else:  # nothing to list: say so in a text box where the table would be
+            slide.say_instead(T.TABLE, spec.empty)
         put_text(slide, T.LEGEND, [Para(spec.legend)], (11, 10, 9, 8))
         yield slide
 
@@ -283,7 +293,7 @@ def _title_slide(deck: _Deck, spec: TitleSlide) -> None:
 
 def _overview_slide(deck: _Deck, spec: OverviewSlide) -> None:
     for slide in _table_slides(deck, spec, "overview"):
-        put_text(slide, T.COMMENT, spec.comment)
+        put_text(slide, T.COMMENT, spec.comment, (16, 15, 14, 13, 12, 11))
 
 
 def _indicator_slide(deck: _Deck, spec: IndicatorSlide) -> None:
