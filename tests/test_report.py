@@ -356,3 +356,14 @@ def test_rendered_text_stays_inside_its_box(work, tmp_path):
                 assert -tolerance <= y0 and y1 <= 540 + tolerance, where
                 assert any(fx0 - tolerance <= x0 and x1 <= fx1 + tolerance and fy0 - tolerance <= y0
                            and y1 <= fy1 + tolerance for fx0, fy0, fx1, fy1 in frames), where
+
+
+def test_chart_takes_last_year_from_the_history_where_it_exists(work):
+    inputs = read_source(_office(work)).inputs
+    line = next(x for x in inputs.indicators if x.on_slide and x.ind.frequency == "måned")
+    line.last_year = tuple(50.0 + m for m in range(12))
+    slide = next(s for s in deck_content(inputs) if getattr(s, "chart", None)
+                 and s.title.startswith(line.ind.id + " "))
+    names = [series.name for series in slide.chart.series]
+    assert names[:2] == ["2026", "2025"] and "Mål" in names
+    assert slide.chart.series[1].values[0] == 50.0

@@ -8,23 +8,23 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import contextmanager
 
+from xml.sax.saxutils import escape
+
 from pptx.chart.data import CategoryChartData
 from pptx.chart.xlsx import CategoryWorkbookWriter
-from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
-from pptx.enum.dml import MSO_LINE_DASH_STYLE, MSO_THEME_COLOR
-from pptx.util import Pt
+from pptx.enum.chart import XL_CHART_TYPE
 from xlsxwriter import Workbook
 
 from .content import Chart
 
 #: (theme colour, brightness, width pt, dash, marker) per series style
 STYLES = {
-    "this_year": (MSO_THEME_COLOR.ACCENT_1, 0.0, 2.5, None, XL_MARKER_STYLE.CIRCLE),
-    "last_year": (MSO_THEME_COLOR.TEXT_1, 0.55, 1.5, MSO_LINE_DASH_STYLE.DASH, XL_MARKER_STYLE.NONE),
-    "target": (MSO_THEME_COLOR.ACCENT_2, 0.0, 1.75, MSO_LINE_DASH_STYLE.LONG_DASH, XL_MARKER_STYLE.NONE),
-    "prognosis": (MSO_THEME_COLOR.ACCENT_1, 0.4, 2.0, MSO_LINE_DASH_STYLE.ROUND_DOT, XL_MARKER_STYLE.NONE),
+    "this_year": ("accent1", 0.0, 2.5, None, "circle"),
+    "last_year": ("tx1", 0.55, 1.5, "dash", "none"),
+    "target": ("accent2", 0.0, 1.75, "lgDash", "none"),
+    "prognosis": ("accent1", 0.4, 2.0, "sysDot", "none"),
 }
+FONT_SIZE = 11
 
 
 class _DatedWorkbookWriter(CategoryWorkbookWriter):
@@ -41,12 +41,38 @@ class _DatedWorkbookWriter(CategoryWorkbookWriter):
         workbook.close()
 
 
-class DatedChartData(CategoryChartData):
-    """Category chart data whose embedded workbook is dated ``created``."""
+def _colour(theme: str, brightness: float) -> str:
+    if not brightness:
+        return f'<a:schemeClr val="{theme}"/>'
+    mod, off = round((1 - brightness) * 100000), round(brightness * 100000)
+    return f'<a:schemeClr val="{theme}"><a:lumMod val="{mod}"/><a:lumOff val="{off}"/></a:schemeClr>'
 
-    def __init__(self, created: dt.datetime, number_format: str):
-        super().__init__(number_format)
+
+def _series_style(style: str) -> str:
+    """The ``c:spPr`` and ``c:marker`` of a series (they follow its ``c:tx``)."""
+    theme, brightness, width, dash, marker = STYLES[style]
+    colour = _colour(theme, brightness)
+    dash_xml = f'<a:prstDash val="{dash}"/>' if dash else ""
+    line = (f'<c:spPr><a:ln w="{round(width * 12700)}" cap="rnd"><a:solidFill>{colour}</a:solidFill>'
+            f'{dash_xml}<a:round/></a:ln></c:spPr>')
+    if marker == "none":
+        return line + '<c:marker><c:symbol val="none"/></c:marker>'
+    return (line + f'<c:marker><c:symbol val="{marker}"/><c:size val="6"/><c:spPr><a:solidFill>'
+            f'{colour}</a:solidFill><a:ln><a:solidFill>{colour}</a:solidFill></a:ln></c:spPr></c:marker>')
+
+
+class DatedChartData(CategoryChartData):
+    """Category chart data whose embedded workbook is dated ``created`` and whose chart XML
+    carries excelkort's look (theme colours, legend below, the axis format), written as XML
+    once rather than through python-pptx's object model (which is slow for this)."""
+
+    def __init__(self, created: dt.datetime, chart: Chart):
+        super().__init__(chart.number_format)
         self._created = created
+        self._chart = chart
+        self.categories = list(chart.categories)
+        for series in chart.series:
+            self.add_series(series.name, list(series.values))
 
     @property
     def _workbook_writer(self):
@@ -54,38 +80,23 @@ class DatedChartData(CategoryChartData):
         writer.created = self._created
         return writer
 
+    def xml_bytes(self, chart_type):
+        xml = super().xml_bytes(chart_type).decode("utf-8")
+        parts = xml.split("</c:tx>")
+        styled = parts[0]
+        for spec, rest in zip(self._chart.series, parts[1:]):
+            styled += "</c:tx>" + _series_style(spec.style) + rest
+        fmt = escape(self._chart.axis_format, {'"': "&quot;"})
+        grid = ('<c:majorGridlines><c:spPr><a:ln w="6350"><a:solidFill><a:srgbClr val="D9D9D9"/>'
+                f'</a:solidFill></a:ln></c:spPr></c:majorGridlines><c:numFmt formatCode="{fmt}" '
+                'sourceLinked="0"/>')
+        styled = (styled.replace('<c:autoTitleDeleted val="0"/>', '<c:autoTitleDeleted val="1"/>')
+                  .replace("<c:majorGridlines/>", grid)
+                  .replace('<c:legendPos val="r"/>', '<c:legendPos val="b"/>')
+                  .replace('<a:defRPr sz="1800"/>', f'<a:defRPr sz="{FONT_SIZE * 100}"/>'))
+        return styled.encode("utf-8")
+
 
 def add_line_chart(placeholder, chart: Chart, created: dt.datetime):
     """Insert ``chart`` into a chart placeholder; returns the graphic frame."""
-    data = DatedChartData(created, chart.number_format)
-    data.categories = list(chart.categories)
-    for series in chart.series:
-        data.add_series(series.name, list(series.values))
-    frame = placeholder.insert_chart(XL_CHART_TYPE.LINE_MARKERS, data)
-    c = frame.chart
-    c.has_title = False
-    c.has_legend = True
-    c.legend.position = XL_LEGEND_POSITION.BOTTOM
-    c.legend.include_in_layout = False
-    c.legend.font.size = Pt(11)
-    c.font.size = Pt(11)
-    axis = c.value_axis
-    axis.tick_labels.number_format = chart.axis_format
-    axis.tick_labels.number_format_is_linked = False
-    axis.has_major_gridlines = True
-    axis.major_gridlines.format.line.color.rgb = RGBColor(0xD9, 0xD9, 0xD9)
-    for plot_series, spec in zip(c.plots[0].series, chart.series):
-        colour, brightness, width, dash, marker = STYLES[spec.style]
-        line = plot_series.format.line
-        line.color.theme_color = colour
-        line.color.brightness = brightness
-        line.width = Pt(width)
-        if dash is not None:
-            line.dash_style = dash
-        plot_series.smooth = False
-        plot_series.marker.style = marker
-        if marker != XL_MARKER_STYLE.NONE:
-            plot_series.marker.size = 6
-            plot_series.marker.format.fill.solid()
-            plot_series.marker.format.fill.fore_color.theme_color = colour
-    return frame
+    return placeholder.insert_chart(XL_CHART_TYPE.LINE_MARKERS, DatedChartData(created, chart))

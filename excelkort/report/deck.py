@@ -307,8 +307,9 @@ def _indicator_slide(deck: _Deck, spec: IndicatorSlide) -> None:
     put_text(slide, T.LEGEND, [Para(spec.legend)], (11, 10, 9, 8))
 
 
-def build_deck(slides: list, template: bytes, period: str, title: str) -> bytes:
-    """The deck's bytes: ``slides`` placed on ``template``'s layouts, dated by ``period``."""
+def build_deck(slides: list, template: bytes, period: str, title: str) -> tuple[bytes, int]:
+    """The deck's bytes (``slides`` placed on ``template``'s layouts, dated by ``period``) and
+    the number of slides."""
     prs = Presentation(io.BytesIO(template))
     created = period_datetime(period)
     layouts = _find_layouts(prs)
@@ -331,4 +332,4 @@ def build_deck(slides: list, template: bytes, period: str, title: str) -> bytes:
     core.revision = 1
     buffer = io.BytesIO()
     prs.save(buffer)
-    return stamp_zip_times(buffer.getvalue(), created.timetuple()[:6])
+    return stamp_zip_times(buffer.getvalue(), created.timetuple()[:6]), len(deck.slides)

@@ -44,20 +44,22 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
 def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
     """``text`` broken into lines at spaces (a word longer than a line is broken by characters)."""
     lines: list[str] = []
+    space = text_width(" ", size, bold)
     for para in text.split("\n"):
-        line = ""
+        line, used = "", 0.0
         for word in para.split():
-            candidate = f"{line} {word}" if line else word
-            if text_width(candidate, size, bold) <= width:
-                line = candidate
+            w = text_width(word, size, bold)
+            if line and used + space + w <= width:
+                line, used = f"{line} {word}", used + space + w
                 continue
             if line:
                 lines.append(line)
-            while text_width(word, size, bold) > width and len(word) > 1:
+            while w > width and len(word) > 1:
                 cut = _longest_prefix(word, width, size, bold)
                 lines.append(word[:cut])
                 word = word[cut:]
-            line = word
+                w = text_width(word, size, bold)
+            line, used = word, w
         lines.append(line)
     return lines
 

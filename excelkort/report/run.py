@@ -73,15 +73,13 @@ def make_report(scorecard: str | Path, action_plan: str | Path | None = None, li
     inputs = source.inputs
     slides = deck_content(inputs)
     title = f"Statusrapport {inputs.unit_name or inputs.unit_id} {inputs.period}"
-    data = build_deck(slides, tpl, inputs.period, title)
+    data, count = build_deck(slides, tpl, inputs.period, title)
     name = deck_name(inputs.unit_id, inputs.period, line)
     if output is not None:
         path = Path(output)
     else:
         path = (Path(outdir) if outdir is not None else Path(scorecard).parent) / name
     written = write_bytes_atomic(path, data)
-    with zipfile.ZipFile(path) as z:
-        count = sum(1 for n in z.namelist() if n.startswith("ppt/slides/slide") and n.endswith(".xml"))
     return ReportResult(path, written, count, inputs.unit_id, inputs.period, source.warnings)
 
 
