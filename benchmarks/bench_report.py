@@ -19,15 +19,13 @@ from pptx.chart.data import CategoryChartData
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.util import Pt
 
-from common import PERIOD, year
+from common import office_workbooks, with_counties, year
 
 from excelkort import api
-from excelkort.inputs.register import Register, demo_register
 from excelkort.report.content import IndicatorSlide, OverviewSlide, TableSlide, TitleSlide, deck_content
 from excelkort.report.run import make_report
 from excelkort.report.source import read_source
 from excelkort.steps.consolidate import consolidate
-from excelkort.steps.synth import filled_forms, local_values
 
 
 def _plain_pptx(slides) -> bytes:
@@ -67,18 +65,10 @@ def _plain_pptx(slides) -> bytes:
 def run(workdir, n, best_of):
     n = min(n, 255)  # one work folder like the demo's: ≈ 255 offices, 12 county units, Norway
     cat, units, data = year(n)
-    tree = demo_register().tree(PERIOD)
-    register = Register([tree.nation(), *tree.counties(), *units])
-    month = int(PERIOD[5:7])
-    typed = local_values(data, cat, PERIOD)
+    register = with_counties(units)
     t0 = time.perf_counter()
     kontor = workdir / "kontor"
-    books = []
-    for u in units:
-        teller, nevner, bare = filled_forms(data, typed, cat, u.id, month)
-        books.append(api.new_scorecard(u.id, PERIOD, catalogue=cat, register=register,
-                                       outdir=kontor / u.id, teller=teller, nevner=nevner,
-                                       bare=bare).scorecard)
+    books = office_workbooks(kontor, cat, units, data, register)
     consolidate(kontor, register, cat, period=PERIOD, outdir=workdir / "konsolidert")
     setup = time.perf_counter() - t0
     # one deck: the office with the most slides

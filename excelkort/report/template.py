@@ -42,6 +42,13 @@ class Layout:
 _TITLE_BAR = Placeholder(TITLE, "title", "Tittel", (36, 20, 888, 52))
 _LEGEND = Placeholder(LEGEND, "body", "Forklaring", (36, 492, 888, 34))
 
+
+def _table_layout(key: str, name: str) -> Layout:
+    """A title, a table as wide as the slide, and the explanation below it."""
+    table = Placeholder(TABLE, "tbl", "Tabell", (36, 84, 888, 400))
+    return Layout(key, name, (_TITLE_BAR, table, _LEGEND))
+
+
 LAYOUTS = (
     Layout("title", "Statusrapport – tittel", (
         Placeholder(TITLE, "ctrTitle", "Tittel", (72, 150, 816, 120)),
@@ -54,11 +61,7 @@ LAYOUTS = (
         Placeholder(COMMENT, "body", "Leders kommentar", (600, 88, 324, 392)),
         _LEGEND,
     )),
-    Layout("table", "Statusrapport – målekort", (
-        _TITLE_BAR,
-        Placeholder(TABLE, "tbl", "Tabell", (36, 84, 888, 400)),
-        _LEGEND,
-    )),
+    _table_layout("table", "Statusrapport – målekort"),
     Layout("indicator", "Statusrapport – indikator med graf", (
         _TITLE_BAR,
         Placeholder(CHART, "chart", "Graf", (36, 84, 560, 286)),
@@ -66,16 +69,8 @@ LAYOUTS = (
         Placeholder(MEASURES, "body", "Tiltak", (36, 380, 888, 106)),
         _LEGEND,
     )),
-    Layout("measures", "Statusrapport – tiltak", (
-        _TITLE_BAR,
-        Placeholder(TABLE, "tbl", "Tabell", (36, 84, 888, 400)),
-        _LEGEND,
-    )),
-    Layout("units", "Statusrapport – enheter side om side", (
-        _TITLE_BAR,
-        Placeholder(TABLE, "tbl", "Tabell", (36, 84, 888, 400)),
-        _LEGEND,
-    )),
+    _table_layout("measures", "Statusrapport – tiltak"),
+    _table_layout("units", "Statusrapport – enheter side om side"),
 )
 LAYOUT_BY_KEY = {layout.key: layout for layout in LAYOUTS}
 
