@@ -14,17 +14,9 @@ import time
 
 from python_calamine import CalamineWorkbook
 
-from common import PERIOD, year
+from common import PERIOD, office_workbooks, with_counties, year
 
-from excelkort import api
-from excelkort.inputs.register import Register, demo_register
 from excelkort.steps.consolidate import consolidate
-from excelkort.steps.synth import filled_forms, local_values
-
-
-def _register(offices) -> Register:
-    tree = demo_register().tree(PERIOD)
-    return Register([tree.nation(), *tree.counties(), *offices])
 
 
 def _peak_mib() -> float:
@@ -36,17 +28,10 @@ def _peak_mib() -> float:
 
 def run(workdir, n, best_of):
     cat, units, data = year(n)
-    register = _register(units)
-    month = int(PERIOD[5:7])
-    typed = local_values(data, cat, PERIOD)
+    register = with_counties(units)
     t0 = time.perf_counter()
     kontor = workdir / "kontor"
-    books = []
-    for u in units:
-        teller, nevner, bare = filled_forms(data, typed, cat, u.id, month)
-        books.append(api.new_scorecard(u.id, PERIOD, catalogue=cat, register=register,
-                                       outdir=kontor / u.id, teller=teller, nevner=nevner,
-                                       bare=bare).scorecard)
+    books = office_workbooks(kontor, cat, units, data, register)
     setup = time.perf_counter() - t0
     size = sum(b.stat().st_size for b in books) / len(books) / 1024
     out = workdir / "konsolidert"

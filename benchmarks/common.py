@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from excelkort import api
 from excelkort.inputs.catalogue import default_catalogue
-from excelkort.inputs.register import demo_register
-from excelkort.steps.synth import generate_year
+from excelkort.inputs.register import Register, demo_register
+from excelkort.steps.synth import filled_forms, generate_year, local_values
 
 PERIOD = "2026-10"
 
@@ -23,3 +24,23 @@ def year(n: int):
     cat = default_catalogue()
     units = offices(n)
     return cat, units, generate_year(cat, units, int(PERIOD[:4]))
+
+
+def with_counties(units) -> Register:
+    """The demo register's county units and nation over ``units``."""
+    tree = demo_register().tree(PERIOD)
+    return Register([tree.nation(), *tree.counties(), *units])
+
+
+def office_workbooks(kontor, cat, units, data, register) -> list:
+    """Each office's målekort under ``kontor/<enhet>/``, with its local values and the year's
+    automatic data up to the period."""
+    month = int(PERIOD[5:7])
+    typed = local_values(data, cat, PERIOD)
+    books = []
+    for u in units:
+        teller, nevner, bare = filled_forms(data, typed, cat, u.id, month)
+        books.append(api.new_scorecard(u.id, PERIOD, catalogue=cat, register=register,
+                                       outdir=kontor / u.id, teller=teller, nevner=nevner,
+                                       bare=bare).scorecard)
+    return books

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import bench_consolidate  # noqa: E402
 import bench_engine  # noqa: E402
 import bench_fill  # noqa: E402
+import bench_report  # noqa: E402
 import bench_workbook  # noqa: E402
 
 BENCHMARKS = {
@@ -25,6 +26,7 @@ BENCHMARKS = {
     "målekort": bench_workbook.run,
     "fyll": bench_fill.run,
     "konsolider": bench_consolidate.run,
+    "rapport": bench_report.run,
 }
 
 

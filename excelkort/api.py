@@ -2,19 +2,21 @@
 
 One function per command, each returning a result object a script can use:
 
-=====================  ================  ==================================================
-function               command           returns
-=====================  ================  ==================================================
-``new_scorecard``      ``ny``            ``NewFiles`` (the målekort and tiltaksplan paths)
-``build_demo``         ``demo``          ``DemoSummary``
-``fill``               ``fyll``          ``FillReport`` (changed, unchanged, rejected …)
-``control``            ``kontroll``      ``ControlResult`` (the report and the workbook)
-``validate``           ``sjekk``         ``list[CheckResult]``, one per file
-``restore``            ``gjenopprett``   ``RestoreResult``
-``consolidate``        ``konsolider``    ``ConsolidationResult`` (files, delivery, rejected)
-``plan_measures``      ``tiltak``        ``MeasuresResult`` (proposals, overdue, effect cells)
-``plan_measures_all``  ``tiltak`` (all)  ``MeasuresBatch`` (one result per plan, rejected)
-=====================  ================  ==================================================
+=====================  ==================  ==================================================
+function               command             returns
+=====================  ==================  ==================================================
+``new_scorecard``      ``ny``              ``NewFiles`` (the målekort and tiltaksplan paths)
+``build_demo``         ``demo``            ``DemoSummary``
+``fill``               ``fyll``            ``FillReport`` (changed, unchanged, rejected …)
+``control``            ``kontroll``        ``ControlResult`` (the report and the workbook)
+``validate``           ``sjekk``           ``list[CheckResult]``, one per file
+``restore``            ``gjenopprett``     ``RestoreResult``
+``consolidate``        ``konsolider``      ``ConsolidationResult`` (files, delivery, rejected)
+``plan_measures``      ``tiltak``          ``MeasuresResult`` (proposals, overdue, effect cells)
+``plan_measures_all``  ``tiltak`` (all)    ``MeasuresBatch`` (one result per plan, rejected)
+``report``             ``rapport``         ``ReportResult`` (the deck, written or unchanged)
+``report_all``         ``rapport --alle``  ``ReportBatch`` (decks, rejected, skipped)
+=====================  ==================  ==================================================
 
 and the inputs every command resolves the same way (SPEC §3, §8): ``load_catalogue``,
 ``load_register``, ``load_unit_targets``. For a statistics officer's own analysis,
@@ -49,6 +51,7 @@ __all__ = [
     "new_scorecard", "scorecard_name", "action_plan_name", "NewFiles",
     "build_demo", "DemoSummary", "fill", "control", "ControlResult", "validate", "restore",
     "consolidate", "history_frame", "scorecards_frame", "plan_measures", "plan_measures_all",
+    "report", "report_all",
 ]
 
 VERSION = __version__
@@ -273,3 +276,27 @@ def plan_measures_all(folder: str | Path, today=None, catalogue: Catalogue | Non
     from .steps.plan_measures import plan_measures_all as run
 
     return run(folder, today=today, catalogue=catalogue, progress=progress)
+
+
+def report(scorecard: str | Path, action_plan: str | Path | None = None, line: str | None = None,
+           output: str | Path | None = None, *, template: str | Path | None = None, today=None):
+    """The statusrapport deck of one målekort (``rapport``): ``statusrapport_<enhet>_<periode>.pptx``
+    beside the målekort, or ``output``. ``action_plan`` defaults to the tiltaksplan beside the
+    målekort; ``line`` (statlig / kommunal) keeps that Styringslinje's indicators and the felles
+    ones; ``template`` is a restyled copy of ``templates/status.pptx``; ``today`` (a date) is
+    the day measures are overdue against (default: the period's last day). Returns a
+    ``ReportResult`` (``path``, ``written``, ``slides``, ``warnings``)."""
+    from .report.run import make_report
+
+    return make_report(scorecard, action_plan, line, output, template=template, today=today)
+
+
+def report_all(folder: str | Path, outdir: str | Path | None = None, progress=None,
+               workers: int | None = None, *, line: str | None = None,
+               template: str | Path | None = None, today=None):
+    """A deck for every målekort under ``folder`` (``rapport --alle``): offices, county units
+    and the nation, beside each målekort or in ``outdir``, in worker processes for big batches.
+    Returns a ``ReportBatch``; one bad file is listed in ``batch.rejected`` (exit code 3)."""
+    from .report.run import report_all as run
+
+    return run(folder, outdir, progress, workers, line=line, template=template, today=today)

@@ -79,7 +79,7 @@ def main():
 
     Lager målekort og tiltaksplaner, kontrollerer datavarehusets uttrekk og fyller de
     automatiske indikatorene inn i kontorenes egne målekort uten å ta Excel fra dem.
-    Konsoliderer kontorene til fylkesenheter og nasjonalt. (Statusrapporter kommer.)
+    Konsoliderer kontorene til fylkesenheter og nasjonalt, og lager statusrapporter.
     """
 
 
@@ -124,6 +124,8 @@ def demo(mappe: Path, periode: str, seed: int):
     click.echo(f"  tiltak: {sum(len(r.proposals) for r in batch.results)} forslag og "
                f"{sum(len(r.overdue) for r in batch.results)} forfalte tiltak i "
                f"{len(batch.results)} tiltaksplaner, {len(batch.rejected)} avvist")
+    click.echo(f"  rapporter/: {count_word(len(summary.reports.decks), 'statusrapport', 'statusrapporter')}, "
+               f"{len(summary.reports.rejected)} avvist")
     warnings = len(summary.warnings) + counts.get("advarsel", 0)
     click.echo(f"Oppsummering: {len(set(summary.files))} filer skrevet, "
                f"{count_word(warnings, 'advarsel', 'advarsler')} (de fleste fra kontrollen av "
@@ -313,6 +315,62 @@ def tiltak(malekort, tiltaksplan):
         click.echo(line)
     if rejected:
         sys.exit(EXIT_PARTIAL)
+
+
+@main.command(context_settings=CONTEXT, options_metavar="[VALG]")
+@click.argument("malekort", metavar="MÅLEKORT", required=False,
+                type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--alle", "folder", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              metavar="MAPPE", help="Lag en rapport for hvert målekort under MAPPE (kontor, fylke, nasjonalt).")
+@click.option("--tiltaksplan", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Tiltaksplanen. Standard: tiltaksplan_<enhet>_<år>.xlsx ved siden av målekortet.")
+@click.option("--linje", type=click.Choice(["statlig", "kommunal"]),
+              help="Bare indikatorene for denne styringslinjen (og de felles).")
+@click.option("--pptmal", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="En omformet kopi av malen templates/status.pptx.")
+@click.option("-o", "--ut", "output", type=click.Path(path_type=Path),
+              help="Rapportfilen (med --alle: mappen rapportene skrives til). "
+                   "Standard: ved siden av målekortet.")
+def rapport(malekort, folder, tiltaksplan, linje, pptmal, output):
+    """Lag statusrapporten (PowerPoint) for MÅLEKORT, eller for alle målekort med --alle.
+
+    Lysbildene: tittel, oversikt per perspektiv med leders kommentar, målekortet som tabell,
+    ett lysbilde med graf per rød indikator eller indikator med høy risiko, åpne og forfalte
+    tiltak, og for fylke og nasjonalt enhetene side om side og rangeringen. Skriver
+    statusrapport_<enhet>_<periode>.pptx ved siden av målekortet.
+    """
+    if (malekort is None) == (folder is None):
+        raise InputError("Oppgi enten ett MÅLEKORT eller --alle MAPPE.")
+    if folder is not None:
+        if tiltaksplan is not None:
+            raise InputError("--tiltaksplan gjelder ett målekort; med --alle brukes tiltaksplanen "
+                             "ved siden av hvert målekort.")
+        with click.progressbar(length=1, label="Lager statusrapporter", file=sys.stderr) as bar:
+            def progress(done, total):
+                bar.length = total
+                bar.update(1)
+
+            batch = api.report_all(folder, output, progress, line=linje, template=pptmal)
+        for path, note in batch.skipped:
+            click.echo(f"Hoppet over: {note}", err=True)
+        for path, reason in batch.rejected:
+            click.echo(f"Avvist: {path}: {reason}", err=True)
+        warnings = sum(len(d.warnings) for d in batch.decks)
+        click.echo(f"{count_word(len(batch.decks), 'statusrapport', 'statusrapporter')} laget: "
+                   f"{len(batch.written)} skrevet, {len(batch.unchanged)} uendret, "
+                   f"{len(batch.skipped)} hoppet over, {len(batch.rejected)} avvist.")
+        click.echo(f"Oppsummering: {count_word(len(batch.written), 'fil', 'filer')} skrevet, "
+                   f"{count_word(warnings, 'advarsel', 'advarsler')}, {len(batch.rejected)} feil.")
+        if batch.exit_code:
+            sys.exit(batch.exit_code)  # 3: finished, some målekort rejected (listed above)
+        return
+    result = api.report(malekort, tiltaksplan, linje, output, template=pptmal)
+    for problem in result.warnings:
+        click.echo(str(problem), err=True)
+    state = "Skrev" if result.written else "Uendret:"
+    click.echo(f"{state} {result.path} ({result.slides} lysbilder, {result.unit_id} {result.period})")
+    click.echo(f"Oppsummering: {count_word(int(result.written), 'fil', 'filer')} skrevet, "
+               f"{count_word(len(result.warnings), 'advarsel', 'advarsler')}, 0 feil.")
 
 
 @main.command(context_settings=CONTEXT, options_metavar="[VALG]")

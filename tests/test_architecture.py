@@ -21,7 +21,7 @@ LAYERS = (
     {"xlsx"},
     {"inputs"},
     {"scorecard", "actionplan"},
-    {"steps"},
+    {"steps", "report"},
     {"api"},
     {"clitext", "cli"},
 )

@@ -49,6 +49,7 @@ class DemoSummary:
     consolidation: object = None  # the ConsolidationResult: county units and Norway
     start_here: list[Path] = field(default_factory=list)  # the files a newcomer opens first
     measures: object = None  # the MeasuresBatch of ``tiltak`` over every unit
+    reports: object = None  # the ReportBatch: a statusrapport for every unit
 
 
 def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_SEED,
@@ -136,6 +137,7 @@ def _run_month(folder: Path, register, catalogue, targets, extract_path: Path,
     statistics officer consolidates the offices into the county units and Norway, and every
     unit's tiltaksplan gets its proposals, overdue flags and effect columns."""
     from .consolidate import consolidate
+    from ..report.run import report_all
     from .plan_measures import plan_measures_all
     from .control import run_control
     from .control_report import write_control_workbook
@@ -155,7 +157,8 @@ def _run_month(folder: Path, register, catalogue, targets, extract_path: Path,
         summary.files.append(summary.consolidation.history)
     summary.measures = plan_measures_all(folder, today=demo_today(period))
     summary.files += [r.action_plan for r in summary.measures.results if r.written]
-    (folder / "rapporter").mkdir(exist_ok=True)
+    summary.reports = report_all(folder, folder / "rapporter")
+    summary.files += [d.path for d in summary.reports.decks if d.written]
     first = workbooks[0] if workbooks else None
     nation = next((cu.path for cu in summary.consolidation.units.values() if cu.unit.level == "nasjonal"), None)
     summary.start_here = [p for p in (first, nation, folder / "kontroll" / f"kontroll_{period}.xlsx")

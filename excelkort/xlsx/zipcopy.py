@@ -102,3 +102,25 @@ def build_zip(package: Package, replaced: dict[str, bytes], removed: set[str] = 
     out.write(_END.pack(b"PK\x05\x06", 0, 0, len(central), len(central), out.tell() - start, start,
                         len(comment)) + comment)
     return out.getvalue()
+
+
+def stamp_zip_times(data: bytes, date_time: tuple[int, int, int, int, int, int]) -> bytes:
+    """A zip (without zip64 or a comment, as ``zipfile`` writes small files) with every member's
+    time set to ``date_time``, in its local header and in the central directory; nothing else
+    changes, so a generated document's bytes follow from its content and period, not the clock."""
+    end = len(data) - _END.size
+    sig, _d, _s, _n, count, _size, start, _c = _END.unpack_from(data, end)
+    if sig != b"PK\x05\x06":
+        raise ValueError("not a plain zip (zip64 or a comment)")
+    out = bytearray(data)
+    stamp = struct.pack("<HH", *_dos_time(date_time))
+    at = start
+    for _ in range(count):
+        fields = _CENTRAL.unpack_from(data, at)
+        if fields[0] != b"PK\x01\x02":
+            raise ValueError("broken central directory")
+        name_len, extra_len, comment_len, local = fields[12], fields[13], fields[14], fields[18]
+        out[at + 12:at + 16] = stamp
+        out[local + 10:local + 14] = stamp
+        at += _CENTRAL.size + name_len + extra_len + comment_len
+    return bytes(out)
