@@ -562,6 +562,12 @@ def test_without_forrige_last_month_comes_from_the_history(tmp_path):
     assert [p.name for p in result.report.previous] == ["målekort_2026.parquet"]
     with_forrige = api.control(extract, [extract], register=api.demo_register(), output=tmp_path / "k2.xlsx")
     assert with_forrige.report.previous == [extract]  # --forrige given: the history is not used
+    # a history holding only this month (a re-run of the cycle) is no comparison: not named
+    frame([{"enhet": "0101", "nivå": "kontor", "periode": "2026-10", "indikator": "P1",
+            "teller": 10.0, "nevner": 100.0, "verdi": 10.0, "status": "rød", "kilde": "x.xlsx"}]
+          ).to_parquet(tmp_path / "historikk" / "målekort_2026.parquet", index=False)
+    again = api.control(extract, register=api.demo_register(), output=tmp_path / "k3.xlsx")
+    assert again.report.previous == []
 
 
 def test_kontroll_outside_a_work_folder_needs_a_register(tmp_path, monkeypatch):

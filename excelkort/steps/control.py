@@ -97,9 +97,8 @@ def run_control(
     catalogue = catalogue or default_catalogue()
     register = register or demo_register()
     source = Path(extract_path)
-    history_rows = history_extract_rows(history) if history is not None else []
-    prev_paths = [Path(p) for p in previous] + [p for p, _ in history_rows]
-    extracts = read_extracts(source, [Path(p) for p in previous], catalogue, history_rows)
+    prev_paths = [Path(p) for p in previous]
+    extracts = read_extracts(source, prev_paths, catalogue)
     ext = extracts.main.extract
 
     if period is not None:
@@ -116,6 +115,11 @@ def run_control(
                 "uttrekket har ingen rader med en kjent indikator å kontrollere. Sjekk at "
                 "indikatorene står i katalogen.", file=str(source)))
 
+    if history is not None:  # only months before P: this month's own rows are no comparison
+        earlier = [(path, [r for r in rows if r.period < P]) for path, rows in history_extract_rows(history)]
+        earlier = [(path, rows) for path, rows in earlier if rows]
+        extracts.add_history(earlier)
+        prev_paths += [path for path, _ in earlier]
     ctl = _Control(catalogue, register, P, extracts)
     ctl.run()
     findings = sorted(ctl.findings, key=Finding.sort_key)

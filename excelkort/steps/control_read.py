@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import InputError, Problem
@@ -65,13 +65,15 @@ class Extracts:
     source: Path
     main: ReadResult
     previous: list[tuple[Path, ReadResult]]  # newest period first
-    history: list[tuple[Path, list[ExtractRow]]] = field(default_factory=list)  # last resort
 
     def __post_init__(self):
         self.main_lookup = {r.key: r for r in self.main.extract.rows}
         self.sources: list[tuple[str, dict]] = [(self.source.name, self.main_lookup)]
         self.sources += [(p.name, {r.key: r for r in rr.extract.rows}) for p, rr in self.previous]
-        self.sources += [(f"{p.parent.name}/{p.name}", {r.key: r for r in rows}) for p, rows in self.history]
+
+    def add_history(self, history: list[tuple[Path, list[ExtractRow]]]) -> None:
+        """Look in the consolidation history's office rows (per file) after every extract."""
+        self.sources += [(f"{p.parent.name}/{p.name}", {r.key: r for r in rows}) for p, rows in history]
 
     def lookup(self, key: tuple[str, str, str]) -> tuple[ExtractRow | None, str]:
         """The row of (unit, period, indicator) and the name of the file it came from."""
@@ -82,15 +84,13 @@ class Extracts:
         return None, ""
 
 
-def read_extracts(source: Path, previous: list[Path], catalogue: Catalogue,
-                  history: list[tuple[Path, list[ExtractRow]]] = ()) -> Extracts:
-    """Read the main extract and the earlier ones tolerantly; ``history`` (the consolidation
-    history's office rows, per file) is looked in after every extract."""
+def read_extracts(source: Path, previous: list[Path], catalogue: Catalogue) -> Extracts:
+    """Read the main extract and the earlier ones tolerantly."""
     main = read_tolerant(source, catalogue)
     reads = [(p, read_tolerant(p, catalogue)) for p in previous]
     ordered = sorted(enumerate(reads),
                      key=lambda t: (-_period_number(t[1][1].extract.latest_period()), t[0]))
-    return Extracts(source, main, [pr for _, pr in ordered], list(history))
+    return Extracts(source, main, [pr for _, pr in ordered])
 
 
 def _period_number(period: str | None) -> int:
