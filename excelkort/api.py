@@ -16,6 +16,7 @@ function               command             returns
 ``plan_measures_all``  ``tiltak`` (all)    ``MeasuresBatch`` (one result per plan, rejected)
 ``report``             ``rapport``         ``ReportResult`` (the deck, written or unchanged)
 ``report_all``         ``rapport --alle``  ``ReportBatch`` (decks, rejected, skipped)
+``cycle``              ``syklus``          ``CycleResult`` (each step, files written, to_json())
 =====================  ==================  ==================================================
 
 and the inputs every command resolves the same way (SPEC §3, §8): ``load_catalogue``,
@@ -51,7 +52,7 @@ __all__ = [
     "new_scorecard", "scorecard_name", "action_plan_name", "NewFiles",
     "build_demo", "DemoSummary", "fill", "control", "ControlResult", "validate", "restore",
     "consolidate", "history_frame", "scorecards_frame", "plan_measures", "plan_measures_all",
-    "report", "report_all",
+    "report", "report_all", "cycle",
 ]
 
 VERSION = __version__
@@ -69,13 +70,8 @@ def load_register(register: str | Path | None = None, workdir: str | Path | None
     """The unit register: ``register`` where given, else ``enheter.csv``/``.xlsx`` in
     ``workdir`` (default: the current folder); else None, or with ``required`` an InputError.
     The demo's register is never used silently: pass ``demo_register()`` yourself for that."""
-    folder = Path.cwd() if workdir is None else Path(workdir)
-    found = resolve_register(register, folder)
-    if found is None and required:
-        raise InputError(Problem(
-            f"Fant ikke noe enhetsregister (enheter.csv eller enheter.xlsx) i {folder}. Oppgi "
-            "registeret med --register F, eller kjør kommandoen i arbeidsmappen der det ligger."))
-    return found
+    return resolve_register(register, Path.cwd() if workdir is None else Path(workdir),
+                            required=required)
 
 
 def demo_register() -> Register:
@@ -300,3 +296,14 @@ def report_all(folder: str | Path, outdir: str | Path | None = None, progress=No
     from .report.run import report_all as run
 
     return run(folder, outdir, progress, workers, line=line, template=template, today=today)
+
+
+def cycle(folder: str | Path, period: str, *, proceed: bool = False, today=None, progress=None):
+    """The month's machine steps on a work folder (``syklus``): kontroll → fyll → konsolider →
+    tiltak → rapport. Stops before ``fyll`` when the check finds errors in the extract, unless
+    ``proceed``. ``today`` (a date) is the day measures are overdue against (default: today);
+    ``progress(step, done, total)`` reports long steps. Returns a ``CycleResult`` (each step's
+    exit status, files written, warnings, errors; ``to_json()`` for a scheduler)."""
+    from .steps.cycle import run_cycle
+
+    return run_cycle(folder, check_period(period), proceed=proceed, today=today, progress=progress)

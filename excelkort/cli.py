@@ -7,6 +7,7 @@ codes; a closed pipe (``excelkort sjekk … | head``) ends quietly.
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 import traceback
@@ -413,6 +414,78 @@ def gjenopprett(fil):
     result = api.restore(fil)
     click.echo(f"La tilbake {result.restored.name}; filen slik den var er lagret som {result.kept.name}.")
     click.echo("Oppsummering: 1 fil skrevet, 0 advarsler, 0 feil.")
+
+
+class _StepBars:
+    """One progress bar per long step of ``syklus``, opened when the step reports."""
+
+    def __init__(self):
+        self.name, self.bar = None, None
+
+    def __call__(self, name: str, done: int, total: int) -> None:
+        if name != self.name:
+            self.close()
+            self.name = name
+            self.bar = click.progressbar(length=total, label=f"{name:<11}", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@main.command(context_settings=CONTEXT, options_metavar="[VALG]")
+@click.argument("mappe", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--periode", required=True, metavar="ÅÅÅÅ-MM", help="Måneden som kjøres (ÅÅÅÅ-MM).")
+@click.option("--fortsett", is_flag=True,
+              help="Fyll og gå videre selv om kontrollen finner feil i uttrekket.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Skriv oppsummeringen som JSON (for skript og jobbplanleggere).")
+def syklus(mappe, periode, fortsett, as_json):
+    """Kjør månedens steg i arbeidsmappen MAPPE: kontroll → fyll → konsolider → tiltak → rapport.
+
+    Stopper før fyll når kontrollen finner feil i uttrekket (uttrekk/uttrekk_<periode>.csv),
+    med mindre --fortsett er gitt. En ny kjøring med de samme filene endrer ingen fil.
+    """
+    bars = _StepBars()
+    try:
+        result = api.cycle(mappe, periode, proceed=fortsett, progress=None if as_json else bars)
+    finally:
+        bars.close()
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        for line in _cycle_lines(result):
+            click.echo(line)
+    if result.exit_code:
+        sys.exit(result.exit_code)
+
+
+def _cycle_lines(result) -> list[str]:
+    """The cycle's one summary: each step, the check's worst findings, who has not delivered."""
+    lines = [f"Syklus for {result.period} i {result.folder}:"]
+    for i, step in enumerate(result.steps, 1):
+        lines.append(f"  {i}. {step.name} ({step.seconds:.1f} s): {step.lines[0] if step.lines else ''} – "
+                     f"{count_word(len(step.files), 'fil', 'filer')} skrevet")
+        lines += [f"     {line}" for line in step.lines[1:] if line.startswith("Avvist")]
+    if result.stopped:
+        lines.append(result.stopped)
+    if result.worst:
+        lines.append("Kontrollens verste funn:")
+        lines += [f"  {line.strip()}" for line in result.worst]
+    if result.not_delivered:
+        shown = result.not_delivered[:10]
+        more = len(result.not_delivered) - len(shown)
+        lines.append(f"Ikke levert eller avvist i konsolideringen ({len(result.not_delivered)}): "
+                     + ", ".join(shown) + (f" og {more} til" if more > 0 else "") + ".")
+    lines.append("Se kontroll/, konsolidert/ (arket Innlevering), kontor/*/tiltaksplan_*.xlsx og rapporter/.")
+    warnings = sum(s.warnings for s in result.steps)
+    errors = sum(s.errors for s in result.steps)
+    lines.append(f"Oppsummering: {count_word(len(result.files), 'fil', 'filer')} skrevet, "
+                 f"{count_word(warnings, 'advarsel', 'advarsler')}, {errors} feil.")
+    return lines
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -74,3 +74,14 @@ def test_closed_pipe_ends_quietly():
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141
     assert stderr == ""
+
+
+def test_every_command_has_an_example_in_the_readme():
+    """Each command of `excelkort --help` appears in a code example of the README."""
+    import re
+
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    code = "\n".join(body for _, body in re.findall(r"```(\w*)\n(.*?)```", readme, flags=re.S))
+    code += "\n".join(line for line in readme.splitlines() if line.startswith("    "))
+    missing = [name for name in main.commands if not re.search(rf"excelkort {name}\b", code)]
+    assert missing == []

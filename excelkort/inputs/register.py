@@ -16,7 +16,7 @@ from .hints import suggest_unit
 from .tables import (TableRow, cell_text, find_in_folder, join_or, quote, read_table,
                      unsafe_text, write_csv_rows)
 from ..period import check_period, invalid_period_message, parse_period, shift
-from ..errors import ERROR, WARNING, Problem, raise_if_errors
+from ..errors import InputError, ERROR, WARNING, Problem, raise_if_errors
 from ..model import LEVELS, Unit
 
 COLUMNS = ("enhet", "navn", "nivå", "overordnet", "type", "gyldig_fra", "gyldig_til")
@@ -220,15 +220,20 @@ def load_register(path, warnings: list[Problem] | None = None) -> Register:
     return register
 
 
-def resolve_register(register=None, workdir=None) -> Register | None:
+def resolve_register(register=None, workdir=None, *, required: bool = False) -> Register | None:
     """``--register F`` where given, else ``enheter.csv`` (or ``.xlsx``) in the work folder,
-    else None (the caller decides, e.g. the demo register)."""
+    else None, or with ``required`` an InputError saying what to do (the demo's register is
+    never used silently: SPEC §8)."""
     if register is not None:
         return load_register(register)
     for name in ("enheter.csv", "enheter.xlsx"):
         found = find_in_folder(workdir, name)
         if found is not None:
             return load_register(found)
+    if required:
+        raise InputError(Problem(
+            f"Fant ikke noe enhetsregister (enheter.csv eller enheter.xlsx) i {workdir}. Oppgi "
+            "registeret med --register F, eller kjør kommandoen i arbeidsmappen der det ligger."))
     return None
 
 

@@ -50,6 +50,7 @@ class DemoSummary:
     start_here: list[Path] = field(default_factory=list)  # the files a newcomer opens first
     measures: object = None  # the MeasuresBatch of ``tiltak`` over every unit
     reports: object = None  # the ReportBatch: a statusrapport for every unit
+    cycle: object = None  # the CycleResult of the month's steps (``syklus``)
 
 
 def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_SEED,
@@ -71,10 +72,10 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
     offices: list[Unit] = tree.offices()
     year = generate_year(catalogue, offices, int(period[:4]), seed=seed)
     summary = DemoSummary(folder, period, len(offices), len(tree.counties()), 0)
-    extract_path, targets = _write_inputs(folder, register, catalogue, year, period, summary)
+    _, targets = _write_inputs(folder, register, catalogue, year, period, summary)
     workbooks = _write_offices(folder, register, catalogue, year, targets, offices, period, summary,
                                progress)
-    _run_month(folder, register, catalogue, targets, extract_path, workbooks, period, summary)
+    _run_month(folder, workbooks, period, summary)
     return summary
 
 
@@ -131,34 +132,19 @@ def _write_offices(folder: Path, register, catalogue, year, targets, offices, pe
     return workbooks
 
 
-def _run_month(folder: Path, register, catalogue, targets, extract_path: Path,
-               workbooks: list[Path], period: str, summary: DemoSummary) -> None:
-    """This month's machine steps: the county checks the extract and fills it in, the
-    statistics officer consolidates the offices into the county units and Norway, and every
-    unit's tiltaksplan gets its proposals, overdue flags and effect columns."""
-    from .consolidate import consolidate
-    from ..report.run import report_all
-    from .plan_measures import plan_measures_all
-    from .control import run_control
-    from .control_report import write_control_workbook
-    from .fill import fill_workbooks
+def _run_month(folder: Path, workbooks: list[Path], period: str, summary: DemoSummary) -> None:
+    """This month's machine steps, as ``syklus`` runs them: the county checks the extract and
+    fills it in, the offices are consolidated into the county units and Norway, every unit's
+    tiltaksplan gets its proposals and every unit its statusrapport."""
+    from .cycle import run_cycle
 
-    summary.control = run_control(extract_path, (), catalogue, register)
-    summary.files.append(write_control_workbook(
-        summary.control, folder / "kontroll" / f"kontroll_{period}.xlsx"))
-
-    summary.fill = fill_workbooks(extract_path, workbooks, catalogue, now=period_datetime(period))
+    summary.cycle = run_cycle(folder, period, today=demo_today(period))
+    details = {step.name: step.detail for step in summary.cycle.steps}
+    summary.control, summary.fill = details.get("kontroll"), details.get("fyll")
+    summary.consolidation, summary.measures = details.get("konsolider"), details.get("tiltak")
+    summary.reports = details.get("rapport")
     summary.warnings += summary.fill.warnings
-
-    summary.consolidation = consolidate(folder / "kontor", register, catalogue, period,
-                                        outdir=folder / "konsolidert", targets=targets)
-    summary.files += summary.consolidation.written
-    if summary.consolidation.history is not None:
-        summary.files.append(summary.consolidation.history)
-    summary.measures = plan_measures_all(folder, today=demo_today(period))
-    summary.files += [r.action_plan for r in summary.measures.results if r.written]
-    summary.reports = report_all(folder, folder / "rapporter")
-    summary.files += [d.path for d in summary.reports.decks if d.written]
+    summary.files += summary.cycle.files
     first = workbooks[0] if workbooks else None
     nation = next((cu.path for cu in summary.consolidation.units.values() if cu.unit.level == "nasjonal"), None)
     summary.start_here = [p for p in (first, nation, folder / "kontroll" / f"kontroll_{period}.xlsx")
