@@ -137,7 +137,7 @@ def read_office(path: Path, catalogue: Catalogue, targets: dict | None = None,
         data = path.read_bytes()
         out.sha256 = hashlib.sha256(data).hexdigest()
         out.modified = dt.datetime.fromtimestamp(int(path.stat().st_mtime)).isoformat()
-        sc = read_scorecard(path, catalogue)
+        sc = read_scorecard(path, catalogue, own_definitions=False)  # read as aggregated
     except InputError as exc:
         kind = other_workbook_kind(path) if path.exists() else None
         if kind:
