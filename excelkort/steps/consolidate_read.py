@@ -44,7 +44,7 @@ class OfficeFile:
     month_comment: str = ""
     rows_read: int = 0
     month: int = 0  # the month the numbers below are prepared for (``prepare_office``)
-    results: dict = field(default_factory=dict)  # indicator → Result of the office
+    results: dict = field(default_factory=dict)  # indicator → Result of the office (to the status)
     ytd_nevner: dict = field(default_factory=dict)  # indicator → ΣN of Hittil i år (prikking)
     partials: dict = field(default_factory=dict)  # indicator → its exact Partial
     warnings: list[Problem] = field(default_factory=list)
@@ -104,7 +104,8 @@ def prepare_office(office: OfficeFile, catalogue: Catalogue, targets: dict, mont
         if series is None:
             continue
         s = cut_series(series, month)
-        r = evaluate(ind, s, month, target=targets.get((office.unit_id, ind.id), ind.target))
+        r = evaluate(ind, s, month, target=targets.get((office.unit_id, ind.id), ind.target),
+                     ytd_only=True)  # Enheter, Rangering and the history show no more
         office.results[ind.id], office.ytd_nevner[ind.id] = r, ytd_nevner(r, s)
         office.partials[ind.id] = leaf_partial(ind, s)
 
