@@ -11,8 +11,6 @@ backed up first, and a re-run with the same inputs leaves every file byte-identi
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
-import tempfile
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -24,7 +22,7 @@ from ..inputs.register import Register
 from ..model import Catalogue, Unit
 from ..numbers.rules import Result, evaluate
 from ..scorecard.reader import read_scorecard
-from ..scorecard.writer import ScorecardContent, write_scorecard
+from ..scorecard.writer import ScorecardContent, scorecard_bytes
 from ..xlsx.package import lock_file_for, locked_message
 from ..xlsx.backup import backup_file
 from .consolidate_numbers import combine, consolidated_target
@@ -331,15 +329,9 @@ def _comment_rows(unit, month_comment, comments, risks, catalogue):
 
 
 def render(job: tuple[ScorecardContent, SideSheets]) -> bytes:
-    """The bytes of one consolidated workbook (written to a temp file, read back)."""
+    """The bytes of one consolidated workbook."""
     content, sheets = job
-    fd, tmp = tempfile.mkstemp(prefix=".~konsolider-", suffix=".xlsx")
-    os.close(fd)
-    try:
-        write_scorecard(content, tmp, extra_sheets=sheets.write)
-        return Path(tmp).read_bytes()
-    finally:
-        os.unlink(tmp)
+    return scorecard_bytes(content, extra_sheets=sheets.write)
 
 
 _JOBS: list = []
