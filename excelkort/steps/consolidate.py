@@ -233,11 +233,14 @@ def consolidate(folder, register: Register, catalogue: Catalogue, period: str | 
         sheets = _side_sheets(cu, tree, result, deliveries, office_nevner, catalogue, prikk, folder, offices)
         jobs.append((cu.content, sheets))
         paths.append(cu.path)
-    for path, data in zip(paths, render_all(jobs, workers or default_workers(len(accepted)))):
-        _store(path, data, result)
-    if history:
+    def write_history_file():  # while the workbooks are rendered in worker processes
         from .history import write_history
         result.history = write_history(workdir, result, catalogue)
+
+    rendered = render_all(jobs, workers or default_workers(len(accepted)),
+                          meanwhile=write_history_file if history else None)
+    for path, data in zip(paths, rendered):
+        _store(path, data, result)
     return result
 
 
@@ -341,15 +344,22 @@ def _render_in_worker(index: int) -> bytes:
     return render(_JOBS[index])
 
 
-def render_all(jobs: list, workers: int) -> list[bytes]:
-    """Every workbook's bytes, over ``workers`` processes (forked, so the jobs are not copied)."""
+def render_all(jobs: list, workers: int, meanwhile=None) -> list[bytes]:
+    """Every workbook's bytes, over ``workers`` processes (forked, so the jobs are not copied);
+    ``meanwhile()``, if given, runs in this process while they work."""
     if workers <= 1 or len(jobs) < 2 or "fork" not in mp.get_all_start_methods():
-        return [render(job) for job in jobs]
+        out = [render(job) for job in jobs]
+        if meanwhile is not None:
+            meanwhile()
+        return out
     _JOBS[:] = jobs
     try:
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
                                  mp_context=mp.get_context("fork")) as pool:
-            return list(pool.map(_render_in_worker, range(len(jobs))))
+            futures = [pool.submit(_render_in_worker, i) for i in range(len(jobs))]
+            if meanwhile is not None:
+                meanwhile()
+            return [f.result() for f in futures]
     finally:
         _JOBS.clear()
 
