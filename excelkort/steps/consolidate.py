@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from ..xlsx.package import lock_file_for, locked_message
 from ..xlsx.backup import backup_file
 from .consolidate_numbers import combine, consolidated_target
 from .consolidate_read import (OfficeFile, candidate_files, local_delivery, prepare_office,
-                               read_offices, ytd_nevner)
+                               process_pool, read_offices, ytd_nevner)
 from .consolidate_sheets import Delivery, Member, SideSheets
 from .fill import default_workers
 
@@ -354,8 +353,7 @@ def render_all(jobs: list, workers: int, meanwhile=None) -> list[bytes]:
         return out
     _JOBS[:] = jobs
     try:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
-                                 mp_context=mp.get_context("fork")) as pool:
+        with process_pool(min(workers, len(jobs))) as pool:
             futures = [pool.submit(_render_in_worker, i) for i in range(len(jobs))]
             if meanwhile is not None:
                 meanwhile()
