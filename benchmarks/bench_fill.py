@@ -20,7 +20,7 @@ from excelkort import api
 from excelkort.inputs.extract import write_extract_csv
 from excelkort.steps.fill import fill_workbooks
 from excelkort.inputs.register import Register
-from excelkort.steps.synth import extract_rows, local_values, typed_forms
+from excelkort.steps.synth_forms import extract_rows, local_values, typed_forms
 
 NOW = dt.datetime(2026, 11, 5, 8, 0)
 

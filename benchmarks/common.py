@@ -6,7 +6,8 @@ import dataclasses
 from excelkort import api
 from excelkort.inputs.catalogue import default_catalogue
 from excelkort.inputs.register import Register, demo_register
-from excelkort.steps.synth import filled_forms, generate_year, local_values
+from excelkort.steps.synth import generate_year
+from excelkort.steps.synth_forms import filled_forms, local_values
 
 PERIOD = "2026-10"
 

@@ -19,7 +19,8 @@ from excelkort.model import Unit
 from excelkort.numbers.aggregate import aggregate, consolidated_target
 from excelkort.scorecard import layout as L
 from excelkort.steps.consolidate_read import candidate_files, cut_series, read_office
-from excelkort.steps.synth import filled_forms, generate_year, local_values
+from excelkort.steps.synth import generate_year
+from excelkort.steps.synth_forms import filled_forms, local_values
 
 PERIOD = "2026-10"
 CATALOGUE = default_catalogue()

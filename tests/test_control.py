@@ -16,7 +16,8 @@ from excelkort.errors import InputError
 from excelkort.inputs.extract import read_extract, write_extract_csv
 from excelkort.model import Catalogue, Indicator
 from excelkort.inputs.register import Register, demo_register
-from excelkort.steps.synth import extract_rows, generate_year
+from excelkort.steps.synth import generate_year
+from excelkort.steps.synth_forms import extract_rows
 
 SEED = 2  # the synthetic data errors of this seed fall in months 3, 7, 8 and 11 only
 P = "2026-05"

@@ -14,7 +14,8 @@ from excelkort.cli import main
 from excelkort.inputs.catalogue import default_catalogue
 from excelkort.inputs.extract import write_extract_csv
 from excelkort.inputs.register import load_register
-from excelkort.steps.synth import extract_rows, generate_year
+from excelkort.steps.synth import generate_year
+from excelkort.steps.synth_forms import extract_rows
 from test_consolidate import PERIOD, make_work_folder
 
 CATALOGUE = default_catalogue()

@@ -27,7 +27,8 @@ from excelkort.steps.fill import fill_workbooks
 from excelkort.scorecard.reader import read_scorecard
 from excelkort.inputs.register import demo_register
 from excelkort.xlsx.refs import cell_ref
-from excelkort.steps.synth import extract_rows, generate_year, local_values, typed_forms
+from excelkort.steps.synth import generate_year
+from excelkort.steps.synth_forms import extract_rows, local_values, typed_forms
 
 PERIOD = "2026-10"
 NOW = dt.datetime(2026, 11, 5, 8, 30, 0)

@@ -236,11 +236,16 @@ def evaluate(
     period_month: int,
     target: float | None = None,
     tolerance: float | None = None,
+    *,
+    ytd_only: bool = False,
 ) -> Result:
     """Compute every column of SPEC §4 for one unit's indicator at period month P (1–12).
 
     ``target`` overrides the catalogue's Mål (the unit's own, from the Mål table);
     ``tolerance`` overrides Toleranse (e.g. a consolidated antall's summed tolerance).
+    With ``ytd_only`` the columns after the status (trend, Prognose, Krav, Sannsynlighet,
+    Risiko (forslag)) are left None: what a consolidation's Enheter, Rangering and history
+    show of each office, at a third of the cost.
 
     The steps: the window and its months with data → Hittil i år → status → trend →
     Prognose → Krav resten av året → Sannsynlighet → Risiko (forslag).
@@ -258,10 +263,13 @@ def evaluate(
         return Result(month_values, ytd, GREY, NO_TREND, None, None, None, TOO_LITTLE_DATA,
                       None, (), None, None, series.weighted, with_n, t_m, e_m)
 
-    year = _year_so_far(indicator, series, values, with_n)
+    year = _year_so_far(indicator, series, values, with_n, recent=not ytd_only)
     ytd = _ytd(indicator, year)
     t_ytd, e_ytd = (t * year.last / 12, e * year.last / 12) if pro_rata(indicator) else (t, e)
     status = status_of(indicator.direction, round_shown(ytd, indicator.decimals), t_ytd, e_ytd)
+    if ytd_only:
+        return Result(month_values, ytd, status, None, None, None, None, None, None, year.months,
+                      t_ytd, e_ytd, series.weighted, with_n, t_m, e_m)
     trend, trend_colour, rl, rb = _trend(indicator, year, t_m, e_m)
     prognosis = _prognosis(indicator, year, ytd)
     requirement = _requirement(indicator, year, t)
@@ -349,13 +357,16 @@ class _YearSoFar:
 
 
 def _year_so_far(indicator: Indicator, series: Series, values: dict[int, float],
-                 with_n: bool) -> _YearSoFar:
+                 with_n: bool, recent: bool = True) -> _YearSoFar:
+    """The year's sums; with ``recent`` also the level of the last three months (Prognose)."""
     T, N = series.teller, series.nevner
     data_months = list(values)
     antall = indicator.measure == "antall"
     factor = value_factor(indicator, series.weighted)
     last3 = data_months[-3:]
-    if with_n:
+    if not recent:
+        mu_n, rate = None, 0.0
+    elif with_n:
         mu_t = fmean(T[m - 1] for m in last3)
         mu_n = fmean(N[m - 1] for m in last3)
         rate = factor * mu_t / mu_n

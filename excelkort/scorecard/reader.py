@@ -8,6 +8,7 @@ read in the forms people type, with a warning wherever the reader had to guess.
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from ..xlsx.refs import cell_ref, parse_ref, range_ref
 REQUIRED_SCORECARD = (L.COL_ID, L.COL_NAME, *L.MONTHS_BY_NUMBER.values(), L.COL_YTD,
                       L.COL_STATUS, L.COL_RISK_ASSESSED, L.COL_COMMENT)
 REQUIRED_DATA = L.DATA_LABELS
+_DATA_LABELS = {(m, part): L.data_label(m, part) for m in range(1, 13) for part in ("teller", "nevner")}
 MISSING_TEXT = {"", "-", "–", "ikke klar", ".", "..", "...", ":", "x", "n/a"}
 
 
@@ -80,16 +82,24 @@ def _text(v) -> str:
     return str(v).strip()
 
 
+_norm_label = lru_cache(maxsize=4096)(norm_label)  # the same labels and titles in every file
+
+
+@lru_cache(maxsize=16)
+def _wanted(labels: tuple[str, ...]) -> dict[str, str]:
+    return {norm_label(lab): lab for lab in labels}
+
+
 def find_header(rows: list[list], labels: tuple[str, ...], required: tuple[str, ...],
                 file: Path, sheet: str) -> tuple[int, dict[str, int]]:
     """The header row (0-based) and column of each label found, searched by labels."""
-    wanted = {norm_label(lab): lab for lab in labels}
+    wanted = _wanted(labels)
     best_row, best_hits = -1, {}
     for r, row in enumerate(rows[:200]):
         hits = {}
         for c, v in enumerate(row):
             if isinstance(v, str) and v:
-                lab = wanted.get(norm_label(v))
+                lab = wanted.get(_norm_label(v))
                 if lab is not None and lab not in hits:
                     hits[lab] = c
         if len(hits) > len(best_hits):
@@ -167,30 +177,33 @@ def plausibility_warnings(ind, item: "IndicatorRow", path: Path, cols: dict[str,
         out.append(Problem(message, file=str(path), sheet=sheet, cell=cell_ref(row, col),
                            severity=WARNING))
 
-    for m in range(1, 13):
-        v = item.bare[m - 1]
-        if v is not None:
+    bare, teller, nevner, data_row = item.bare, item.teller, item.nevner, item.data_row
+    for m in range(1, 13):  # the cells are looked up only for a warning (most rows have none)
+        v = bare[m - 1]
+        if v is not None and (v < 0 or (andel_capped and v > 100)):
             col = cols[L.MONTHS_BY_NUMBER[m]]
             if v < 0:
                 warn(f"Negativ verdi ({_comma(v)}) kan ikke stemme. Rett tallet.", L.SCORECARD_SHEET, item.row, col)
-            elif andel_capped and v > 100:
+            else:
                 warn(f"Andelen {_comma(v)} % er over 100 %. Skriv andelen i prosent mellom 0 og 100.",
                      L.SCORECARD_SHEET, item.row, col)
-        if item.data_row is None:
+        if data_row is None:
             continue
-        t, n = item.teller[m - 1], item.nevner[m - 1]
-        t_col = data_cols[L.data_label(m, "teller")]
-        n_col = data_cols[L.data_label(m, "nevner")]
+        t, n = teller[m - 1], nevner[m - 1]
+        if t is None and n is None:
+            continue
         if t is not None and t < 0:
-            warn(f"Negativ teller ({_comma(t)}) kan ikke stemme. Rett tallet.", L.DATA_SHEET, item.data_row, t_col)
+            warn(f"Negativ teller ({_comma(t)}) kan ikke stemme. Rett tallet.", L.DATA_SHEET, data_row,
+                 data_cols[_DATA_LABELS[m, "teller"]])
         if n is not None and n < 0:
-            warn(f"Negativ nevner ({_comma(n)}) kan ikke stemme. Rett tallet.", L.DATA_SHEET, item.data_row, n_col)
+            warn(f"Negativ nevner ({_comma(n)}) kan ikke stemme. Rett tallet.", L.DATA_SHEET, data_row,
+                 data_cols[_DATA_LABELS[m, "nevner"]])
         if n == 0 and t is not None and t > 0:
             warn(f"Nevner er 0, men teller er {_comma(t)}; måneden regnes ikke med. Rett nevneren.",
-                 L.DATA_SHEET, item.data_row, n_col)
+                 L.DATA_SHEET, data_row, data_cols[_DATA_LABELS[m, "nevner"]])
         if andel_capped and t is not None and n is not None and n > 0 and t > n:
             warn(f"Teller ({_comma(t)}) er større enn nevner ({_comma(n)}): andelen blir over 100 %. "
-                 "Rett tallene.", L.DATA_SHEET, item.data_row, t_col)
+                 "Rett tallene.", L.DATA_SHEET, data_row, data_cols[_DATA_LABELS[m, "teller"]])
     return out
 
 
@@ -234,125 +247,193 @@ def own_catalogue(wb: CalamineWorkbook, path: Path) -> Catalogue | None:
     return _OWN_CATALOGUES[key]
 
 
-def read_scorecard(path: str | Path, catalogue: Catalogue | None = None) -> ScorecardFile:
+def read_scorecard(path: str | Path, catalogue: Catalogue | None = None, *,
+                   own_definitions: bool = True) -> ScorecardFile:
     """Read a målekort. Raises InputError (Norwegian, located) when it cannot be read.
 
-    Without ``catalogue`` the workbook's own Indikatorer sheet tells which rows are local.
+    Without ``catalogue`` the workbook's own Indikatorer sheet tells which rows are local. With
+    ``own_definitions`` (the default) each row is read by the definition the workbook was made
+    with (its Indikatorer sheet, SPEC §3) and ``own_catalogue`` is set, so ``fyll`` can see what
+    the catalogue changed since; ``own_definitions=False`` reads every row by ``catalogue`` and
+    skips that sheet (``konsolider``, which aggregates by the run's catalogue anyway).
     """
     path = Path(path)
-    package = open_package(path, allow_locked=True)  # reading a file open in Excel is harmless
-    names = package.defined_names()
-    for sheet in (L.SCORECARD_SHEET, L.DATA_SHEET):
-        package.sheet_member(sheet)  # InputError naming the sheet and the sheets the file has
-    percent_cache: list[set[str]] = []
-
-    def percent_styled(ref: str) -> bool:  # read the styles only when a value needs it
-        if not percent_cache:
-            percent_cache.append(package.percent_style_cells(L.SCORECARD_SHEET))
-        return ref in percent_cache[0]
-    try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(package.data))  # the bytes already read
-    except Exception as exc:  # noqa: BLE001 - calamine's own error types vary
-        raise InputError(Problem(f"Filen kan ikke leses som Excel-arbeidsbok ({exc}).", file=str(path)))
-    own = own_catalogue(wb, path)
+    book = _Book(path)
+    own = own_catalogue(book.wb, path) if own_definitions or catalogue is None else None
     if catalogue is None:
         catalogue = own
-    sc_sheet = wb.get_sheet_by_name(L.SCORECARD_SHEET)
+    sc_sheet = book.wb.get_sheet_by_name(L.SCORECARD_SHEET)
     sc = sc_sheet.to_python(skip_empty_area=False)
-    data_sheet = wb.get_sheet_by_name(L.DATA_SHEET)
+    data_sheet = book.wb.get_sheet_by_name(L.DATA_SHEET)
     data = data_sheet.to_python(skip_empty_area=False)
-    warnings: list[Problem] = []
-
-    def named(name: str):
-        ref = names.get(name)
-        if not ref or "!" not in ref:
-            return None
-        sheet, cell = ref.rsplit("!", 1)
-        sheet = sheet.strip("'")
-        rows = {L.SCORECARD_SHEET: sc, L.DATA_SHEET: data}.get(sheet)
-        if rows is None:
-            return None
-        r, c = parse_ref(cell.split(":")[0])
-        return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
-
-    unit_id = _text(named("Enhet"))
-    period = _text(named("Periode"))
+    named = _named_cells(book.names, {L.SCORECARD_SHEET: sc, L.DATA_SHEET: data})
+    unit_id, period = _text(named("Enhet")), _text(named("Periode"))
     if not unit_id or parse_period(period) != period:
         raise InputError(Problem(
             "Fant ikke enhet og periode (navnene «Enhet» og «Periode» mangler eller er tomme). "
             "Lag målekortet på nytt med «excelkort ny».", file=str(path), sheet=L.SCORECARD_SHEET))
     year_value = named("År")
+    tables = _locate_tables(path, sc_sheet, sc, data_sheet, data)
+    warnings: list[Problem] = []
+    rows = _read_rows(path, tables, catalogue, own, book.percent_styled, warnings)
+    return ScorecardFile(
+        path=path, unit_id=unit_id, unit_name=_text(named("Enhetsnavn")), period=period,
+        year=int(year_value) if isinstance(year_value, (int, float)) else int(period[:4]),
+        month_comment=_text(named("Månedskommentar")), cols=tables.cols, data_cols=tables.data_cols,
+        header_row=tables.header_row, data_header_row=tables.data_header_row, rows=rows,
+        warnings=warnings, names=dict(book.names), values={L.SCORECARD_SHEET: sc, L.DATA_SHEET: data},
+        package=book.package, own_catalogue=own)
 
+
+class _Book:
+    """A målekort file opened for reading: the checked package, its defined names and calamine's
+    view of the same bytes; the Målekort's percent-styled cells are read only when asked for."""
+
+    def __init__(self, path: Path):
+        self.package = open_package(path, allow_locked=True)  # reading a file open in Excel is harmless
+        self.names = self.package.defined_names()
+        for sheet in (L.SCORECARD_SHEET, L.DATA_SHEET):
+            self.package.sheet_member(sheet)  # InputError naming the sheet and the sheets the file has
+        try:
+            self.wb = CalamineWorkbook.from_filelike(io.BytesIO(self.package.data))  # the bytes already read
+        except Exception as exc:  # noqa: BLE001 - calamine's own error types vary
+            raise InputError(Problem(f"Filen kan ikke leses som Excel-arbeidsbok ({exc}).", file=str(path)))
+        self._percent: set[str] | None = None
+
+    def percent_styled(self, ref: str) -> bool:
+        if self._percent is None:
+            self._percent = self.package.percent_style_cells(L.SCORECARD_SHEET)
+        return ref in self._percent
+
+
+
+def _named_cells(names: dict[str, str], sheets: dict[str, list[list]]):
+    """A lookup: defined name → the cached value of the (first) cell it refers to, or None."""
+    def named(name: str):
+        ref = names.get(name)
+        if not ref or "!" not in ref:
+            return None
+        sheet, cell = ref.rsplit("!", 1)
+        rows = sheets.get(sheet.strip("'"))
+        if rows is None:
+            return None
+        r, c = parse_ref(cell.split(":")[0])
+        return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
+    return named
+
+
+@dataclass
+class _Tables:
+    """Where the Målekort and Data tables are, and their cached cells."""
+
+    sc: list[list]
+    data: list[list]
+    header_row: int
+    cols: dict[str, int]
+    data_header_row: int
+    data_cols: dict[str, int]
+    sc_rows: dict[str, int]  # indicator → its row in Målekort
+    data_rows: dict[str, int]  # indicator → its row in Data
+
+
+def _locate_tables(path: Path, sc_sheet, sc: list[list], data_sheet, data: list[list]) -> _Tables:
+    """Both header rows found by their labels, no merged cells across the tables, and each
+    indicator's row (an id twice is an InputError)."""
     labels = L.SCORECARD_LABELS + L.HELPER_LABELS
     header_row, cols = find_header(sc, labels, REQUIRED_SCORECARD, path, L.SCORECARD_SHEET)
     data_header_row, data_cols = find_header(data, REQUIRED_DATA, REQUIRED_DATA, path, L.DATA_SHEET)
+    id_col, data_id_col = cols[L.COL_ID], data_cols[L.COL_ID]
     _check_merged(sc_sheet, [header_row] + [r for r in range(header_row + 1, len(sc))
-                                            if _text(sc[r][cols[L.COL_ID]])],
+                                            if _text(sc[r][id_col])],
                   [cols[x] for x in L.SCORECARD_LABELS if x in cols], path, L.SCORECARD_SHEET)
     _check_merged(data_sheet, [data_header_row] + [r for r in range(data_header_row + 1, len(data))
-                                                   if _text(data[r][data_cols[L.COL_ID]])],
+                                                   if _text(data[r][data_id_col])],
                   list(data_cols.values()), path, L.DATA_SHEET)
+    data_rows = _id_rows(data, data_header_row, data_id_col, path, L.DATA_SHEET)
+    sc_rows = _id_rows(sc, header_row, id_col, path, L.SCORECARD_SHEET)
+    return _Tables(sc, data, header_row, cols, data_header_row, data_cols, sc_rows, data_rows)
 
-    data_rows = _id_rows(data, data_header_row, data_cols[L.COL_ID], path, L.DATA_SHEET)
-    data_labels = {(m, part): L.data_label(m, part) for m in range(1, 13) for part in ("teller", "nevner")}
+_CACHED_LABELS = (L.COL_YTD, L.COL_STATUS, L.COL_TREND, L.COL_PROGNOSIS, L.COL_REQUIREMENT,
+                  L.COL_PROBABILITY, L.COL_RISK_SUGGESTED)
+
+
+def _read_rows(path: Path, t: _Tables, catalogue: Catalogue | None, own: Catalogue | None,
+               percent_styled, warnings: list[Problem]) -> dict[str, IndicatorRow]:
+    """Every indicator row of Målekort (with its Data row), read by its definition: the
+    workbook's own where it has one (SPEC §3), else ``catalogue``'s; rows for indicators the
+    catalogue does not know are skipped with a warning."""
     rows: dict[str, IndicatorRow] = {}
-    for ind_id, r in _id_rows(sc, header_row, cols[L.COL_ID], path, L.SCORECARD_SHEET).items():
-        line = sc[r]
+    for ind_id, r in t.sc_rows.items():
+        line = t.sc[r]
         ind = catalogue[ind_id] if catalogue is not None and ind_id in catalogue else None
         if ind is not None and own is not None and ind_id in own:
             ind = own[ind_id]  # the definition the workbook was made with (SPEC §3)
         if catalogue is not None and ind is None:
             warnings.append(Problem(f"Ukjent indikator «{ind_id}» (ikke i katalogen); raden hoppes over.",
                                     file=str(path), sheet=L.SCORECARD_SHEET,
-                                    cell=cell_ref(r, cols[L.COL_ID]), severity=WARNING))
+                                    cell=cell_ref(r, t.cols[L.COL_ID]), severity=WARNING))
             continue
-        target = line[cols[L.COL_TARGET]] if L.COL_TARGET in cols else None
-        item = IndicatorRow(ind_id, _text(line[cols[L.COL_NAME]]), r, data_rows.get(ind_id),
+        target = line[t.cols[L.COL_TARGET]] if L.COL_TARGET in t.cols else None
+        item = IndicatorRow(ind_id, _text(line[t.cols[L.COL_NAME]]), r, t.data_rows.get(ind_id),
                             float(target) if isinstance(target, (int, float)) else None)
-        local = ind is not None and not ind.is_automatic
-        andel = ind is not None and ind.measure == "andel"
-        for m, label in L.MONTHS_BY_NUMBER.items():
-            c = cols[label]
-            if local:
-                where = dict(file=str(path), sheet=L.SCORECARD_SHEET, cell=cell_ref(r, c))
-                value = line[c]
-                maybe_fraction = andel and isinstance(value, float) and abs(value) <= 10
-                item.bare[m - 1] = parse_typed_number(
-                    value, percent_format=maybe_fraction and percent_styled(cell_ref(r, c)),
-                    andel=andel, where=where, warnings=warnings)
+        if ind is not None and not ind.is_automatic:
+            _read_typed_months(path, item, line, t.cols, ind.measure == "andel", percent_styled, warnings)
         if item.data_row is not None:
-            drow = data[item.data_row]
-            for m in range(1, 13):
-                for part, target_list in (("teller", item.teller), ("nevner", item.nevner)):
-                    c = data_cols[data_labels[m, part]]
-                    value = drow[c] if c < len(drow) else None
-                    if type(value) is float or value is None or value == "":
-                        target_list[m - 1] = None if value == "" else value  # common: no warning
-                        continue
-                    where = dict(file=str(path), sheet=L.DATA_SHEET, cell=cell_ref(item.data_row, c))
-                    target_list[m - 1] = parse_typed_number(
-                        value, percent_format=False, andel=False, where=where, warnings=warnings)
+            _read_data_row(path, item, t.data[item.data_row], t.data_cols, warnings)
         if ind is not None:
-            warnings += plausibility_warnings(ind, item, path, cols, data_cols)
-        risk = _text(line[cols[L.COL_RISK_ASSESSED]])
-        if risk:
-            match = next((x for x in RISKS if x.casefold() == risk.casefold()), None)
-            if match is None:
-                warnings.append(Problem(f"Ukjent risiko «{risk}»; bruk Lav, Middels eller Høy.",
-                                        file=str(path), sheet=L.SCORECARD_SHEET, severity=WARNING,
-                                        cell=cell_ref(r, cols[L.COL_RISK_ASSESSED])))
-            item.risk_assessed = match
-        item.comment = _text(line[cols[L.COL_COMMENT]])
-        for label in (L.COL_YTD, L.COL_STATUS, L.COL_TREND, L.COL_PROGNOSIS, L.COL_REQUIREMENT,
-                      L.COL_PROBABILITY, L.COL_RISK_SUGGESTED):
-            if label in cols:
-                item.cached[label] = line[cols[label]]
+            warnings += plausibility_warnings(ind, item, path, t.cols, t.data_cols)
+        _read_notes(path, item, line, t.cols, warnings)
         rows[ind_id] = item
+    return rows
 
-    return ScorecardFile(
-        path=path, unit_id=unit_id, unit_name=_text(named("Enhetsnavn")), period=period,
-        year=int(year_value) if isinstance(year_value, (int, float)) else int(period[:4]),
-        month_comment=_text(named("Månedskommentar")), cols=cols, data_cols=data_cols,
-        header_row=header_row, data_header_row=data_header_row, rows=rows, warnings=warnings,
-        names=dict(names), values={L.SCORECARD_SHEET: sc, L.DATA_SHEET: data}, package=package,
-        own_catalogue=own)
+
+def _read_typed_months(path: Path, item: IndicatorRow, line: list, cols: dict[str, int], andel: bool,
+                       percent_styled, warnings: list[Problem]) -> None:
+    """A local row's month cells on Målekort, as typed, into ``item.bare``."""
+    r = item.row
+    for m, label in L.MONTHS_BY_NUMBER.items():
+        c = cols[label]
+        value = line[c]
+        if value is None or value == "":
+            continue  # common: nothing typed (parse_typed_number's None, without the bookkeeping)
+        where = dict(file=str(path), sheet=L.SCORECARD_SHEET, cell=cell_ref(r, c))
+        maybe_fraction = andel and isinstance(value, float) and abs(value) <= 10
+        item.bare[m - 1] = parse_typed_number(
+            value, percent_format=maybe_fraction and percent_styled(cell_ref(r, c)),
+            andel=andel, where=where, warnings=warnings)
+
+
+def _read_data_row(path: Path, item: IndicatorRow, drow: list, data_cols: dict[str, int],
+                   warnings: list[Problem]) -> None:
+    """The row's teller and nevner on Data, into ``item.teller`` and ``item.nevner``."""
+    width = len(drow)
+    parts = (("teller", item.teller), ("nevner", item.nevner))
+    for m in range(1, 13):
+        for part, values in parts:
+            c = data_cols[_DATA_LABELS[m, part]]
+            value = drow[c] if c < width else None
+            if type(value) is float or value is None:
+                values[m - 1] = value  # common: a number or nothing, no warning
+            elif value == "":
+                values[m - 1] = None
+            else:
+                where = dict(file=str(path), sheet=L.DATA_SHEET, cell=cell_ref(item.data_row, c))
+                values[m - 1] = parse_typed_number(
+                    value, percent_format=False, andel=False, where=where, warnings=warnings)
+
+
+def _read_notes(path: Path, item: IndicatorRow, line: list, cols: dict[str, int],
+                warnings: list[Problem]) -> None:
+    """Risiko (vurdering), Kommentar and the visible output columns as cached."""
+    risk = _text(line[cols[L.COL_RISK_ASSESSED]])
+    if risk:
+        match = next((x for x in RISKS if x.casefold() == risk.casefold()), None)
+        if match is None:
+            warnings.append(Problem(f"Ukjent risiko «{risk}»; bruk Lav, Middels eller Høy.",
+                                    file=str(path), sheet=L.SCORECARD_SHEET, severity=WARNING,
+                                    cell=cell_ref(item.row, cols[L.COL_RISK_ASSESSED])))
+        item.risk_assessed = match
+    item.comment = _text(line[cols[L.COL_COMMENT]])
+    for label in _CACHED_LABELS:
+        if label in cols:
+            item.cached[label] = line[cols[label]]

@@ -8,6 +8,7 @@ writes the sheets step by step: head, header rows, indicator rows, then each she
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,7 +162,14 @@ def write_scorecard(content: ScorecardContent, path: str | Path, extra_sheets=No
     return results
 
 
-def _write_scorecard(content: ScorecardContent, filename: str, extra_sheets=None) -> dict[str, Result]:
+def scorecard_bytes(content: ScorecardContent, extra_sheets=None) -> bytes:
+    """The bytes ``write_scorecard`` would write (made in memory: no temp file, no sync)."""
+    buffer = io.BytesIO()
+    _write_scorecard(content, buffer, extra_sheets)
+    return buffer.getvalue()
+
+
+def _write_scorecard(content: ScorecardContent, filename, extra_sheets=None) -> dict[str, Result]:
     """The målekort's sheets, in tab order: Målekort, Data, Indikatorer, Logg (and the
     ``extra_sheets`` of a consolidated workbook)."""
     wb = new_workbook(filename, f"Målekort {content.unit_name} {content.year}", content.period)

@@ -13,10 +13,7 @@ A re-run with the same inputs leaves every file byte-identical.
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
-import tempfile
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,11 +24,11 @@ from ..model import Catalogue, Unit
 from ..numbers.aggregate import combine, consolidated_target
 from ..numbers.rules import Result, evaluate
 from ..scorecard.reader import ScorecardFile, read_scorecard
-from ..scorecard.writer import ScorecardContent, write_scorecard
+from ..scorecard.writer import ScorecardContent, scorecard_bytes
 from ..xlsx.package import lock_file_for, locked_message
 from ..xlsx.backup import backup_file
 from .consolidate_read import (OfficeFile, candidate_files, local_delivery, prepare_office,
-                               read_offices, ytd_nevner)
+                               process_pool, read_offices, ytd_nevner)
 from .consolidate_sheets import Delivery, Member, SideSheets
 from .consolidate_update import update_in_place
 from .fill import default_workers
@@ -239,11 +236,15 @@ def consolidate(folder, register: Register, catalogue: Catalogue, period: str | 
         sheets = _side_sheets(cu, tree, result, deliveries, office_nevner, catalogue, prikk, folder, offices)
         jobs.append((cu.content, sheets))
         to_store.append(cu)
-    for cu, data in zip(to_store, render_all(jobs, workers or default_workers(len(accepted)))):
-        _store(cu, data, result)
-    if history:
+
+    def write_history_file():  # while the workbooks are rendered in worker processes
         from .history import write_history
         result.history = write_history(workdir, result, catalogue)
+
+    rendered = render_all(jobs, workers or default_workers(len(accepted)),
+                          meanwhile=write_history_file if history else None)
+    for cu, data in zip(to_store, rendered):
+        _store(cu, data, result)
     return result
 
 
@@ -335,15 +336,9 @@ def _comment_rows(unit, month_comment, comments, risks, catalogue):
 
 
 def render(job: tuple[ScorecardContent, SideSheets]) -> bytes:
-    """The bytes of one consolidated workbook (written to a temp file, read back)."""
+    """The bytes of one consolidated workbook."""
     content, sheets = job
-    fd, tmp = tempfile.mkstemp(prefix=".~konsolider-", suffix=".xlsx")
-    os.close(fd)
-    try:
-        write_scorecard(content, tmp, extra_sheets=sheets.write)
-        return Path(tmp).read_bytes()
-    finally:
-        os.unlink(tmp)
+    return scorecard_bytes(content, extra_sheets=sheets.write)
 
 
 _JOBS: list = []
@@ -353,15 +348,21 @@ def _render_in_worker(index: int) -> bytes:
     return render(_JOBS[index])
 
 
-def render_all(jobs: list, workers: int) -> list[bytes]:
-    """Every workbook's bytes, over ``workers`` processes (forked, so the jobs are not copied)."""
+def render_all(jobs: list, workers: int, meanwhile=None) -> list[bytes]:
+    """Every workbook's bytes, over ``workers`` processes (forked, so the jobs are not copied);
+    ``meanwhile()``, if given, runs in this process while they work."""
     if workers <= 1 or len(jobs) < 2 or "fork" not in mp.get_all_start_methods():
-        return [render(job) for job in jobs]
+        out = [render(job) for job in jobs]
+        if meanwhile is not None:
+            meanwhile()
+        return out
     _JOBS[:] = jobs
     try:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
-                                 mp_context=mp.get_context("fork")) as pool:
-            return list(pool.map(_render_in_worker, range(len(jobs))))
+        with process_pool(min(workers, len(jobs))) as pool:
+            futures = [pool.submit(_render_in_worker, i) for i in range(len(jobs))]
+            if meanwhile is not None:
+                meanwhile()
+            return [f.result() for f in futures]
     finally:
         _JOBS.clear()
 

@@ -8,11 +8,13 @@ it was rejected; it never stops the run.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import multiprocessing as mp
 import re
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +46,7 @@ class OfficeFile:
     month_comment: str = ""
     rows_read: int = 0
     month: int = 0  # the month the numbers below are prepared for (``prepare_office``)
-    results: dict = field(default_factory=dict)  # indicator → Result of the office
+    results: dict = field(default_factory=dict)  # indicator → Result of the office (to the status)
     ytd_nevner: dict = field(default_factory=dict)  # indicator → ΣN of Hittil i år (prikking)
     partials: dict = field(default_factory=dict)  # indicator → its exact Partial
     warnings: list[Problem] = field(default_factory=list)
@@ -82,7 +84,11 @@ def leaf_series(indicator: Indicator, item: IndicatorRow) -> Series:
 
 
 def cut_series(series: Series, period_month: int) -> Series:
-    """The series as it stands at the consolidation month (later months left out)."""
+    """The series as it stands at the consolidation month (later months left out; the series
+    itself when it has none, the common case)."""
+    if all(v is None for v in series.teller[period_month:]) and all(
+            v is None for v in series.nevner[period_month:]):
+        return series
     def cut(values):
         return [v if m <= period_month else None for m, v in enumerate(values, 1)]
     return Series(cut(series.teller), cut(series.nevner), series.weighted)
@@ -104,7 +110,8 @@ def prepare_office(office: OfficeFile, catalogue: Catalogue, targets: dict, mont
         if series is None:
             continue
         s = cut_series(series, month)
-        r = evaluate(ind, s, month, target=targets.get((office.unit_id, ind.id), ind.target))
+        r = evaluate(ind, s, month, target=targets.get((office.unit_id, ind.id), ind.target),
+                     ytd_only=True)  # Enheter, Rangering and the history show no more
         office.results[ind.id], office.ytd_nevner[ind.id] = r, ytd_nevner(r, s)
         office.partials[ind.id] = leaf_partial(ind, s)
 
@@ -137,7 +144,7 @@ def read_office(path: Path, catalogue: Catalogue, targets: dict | None = None,
         data = path.read_bytes()
         out.sha256 = hashlib.sha256(data).hexdigest()
         out.modified = dt.datetime.fromtimestamp(int(path.stat().st_mtime)).isoformat()
-        sc = read_scorecard(path, catalogue)
+        sc = read_scorecard(path, catalogue, own_definitions=False)  # read as aggregated
     except InputError as exc:
         kind = other_workbook_kind(path) if path.exists() else None
         if kind:
@@ -190,12 +197,25 @@ def read_offices(paths: list[Path], catalogue: Catalogue, targets: dict, month: 
             if progress:
                 progress(i + 1, len(paths))
         return results
-    context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init,
-                             initargs=(catalogue, targets, month)) as pool:
+    with process_pool(workers, initializer=_init, initargs=(catalogue, targets, month)) as pool:
         results = []
         for i, office in enumerate(pool.map(_read_in_worker, paths, chunksize=8)):
             results.append(office)
             if progress:
                 progress(i + 1, len(paths))
     return results
+
+
+@contextmanager
+def process_pool(workers: int, **options):
+    """A process pool, forked where the platform can (the workers start at once and inherit
+    what they need). The parent's objects are frozen for the garbage collector meanwhile, so
+    neither the workers' collections nor the parent's own walk them (and the workers do not
+    copy the parent's memory pages by merely looking at them)."""
+    context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, **options) as pool:
+            yield pool
+    finally:
+        gc.unfreeze()

@@ -98,6 +98,20 @@ def _listing(folder: Path) -> dict[Path, tuple[int, int]]:
     return out
 
 
+@dataclass
+class _Month:
+    """What every step of one run needs: the work folder, its inputs and the result so far."""
+
+    folder: Path
+    period: str
+    extract: Path
+    catalogue: object
+    register: object
+    targets: dict
+    today: dt.date
+    result: CycleResult
+
+
 def run_cycle(folder: str | Path, period: str, *, proceed: bool = False, today: dt.date | None = None,
               progress=None) -> CycleResult:
     """Run the month's steps on the work folder ``folder`` for ``period`` (``ÅÅÅÅ-MM``).
@@ -109,89 +123,100 @@ def run_cycle(folder: str | Path, period: str, *, proceed: bool = False, today: 
     """
     from ..inputs.catalogue import resolve_catalogue, resolve_unit_targets
     from ..inputs.register import resolve_register
-    from ..report.run import report_all
-    from .consolidate import consolidate as run_consolidation
-    from .control import run_control
-    from .control_report import summary_lines, write_control_workbook
-    from .fill import fill_workbooks
-    from .plan_measures import plan_measures_all
 
     folder = Path(folder)
     extract = find_extract(folder, period)
     catalogue = resolve_catalogue(None, folder)
-    register = resolve_register(None, folder, required=True)
-    targets = resolve_unit_targets(None, folder, catalogue)
-    result = CycleResult(folder, period)
-    today = today or dt.date.today()
-
-    def step(name: str, run) -> StepResult:
-        before = _listing(folder)
-        start = time.perf_counter()
-        outcome = StepResult(name)
-        run(outcome, (lambda done, total: progress(name, done, total)) if progress else None)
-        outcome.seconds = time.perf_counter() - start
-        after = _listing(folder)
-        outcome.files = sorted(p for p, stamp in after.items() if before.get(p) != stamp)
-        result.steps.append(outcome)
-        return outcome
-
-    def control(out: StepResult, bar) -> None:
-        history = folder if (folder / "historikk").is_dir() else None
-        report = run_control(extract, (), catalogue, register, history=history)
-        write_control_workbook(report, folder / "kontroll" / f"kontroll_{period}.xlsx")
-        counts = report.count_by_severity()
-        out.detail, out.errors, out.warnings = report, counts.get("feil", 0), counts.get("advarsel", 0)
-        out.exit_code = EXIT_PARTIAL if out.errors else EXIT_OK
-        out.lines = summary_lines(report)
-        result.worst = out.lines[2:]
-
-    def fill(out: StepResult, bar) -> None:
-        workbooks = [p for p in sorted((folder / "kontor").rglob("målekort_*.xlsx"))
-                     if BACKUP_FOLDER not in p.parts and not p.name.startswith(("~$", ".~"))]
-        report = fill_workbooks(extract, workbooks, catalogue, progress=bar)
-        out.detail, out.warnings, out.errors = report, len(report.warnings), len(report.rejected)
-        out.exit_code = EXIT_PARTIAL if report.rejected else EXIT_OK
-        out.lines = [f"{count_word(len(report.changed), 'målekort', 'målekort')} oppdatert, "
-                     f"{len(report.unchanged)} uendret, {len(report.rejected)} avvist"]
-        out.lines += [f"Avvist: {reason}" for _, reason in report.rejected]
-
-    def consolidate(out: StepResult, bar) -> None:
-        cons = run_consolidation(folder / "kontor", register, catalogue, period,
-                                 outdir=folder / "konsolidert", targets=targets, progress=bar)
-        out.detail, out.warnings, out.errors = cons, len(cons.warnings), len(cons.rejected)
-        out.exit_code = cons.exit_code
-        out.lines = [f"{count_word(len(cons.units), 'konsolidert målekort', 'konsoliderte målekort')}, "
-                     f"{len(cons.rejected)} avvist"]
-        out.lines += [f"Avvist: {path.name}: {reason}" for path, reason in cons.rejected]
-        names = {u.id: u.name for u in register.tree(period).offices()}
-        result.not_delivered = [f"{unit_id} {names.get(unit_id, '')}: {status}".replace("  ", " ")
-                                for unit_id, status in sorted(cons.delivery.items()) if status != "levert"]
-
-    def measures(out: StepResult, bar) -> None:
-        batch = plan_measures_all(folder, today=today, progress=bar)
-        out.detail, out.errors = batch, len(batch.rejected)
-        out.warnings = sum(len(r.warnings) for r in batch.results)
-        out.exit_code = batch.exit_code
-        out.lines = [f"{sum(len(r.proposals) for r in batch.results)} forslag og "
-                     f"{sum(len(r.overdue) for r in batch.results)} forfalte tiltak i "
-                     f"{len(batch.results)} tiltaksplaner, {len(batch.rejected)} avvist"]
-
-    def reports(out: StepResult, bar) -> None:
-        batch = report_all(folder, folder / "rapporter", progress=bar)
-        out.detail, out.errors = batch, len(batch.rejected)
-        out.warnings = sum(len(d.warnings) for d in batch.decks)
-        out.exit_code = EXIT_PARTIAL if batch.rejected else EXIT_OK
-        out.lines = [f"{count_word(len(batch.decks), 'statusrapport', 'statusrapporter')}, "
-                     f"{len(batch.rejected)} avvist"]
-
-    checked = step("kontroll", control)
+    month = _Month(folder, period, extract, catalogue, resolve_register(None, folder, required=True),
+                   resolve_unit_targets(None, folder, catalogue), today or dt.date.today(),
+                   CycleResult(folder, period))
+    checked = _step(month, "kontroll", _control, progress)
     if checked.errors and not proceed:
-        result.stopped = (f"Kontrollen fant {count_word(checked.errors, 'feil', 'feil')} i uttrekket, så "
-                          "fyll og de neste stegene ble ikke kjørt. Rett uttrekket, eller kjør med "
-                          "--fortsett for å fylle likevel (radene med feil blir ikke fylt).")
-        return result
-    for name, run in (("fyll", fill), ("konsolider", consolidate), ("tiltak", measures),
-                      ("rapport", reports)):
-        step(name, run)
-    return result
+        month.result.stopped = (
+            f"Kontrollen fant {count_word(checked.errors, 'feil', 'feil')} i uttrekket, så fyll og de "
+            "neste stegene ble ikke kjørt. Rett uttrekket, eller kjør med --fortsett for å fylle "
+            "likevel (radene med feil blir ikke fylt).")
+        return month.result
+    for name, run in (("fyll", _fill), ("konsolider", _consolidate), ("tiltak", _measures),
+                      ("rapport", _reports)):
+        _step(month, name, run, progress)
+    return month.result
 
+
+def _step(month: _Month, name: str, run, progress) -> StepResult:
+    """Run one step, timing it and listing the files it wrote."""
+    before = _listing(month.folder)
+    start = time.perf_counter()
+    outcome = StepResult(name)
+    run(month, outcome, (lambda done, total: progress(name, done, total)) if progress else None)
+    outcome.seconds = time.perf_counter() - start
+    after = _listing(month.folder)
+    outcome.files = sorted(p for p, stamp in after.items() if before.get(p) != stamp)
+    month.result.steps.append(outcome)
+    return outcome
+
+
+def _control(month: _Month, out: StepResult, bar) -> None:
+    from .control import run_control
+    from .control_report import summary_lines, write_control_workbook
+
+    folder = month.folder
+    history = folder if (folder / "historikk").is_dir() else None
+    report = run_control(month.extract, (), month.catalogue, month.register, history=history)
+    write_control_workbook(report, folder / "kontroll" / f"kontroll_{month.period}.xlsx")
+    counts = report.count_by_severity()
+    out.detail, out.errors, out.warnings = report, counts.get("feil", 0), counts.get("advarsel", 0)
+    out.exit_code = EXIT_PARTIAL if out.errors else EXIT_OK
+    out.lines = summary_lines(report)
+    month.result.worst = out.lines[2:]
+
+
+def _fill(month: _Month, out: StepResult, bar) -> None:
+    from .fill import fill_workbooks
+
+    workbooks = [p for p in sorted((month.folder / "kontor").rglob("målekort_*.xlsx"))
+                 if BACKUP_FOLDER not in p.parts and not p.name.startswith(("~$", ".~"))]
+    report = fill_workbooks(month.extract, workbooks, month.catalogue, progress=bar)
+    out.detail, out.warnings, out.errors = report, len(report.warnings), len(report.rejected)
+    out.exit_code = EXIT_PARTIAL if report.rejected else EXIT_OK
+    out.lines = [f"{count_word(len(report.changed), 'målekort', 'målekort')} oppdatert, "
+                 f"{len(report.unchanged)} uendret, {len(report.rejected)} avvist"]
+    out.lines += [f"Avvist: {reason}" for _, reason in report.rejected]
+
+
+def _consolidate(month: _Month, out: StepResult, bar) -> None:
+    from .consolidate import consolidate
+
+    cons = consolidate(month.folder / "kontor", month.register, month.catalogue, month.period,
+                       outdir=month.folder / "konsolidert", targets=month.targets, progress=bar)
+    out.detail, out.warnings, out.errors = cons, len(cons.warnings), len(cons.rejected)
+    out.exit_code = cons.exit_code
+    out.lines = [f"{count_word(len(cons.units), 'konsolidert målekort', 'konsoliderte målekort')}, "
+                 f"{len(cons.rejected)} avvist"]
+    out.lines += [f"Avvist: {path.name}: {reason}" for path, reason in cons.rejected]
+    names = {u.id: u.name for u in month.register.tree(month.period).offices()}
+    month.result.not_delivered = [f"{unit_id} {names.get(unit_id, '')}".strip() + f": {status}"
+                                  for unit_id, status in sorted(cons.delivery.items()) if status != "levert"]
+
+
+def _measures(month: _Month, out: StepResult, bar) -> None:
+    from .plan_measures import plan_measures_all
+
+    batch = plan_measures_all(month.folder, today=month.today, progress=bar)
+    out.detail, out.errors = batch, len(batch.rejected)
+    out.warnings = sum(len(r.warnings) for r in batch.results)
+    out.exit_code = batch.exit_code
+    out.lines = [f"{sum(len(r.proposals) for r in batch.results)} forslag og "
+                 f"{sum(len(r.overdue) for r in batch.results)} forfalte tiltak i "
+                 f"{len(batch.results)} tiltaksplaner, {len(batch.rejected)} avvist"]
+
+
+def _reports(month: _Month, out: StepResult, bar) -> None:
+    from ..report.run import report_all
+
+    batch = report_all(month.folder, month.folder / "rapporter", progress=bar)
+    out.detail, out.errors = batch, len(batch.rejected)
+    out.warnings = sum(len(d.warnings) for d in batch.decks)
+    out.exit_code = EXIT_PARTIAL if batch.rejected else EXIT_OK
+    out.lines = [f"{count_word(len(batch.decks), 'statusrapport', 'statusrapporter')}, "
+                 f"{len(batch.rejected)} avvist"]

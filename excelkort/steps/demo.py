@@ -81,7 +81,7 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
 
 def _write_inputs(folder: Path, register, catalogue, year, period: str, summary: DemoSummary):
     """The work folder's register, catalogue, per-unit targets and the month's extract."""
-    from .synth import extract_rows
+    from .synth_forms import extract_rows
 
     write_register_csv(register, folder / "enheter.csv")
     write_catalogue_csv(catalogue, folder / "indikatorer.csv")
@@ -100,7 +100,7 @@ def _write_inputs(folder: Path, register, catalogue, year, period: str, summary:
 def _write_offices(folder: Path, register, catalogue, year, targets, offices, period: str,
                    summary: DemoSummary, progress) -> list[Path]:
     """The office workbooks as last month ended: last month's delivery in, local values typed."""
-    from .synth import extract_rows, local_values, typed_forms
+    from .synth_forms import extract_rows, local_values, typed_forms
 
     typed = local_values(year, catalogue, period)
     month = int(period[5:7])

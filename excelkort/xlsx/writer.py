@@ -39,9 +39,9 @@ def period_datetime(period: str) -> dt.datetime:
     return dt.datetime(int(period[:4]), int(period[5:7]), 1, 12, 0, 0)
 
 
-def new_workbook(filename: str, title: str, period: str) -> xlsxwriter.Workbook:
+def new_workbook(filename, title: str, period: str) -> xlsxwriter.Workbook:
     """An XlsxWriter workbook with excelkort's options, titled ``title``, authored «excelkort»
-    and dated by ``period``."""
+    and dated by ``period``; ``filename`` is a path or a binary file object (``io.BytesIO``)."""
     wb = xlsxwriter.Workbook(filename, WORKBOOK_OPTIONS)
     wb.set_properties({"title": title, "author": "excelkort", "created": period_datetime(period)})
     return wb
