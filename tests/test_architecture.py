@@ -7,7 +7,6 @@ import ast
 import re
 from pathlib import Path
 
-
 import excelkort
 
 PACKAGE = Path(excelkort.__file__).parent
