@@ -16,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import bench_consolidate  # noqa: E402
+import bench_cycle  # noqa: E402
 import bench_engine  # noqa: E402
 import bench_fill  # noqa: E402
 import bench_report  # noqa: E402
@@ -27,6 +28,7 @@ BENCHMARKS = {
     "fyll": bench_fill.run,
     "konsolider": bench_consolidate.run,
     "rapport": bench_report.run,
+    "syklus": bench_cycle.run,
 }
 
 
