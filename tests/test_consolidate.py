@@ -326,3 +326,15 @@ def test_libreoffice_recalculates_the_consolidated_workbooks(work, tmp_path):
     compared, problems = formula_mismatches(files, tmp_path)
     assert compared > 1000
     assert problems == []
+
+
+def test_reading_a_consolidated_workbook_gives_no_false_warnings(work):
+    """An uvektet andel row holds (sum of values, number of units): teller > nevner is right
+    there, so the reader (and so sjekk and tiltak) must not call it an andel over 100 %."""
+    from excelkort.scorecard.reader import read_scorecard
+
+    assert _run(work).exit_code == 0
+    sc = read_scorecard(work / "konsolidert" / "NO" / "målekort_NO_2026.xlsx")
+    unweighted = [item.name for item in sc.rows.values() if item.name.endswith("(uvektet)")]
+    assert unweighted, "the small work folder has typed andel values, so some rows are uvektet"
+    assert [str(p) for p in sc.warnings if "større enn nevner" in p.message] == []

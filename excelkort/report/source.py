@@ -21,7 +21,7 @@ from ..errors import WARNING, InputError, Problem
 from ..inputs.catalogue import default_catalogue
 from ..inputs.register import resolve_register
 from ..model import Catalogue
-from ..numbers.rules import STATUSES, GREY, UNWEIGHTED, evaluate
+from ..numbers.rules import STATUSES, GREY, evaluate
 from ..scorecard import layout as L
 from ..scorecard.reader import ScorecardFile, read_scorecard
 from ..steps.consolidate_read import leaf_series
@@ -125,7 +125,7 @@ def indicator_lines(sc: ScorecardFile, catalogue: Catalogue, line: str | None,
         if item is None:
             continue
         series = leaf_series(ind, item)
-        series.weighted = not item.name.endswith(f"({UNWEIGHTED})")
+        series.weighted = L.is_weighted_name(item.name)
         target = item.target if item.target is not None else ind.target
         result = evaluate(ind, series, sc.period_month, target=target,
                           tolerance=_tolerance(sc, item.row))

@@ -8,6 +8,7 @@ are where *we* put things in a new workbook.
 from __future__ import annotations
 
 from ..model import MONTHS
+from ..numbers.rules import UNWEIGHTED
 
 # --- sheets -----------------------------------------------------------------------------------
 SCORECARD_SHEET = "Målekort"
@@ -117,3 +118,17 @@ def unit_text(ind) -> str:
     if ind.measure == "snitt" and "dager" in ind.name.lower():
         return " dager"
     return ""
+
+
+#: a consolidated row aggregated as an unweighted mean says so after its name (SPEC §5)
+UNWEIGHTED_MARK = f" ({UNWEIGHTED})"
+
+
+def row_name(name: str, weighted: bool = True) -> str:
+    """The text of an indicator's Indikator cell: its name, marked ``(uvektet)`` when unweighted."""
+    return name if weighted else name + UNWEIGHTED_MARK
+
+
+def is_weighted_name(text: str) -> bool:
+    """Whether an Indikator cell's text is a weighted row (not marked ``(uvektet)``)."""
+    return not text.endswith(UNWEIGHTED_MARK.strip())

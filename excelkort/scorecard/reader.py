@@ -171,7 +171,8 @@ def plausibility_warnings(ind, item: "IndicatorRow", path: Path, cols: dict[str,
                           data_cols: dict[str, int]) -> list[Problem]:
     """Values typed in a workbook that cannot be right (SPEC §9): warnings naming the cell."""
     out: list[Problem] = []
-    andel_capped = ind.measure == "andel" and ind.direction != "nær"
+    # an uvektet row of a consolidated workbook holds (sum of values, number of units)
+    andel_capped = ind.measure == "andel" and ind.direction != "nær" and L.is_weighted_name(item.name)
 
     def warn(message: str, sheet: str, row: int, col: int) -> None:
         out.append(Problem(message, file=str(path), sheet=sheet, cell=cell_ref(row, col),

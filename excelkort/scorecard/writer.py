@@ -17,7 +17,7 @@ from ..atomic import atomic_output
 from ..inputs.catalogue import catalogue_to_rows
 from ..model import Catalogue, Indicator
 from .rowmodel import Cell, Positions, RowInputs, compute_row
-from ..numbers.rules import HIGH, LOW, MEDIUM, RISKS, UNWEIGHTED, Result, tolerance_for
+from ..numbers.rules import HIGH, LOW, MEDIUM, RISKS, Result, tolerance_for
 from ..xlsx.refs import cell_ref
 from ..xlsx.writer import (GREEN_FILL, GREEN_FONT, GREY_FILL, GREY_FONT, GRID, INPUT, RED_FILL, RED_FONT,
                            YELLOW_FILL, YELLOW_FONT, ClassicFormulaWorksheet, Formats, new_workbook,
@@ -256,7 +256,7 @@ def _write_indicator_row(ws, row: int, cols: dict[str, int], ind: Indicator, inp
     """One indicator's Målekort row: its name, typed months (inputs), the rowmodel's cells,
     the unit's risk and comment, and the input rules."""
     fmt_num = number_format(ind)
-    name = ind.name + (f" ({UNWEIGHTED})" if not inputs.weighted else "")
+    name = L.row_name(ind.name, inputs.weighted)
     ws.write_string(row, cols[L.COL_ID], ind.id, st.get(None, bold=True))
     ws.write_string(row, cols[L.COL_NAME], name, st.get(None, wrap=True))
     ws.set_row(row, 27 if len(name) > 46 else 15)

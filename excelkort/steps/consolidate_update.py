@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from python_calamine import CalamineWorkbook
 
 from ..inputs.extract_values import ExtractRow
-from ..numbers.rules import UNWEIGHTED
 from ..scorecard import layout as L
 from ..scorecard.reader import ScorecardFile
 from ..scorecard.writer import ScorecardContent
@@ -97,7 +96,7 @@ def shape_change(sc: ScorecardFile, content: ScorecardContent, fresh: CalamineWo
         return "indikatorene er endret"
     for ind in content.catalogue:
         item = sc.rows.get(ind.id)
-        name = ind.name + (f" ({UNWEIGHTED})" if ind.id in content.unweighted else "")
+        name = L.row_name(ind.name, ind.id not in content.unweighted)
         if item is None or item.data_row is None or item.name != name:
             return "indikatorene er endret"
     if len(sc.rows) != len(content.catalogue):

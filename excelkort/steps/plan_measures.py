@@ -27,7 +27,7 @@ from ..actionplan.writer import write_action_plan
 from ..errors import EXIT_PARTIAL, InputError, Problem, count_word
 from ..inputs.catalogue import default_catalogue
 from ..model import Catalogue
-from ..numbers.rules import UNWEIGHTED, Result, tolerance_for
+from ..numbers.rules import Result, tolerance_for
 from ..scorecard import layout as L
 from ..scorecard.reader import ScorecardFile, read_scorecard
 from ..scorecard.rowmodel import RowInputs
@@ -119,7 +119,7 @@ def _indicators(sc: ScorecardFile, catalogue: Catalogue | None) -> dict[str, _In
         target = item.target if item.target is not None else ind.target
         inputs = RowInputs(ind, list(item.teller), list(item.nevner), list(item.bare), target,
                            tolerance_for(ind, target),
-                           weighted=not item.name.endswith(f"({UNWEIGHTED})"),
+                           weighted=L.is_weighted_name(item.name),
                            months_are_formulas=consolidated or ind.is_automatic)
         reason = reason_for_measure(item.cached.get(L.COL_STATUS), item.risk_assessed,
                                     item.cached.get(L.COL_RISK_SUGGESTED))
