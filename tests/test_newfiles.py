@@ -159,3 +159,12 @@ def test_an_unreadable_old_file_is_said_and_kept(tmp_path, broken):
     assert problem.message.endswith(f"); ingenting fra filen ble tatt med (se sikkerhetskopien "
                                     f".excelkort/backup/{backup.name}).")
     assert backup.read_bytes() == b"not a zip"
+
+
+def test_a_remade_workbook_keeps_a_later_periode(tmp_path):
+    files = _typed(tmp_path)
+    patch_workbook(files.scorecard, edits={L.SCORECARD_SHEET: {"C4": "2026-11"}})
+    remade = api.new_scorecard(UNIT, PERIOD, outdir=tmp_path, replace=True)
+    assert remade.carried[-1] == ("Periode 2026-11 beholdes fra det gamle målekortet (ikke "
+                                  "2026-10): excelkort flytter aldri Periode bakover.")
+    assert read_scorecard(remade.scorecard).period == "2026-11"

@@ -27,6 +27,7 @@ class Carried:
     nevner: dict[str, list] = field(default_factory=dict)
     bare: dict[str, list] = field(default_factory=dict)
     month_comment: str = ""
+    period: str = ""  # the old workbook's Periode (a re-made workbook never goes back)
     risk_assessed: dict[str, str] = field(default_factory=dict)
     comments: dict[str, str] = field(default_factory=dict)
     targets: dict[str, float] = field(default_factory=dict)  # next year: the unit's own Mål
@@ -60,7 +61,7 @@ def carry_remake(old_scorecard: Path, old_plan: Path, catalogue: Catalogue) -> C
         sc = _read(old_scorecard, carried.lost, "Målekortet", read_scorecard)
         if sc is not None:
             _carry_rows(sc, catalogue, carried)
-            carried.month_comment = sc.month_comment
+            carried.month_comment, carried.period = sc.month_comment, sc.period
             carried.log_rows = read_log(old_scorecard)
             carried.notes.append(_carried_note(carried))
             carried.notes += _catalogue_changes(sc, catalogue, with_removed=False)

@@ -72,6 +72,10 @@ def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = No
         carried = carry_new_year(last_year, catalogue, unit_targets)
     else:
         carried = Carried()
+    if carried.period[:4] == period[:4] and carried.period > period:
+        carried.notes.append(f"Periode {carried.period} beholdes fra det gamle målekortet "
+                             f"(ikke {period}): excelkort flytter aldri Periode bakover.")
+        period = carried.period
     backups = {p: backup_file(p) for p in (sc, ap) if p.exists()}
     if sc in backups:
         carried.log_rows.append([dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"), "", "", "", "",
