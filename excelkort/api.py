@@ -5,7 +5,7 @@ One function per command, each returning a result object a script can use:
 =====================  ==================  ==================================================
 function               command             returns
 =====================  ==================  ==================================================
-``new_scorecard``      ``ny``              ``NewFiles`` (the målekort and tiltaksplan paths)
+``new_scorecard``      ``ny``              ``NewFiles`` (the paths, what was carried over)
 ``build_demo``         ``demo``            ``DemoSummary``
 ``fill``               ``fyll``            ``FillReport`` (changed, unchanged, rejected …)
 ``control``            ``kontroll``        ``ControlResult`` (the report and the workbook)

@@ -147,7 +147,8 @@ def demo(mappe: Path, periode: str, seed: int):
 @click.option("-o", "--ut", "outdir", type=click.Path(file_okay=False, path_type=Path), default=".",
               show_default=True, help="Mappen filene skrives til.")
 @click.option("--erstatt", is_flag=True,
-              help="Lag filene på nytt selv om de finnes (de gamle tas vare på som sikkerhetskopi).")
+              help="Lag filene på nytt selv om de finnes: det som er tastet i dem, tas med, og de "
+                   "gamle tas vare på som sikkerhetskopi.")
 def ny(unit_id, periode, katalog, register_file, mal, outdir, erstatt):
     """Lag målekort og tiltaksplan for en enhet fra malene."""
     catalogue = api.load_catalogue(katalog)
@@ -155,10 +156,17 @@ def ny(unit_id, periode, katalog, register_file, mal, outdir, erstatt):
     targets = api.load_unit_targets(mal, catalogue=catalogue)
     files = api.new_scorecard(unit_id, periode, catalogue=catalogue, register=register,
                               targets=targets, outdir=outdir, replace=erstatt)
+    for problem in files.not_placed:
+        click.echo(str(problem), err=True)
+    for backup in files.backups:
+        click.echo(f"Sikkerhetskopi: {backup}")
     click.echo(f"Skrev {files.scorecard}")
     click.echo(f"Skrev {files.action_plan}")
+    for note in files.carried:
+        click.echo(note)
     click.echo(api.inputs_used(catalogue, register))
-    click.echo("Oppsummering: 2 filer skrevet, 0 advarsler, 0 feil.")
+    click.echo(f"Oppsummering: 2 filer skrevet, "
+               f"{count_word(len(files.not_placed), 'advarsel', 'advarsler')}, 0 feil.")
 
 
 def _catalogue_option(func):

@@ -85,6 +85,25 @@ class ActionPlan:
     def overdue(self, today: dt.date) -> list[Measure]:
         return [m for m in self.measures if m.is_overdue(today)]
 
+    def typed_rows(self) -> list[dict[str, object]]:
+        """Every row below the header with something in the table's columns: label → the cell
+        as cached (a date cell as a date), for ``ny --erstatt`` to write into the new plan."""
+        out = []
+        for line in self.values[self.header_row + 1:]:
+            row = {label: line[c] for label, c in self.cols.items()
+                   if c < len(line) and line[c] not in (None, "")}
+            if row:
+                out.append(row)
+        return out
+
+    def own_columns(self) -> list[str]:
+        """Headings of columns a person added to the table that hold something below."""
+        header = self.values[self.header_row]
+        known = set(self.cols.values())
+        return [str(header[c]).strip() for c in range(len(header))
+                if c not in known and any(c < len(line) and line[c] not in (None, "")
+                                          for line in self.values[self.header_row:])]
+
     def next_free_row(self) -> int:
         """The first row after the last row anything is written in (0-based)."""
         last = self.header_row

@@ -7,6 +7,7 @@ patched into the user's file cell by cell, like the målekort filler does.
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from ..atomic import atomic_output
@@ -19,8 +20,10 @@ from ..xlsx.writer import (GRID, INPUT, RED_FILL, RED_FONT, Formats, new_workboo
 WIDTHS = (5, 40, 28, 40, 16, 11, 11, 13, 24, 30, 13, 12, 12)
 
 
-def write_action_plan(path: str | Path, unit_id: str, unit_name: str, period: str) -> Path:
-    """Write an empty tiltaksplan atomically (input rows styled, validated and unlocked)."""
+def write_action_plan(path: str | Path, unit_id: str, unit_name: str, period: str,
+                      rows: list[dict[str, object]] = ()) -> Path:
+    """Write a tiltaksplan atomically (input rows styled, validated and unlocked), empty or with
+    ``rows`` (label → value, from an older plan) in the table from its first row."""
     path = Path(path)
     with atomic_output(path) as tmp:
         wb = new_workbook(str(tmp), f"Tiltaksplan {unit_name} {period[:4]}", period)
@@ -49,11 +52,27 @@ def write_action_plan(path: str | Path, unit_id: str, unit_name: str, period: st
         ws.conditional_format(first, 0, last, len(ACTION_LABELS) - 1, {
             "type": "formula", "criteria": overdue_formula(first),
             "format": wb.add_format({"bg_color": RED_FILL, "font_color": RED_FONT})})
+        _write_rows(ws, first, rows, cell, date)
         ws.freeze_panes(ACTION_HEADER_ROW + 1, 2)
         ws.autofilter(ACTION_HEADER_ROW, 0, last, len(ACTION_LABELS) - 1)
         print_setup(ws, ACTION_HEADER_ROW)
         wb.close()
     return path
+
+
+def _write_rows(ws, first: int, rows: list[dict[str, object]], cell, date) -> None:
+    """Carried rows: a date as a date cell, a number as a number, anything else as text."""
+    for r, row in enumerate(rows, start=first):
+        for label, value in row.items():
+            col = column_of(label)
+            if isinstance(value, dt.datetime):
+                ws.write_datetime(r, col, value, date)
+            elif isinstance(value, dt.date):
+                ws.write_datetime(r, col, dt.datetime(value.year, value.month, value.day), date)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                ws.write_number(r, col, value, date if label in DATE_LABELS else cell)
+            else:
+                ws.write_string(r, col, str(value), date if label in DATE_LABELS else cell)
 
 
 def overdue_formula(row: int) -> str:

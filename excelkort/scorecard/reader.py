@@ -438,3 +438,23 @@ def _read_notes(path: Path, item: IndicatorRow, line: list, cols: dict[str, int]
     for label in _CACHED_LABELS:
         if label in cols:
             item.cached[label] = line[cols[label]]
+
+
+def read_log(path: str | Path) -> list[list]:
+    """The Logg sheet's rows below its header (as cached; a date as ``YYYY-MM-DD HH:MM:SS``),
+    trailing empty cells and empty rows dropped; no Logg sheet gives no rows."""
+    import datetime as dt
+
+    book = _Book(Path(path))
+    if L.LOG_SHEET not in book.wb.sheet_names:
+        return []
+    values = book.wb.get_sheet_by_name(L.LOG_SHEET).to_python(skip_empty_area=False)
+    rows = []
+    for line in values[1:]:
+        cells = [v.strftime("%Y-%m-%d %H:%M:%S") if isinstance(v, dt.datetime) else
+                 v.isoformat() if isinstance(v, dt.date) else v for v in line]
+        while cells and cells[-1] in (None, ""):
+            cells.pop()
+        if cells:
+            rows.append(cells)
+    return rows

@@ -44,6 +44,7 @@ class ScorecardContent:
     risk_assessed: dict[str, str] = field(default_factory=dict)
     comments: dict[str, str] = field(default_factory=dict)
     month_comment: str = ""
+    log_rows: list[list] = field(default_factory=list)  # Logg rows carried from an older workbook
 
     @property
     def year(self) -> int:
@@ -185,7 +186,7 @@ def _write_scorecard(content: ScorecardContent, filename, extra_sheets=None) -> 
     _finish_scorecard_sheet(ws, cols, last_row, st)
     _finish_data_sheet(data_ws)
     _write_catalogue_sheet(cat_ws, content.catalogue, st)
-    _write_log_sheet(log_ws, st)
+    _write_log_sheet(log_ws, content.log_rows, st)
     if extra_sheets is not None:
         extra_sheets(wb, st)
     wb.close()
@@ -332,10 +333,14 @@ def _finish_data_sheet(ws) -> None:
                     "objects": True})
 
 
-def _write_log_sheet(ws, st: _Styles) -> None:
-    """Logg: its header row; ``fyll`` appends a row per change."""
+def _write_log_sheet(ws, rows: list[list], st: _Styles) -> None:
+    """Logg: its header row and the rows carried over (``ny --erstatt``); ``fyll`` appends a
+    row per change."""
     for col, label in enumerate(L.LOG_LABELS):
         ws.write_string(0, col, label, st.header)
+    for r, values in enumerate(rows, start=1):
+        for col, value in enumerate(values):
+            _write(ws, r, col, Cell(value), None)
     ws.set_column(0, 0, 20)
     ws.set_column(1, 4, 12)
     ws.set_column(5, 5, 34)

@@ -1,17 +1,20 @@
 """``excelkort ny``: a unit's målekort and tiltaksplan from the templates (SPEC §8)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..actionplan.writer import write_action_plan
-from ..errors import InputError, Problem
+from ..errors import WARNING, InputError, Problem
 from ..inputs.catalogue import default_catalogue
 from ..inputs.hints import did_you_mean
 from ..inputs.register import Register, demo_register
 from ..model import Catalogue
 from ..period import check_period
 from ..scorecard.writer import ScorecardContent, write_scorecard
+from ..xlsx.backup import backup_file
+from .carry import Carried, carry_new_year, carry_remake
 
 
 def scorecard_name(unit_id: str, year: int) -> str:
@@ -28,6 +31,9 @@ def action_plan_name(unit_id: str, year: int) -> str:
 class NewFiles:
     scorecard: Path
     action_plan: Path
+    carried: list[str] = field(default_factory=list)  # what was taken from the old files, what changed
+    not_placed: list[Problem] = field(default_factory=list)  # warnings: what could not be placed
+    backups: list[Path] = field(default_factory=list)  # the old files, kept (``replace``)
 
 
 def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = None,
@@ -39,7 +45,11 @@ def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = No
     """A unit's målekort and tiltaksplan (SPEC §8 ``ny``); local values may be given.
 
     An existing file is never overwritten silently: without ``replace`` that is an
-    InputError; with it the old file is backed up first (``.excelkort/backup/``).
+    InputError; with it the old file is backed up first (``.excelkort/backup/``) and everything
+    people typed in it is carried into the new one (``steps.carry``). Without a file for the
+    year, last year's målekort in ``outdir`` gives the unit's own targets. Values given here
+    win over carried ones. ``NewFiles.carried`` says what was taken over, ``not_placed`` what
+    the catalogue had no place for.
     """
     period = check_period(period)
     catalogue = catalogue or default_catalogue()
@@ -52,23 +62,51 @@ def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = No
     year = int(period[:4])
     outdir = Path(outdir)
     unit_targets = {ind: t for (u, ind), t in (targets or {}).items() if u == unit.id}
-    content = ScorecardContent(unit.id, unit.name, period, catalogue,
-                               teller=dict(teller or {}), nevner=dict(nevner or {}),
-                               bare=dict(bare or {}), targets=unit_targets,
-                               month_comment=month_comment, risk_assessed=dict(risk_assessed or {}),
-                               comments=dict(comments or {}))
     sc = outdir / scorecard_name(unit.id, year)
     ap = outdir / action_plan_name(unit.id, year)
-    _guard_existing([sc, ap], replace)
+    _refuse_existing([sc, ap], replace)
+    last_year = outdir / scorecard_name(unit.id, year - 1)
+    if sc.exists() or ap.exists():
+        carried = carry_remake(sc, ap, catalogue)
+    elif last_year.exists():
+        carried = carry_new_year(last_year, catalogue, unit_targets)
+    else:
+        carried = Carried()
+    if carried.period[:4] == period[:4] and carried.period > period:
+        carried.notes.append(f"Periode {carried.period} beholdes fra det gamle målekortet "
+                             f"(ikke {period}): excelkort flytter aldri Periode bakover.")
+        period = carried.period
+    backups = {p: backup_file(p) for p in (sc, ap) if p.exists()}
+    if sc in backups:
+        carried.log_rows.append([dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"), "", "", "", "",
+                                 f"Laget på nytt; forrige versjon: {_shown(backups[sc], outdir)}",
+                                 "ny --erstatt"])
+    content = ScorecardContent(
+        unit.id, unit.name, period, catalogue,
+        teller={**carried.teller, **(teller or {})}, nevner={**carried.nevner, **(nevner or {})},
+        bare={**carried.bare, **(bare or {})}, targets={**carried.targets, **unit_targets},
+        month_comment=month_comment or carried.month_comment,
+        risk_assessed={**carried.risk_assessed, **(risk_assessed or {})},
+        comments={**carried.comments, **(comments or {})}, log_rows=carried.log_rows)
     write_scorecard(content, sc)
-    write_action_plan(ap, unit.id, unit.name, period)
-    return NewFiles(sc, ap)
+    write_action_plan(ap, unit.id, unit.name, period, carried.plan_rows)
+    not_placed = [Problem(text + (f" (se sikkerhetskopien {_shown(backups[src], outdir)})"
+                                  if src in backups else "") + ".",
+                          file=str(src), severity=WARNING) for src, text in carried.lost]
+    return NewFiles(sc, ap, carried.notes, not_placed, list(backups.values()))
 
 
-def _guard_existing(paths: list[Path], replace: bool) -> None:
-    """Refuse to overwrite a user's file; with ``replace`` back it up first (lock files refused)."""
+def _shown(path: Path, outdir: Path) -> str:
+    """A backup's path as the user finds it from the output folder."""
+    try:
+        return str(path.relative_to(outdir))
+    except ValueError:
+        return str(path)
+
+
+def _refuse_existing(paths: list[Path], replace: bool) -> None:
+    """Refuse to overwrite a user's file, or one open in Excel (a lock file beside it)."""
     from ..xlsx.package import lock_file_for, locked_message
-    from ..xlsx.backup import backup_file
 
     existing = [p for p in paths if p.exists()]
     if existing and not replace:
@@ -79,5 +117,3 @@ def _guard_existing(paths: list[Path], replace: bool) -> None:
     for p in existing:
         if (lock := lock_file_for(p)) is not None:
             raise InputError(Problem(locked_message(lock), file=str(p)))
-    for p in existing:
-        backup_file(p)
