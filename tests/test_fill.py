@@ -225,8 +225,9 @@ def test_a_failing_fill_leaves_the_workbook_byte_identical(office, tmp_path, mon
     def boom(*args, **kwargs):
         raise OSError("disken er full")
     monkeypatch.setattr(xp, "build_zip", boom)
-    with pytest.raises(OSError):
-        _fill(office["extracts"]["2026-10"], wb)
+    report = _fill(office["extracts"]["2026-10"], wb)  # rejected and listed; the run goes on
+    assert report.rejected == [(wb, f"{wb.name}: Intern feil ved fylling (OSError: disken er full); "
+                                    "filen er ikke endret. Meld fra til den som drifter excelkort.")]
     assert wb.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".~")] == []
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import write_bytes_atomic
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, internal_file_error
 from ..steps.consolidate_read import candidate_files
 from ..steps.fill import default_workers, other_workbook_kind
 from .content import deck_content
@@ -121,8 +121,10 @@ def _one(path: Path):
         if kind:
             return path, None, None, f"{path.name} er en {kind}, ikke et målekort."
         return path, None, "; ".join(p.message for p in (exc.errors or exc.problems)), None
-    except (OSError, ValueError, KeyError, IndexError) as exc:  # one odd file never stops the run
+    except OSError as exc:
         return path, None, f"Filen kan ikke leses ({exc.__class__.__name__}: {exc}).", None
+    except Exception as exc:  # noqa: BLE001 - one odd file never stops the run
+        return path, None, internal_file_error(path, "i rapport", exc), None
 
 
 def report_all(folder: str | Path, outdir: str | Path | None = None, progress=None,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..scorecard import layout as L
-from ..errors import WARNING, InputError, Problem, count_word
+from ..errors import WARNING, InputError, Problem, count_word, internal_file_error
 from ..inputs.extract import read_extract
 from ..inputs.extract_values import ExtractRow
 from ..inputs.hints import LOST_ZERO, did_you_mean, unit_guesses
@@ -28,7 +28,7 @@ from ..scorecard.rowmodel import VALUE_LABELS, RowInputs, row_values
 from ..numbers.rules import Result, tolerance_for
 from ..xlsx.package import lock_file_for, locked_message, open_package
 from ..xlsx.refs import cell_ref, column_letter, parse_ref
-from ..xlsx.sheetpatch import CellEdit, EditError
+from ..xlsx.sheetpatch import CellEdit
 from ..xlsx.workbookpatch import PatchResult, patch_workbook
 
 
@@ -335,9 +335,8 @@ def _fill_one(wb: Path, by_unit: dict, catalogue: Catalogue, source: str,
             out.skipped = f"{wb.name} er en {kind}, ikke et målekort, og ble hoppet over."
         else:
             out.rejected = "; ".join(str(p) for p in exc.errors or exc.problems)
-    except (EditError, ValueError, KeyError, IndexError) as exc:  # one odd file never stops the run
-        out.rejected = (f"{wb.name}: Intern feil ved fylling ({exc.__class__.__name__}: {exc}); "
-                        "filen er ikke endret. Meld fra til den som drifter excelkort.")
+    except Exception as exc:  # noqa: BLE001 - one odd file never stops the run
+        out.rejected = internal_file_error(wb, "ved fylling", exc)
     return out
 
 
