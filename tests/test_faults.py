@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -186,3 +188,67 @@ def test_an_unexpected_error_in_rapport_rejects_that_file_only(office, tmp_path,
     assert run._one(first) == (first, None, f"{first.name}: Intern feil i rapport (Boom: noe "
                                             "uventet); filen er ikke endret. Meld fra til den som "
                                             "drifter excelkort.", None)
+
+
+# ---- two runs at once ------------------------------------------------------------------------
+HOLD = """
+import sys, time
+from excelkort.runlock import folder_lock
+with folder_lock(sys.argv[1], "fyll"):
+    print("holder", flush=True)
+    time.sleep(60)
+"""
+
+
+def _logged_sources(path: Path) -> set[str]:
+    from python_calamine import CalamineWorkbook
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(L.LOG_SHEET).to_python()
+    return {str(cell) for row in rows for cell in row if str(cell).startswith("uttrekk_")}
+
+
+def test_a_second_run_refuses_while_the_first_holds_the_folder(office, tmp_path, monkeypatch):
+    import excelkort.runlock as runlock
+
+    wb = Path(shutil.copy2(office["workbook"], tmp_path))
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holder"
+        started = (tmp_path / ".excelkort" / "kjoring.lock").read_text().split("\t")[1]
+        monkeypatch.setattr(runlock, "WAIT_SECONDS", 0.3)
+        before = wb.read_bytes()
+        result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(wb)])
+        assert result.exit_code == 2, result.output
+        assert (f"Feil: {tmp_path.name}: En annen excelkort-kjøring holder på i denne mappen (startet kl. {started} "
+                f"av prosess {holder.pid}, excelkort fyll). Vent til den er ferdig, og kjør på nytt."
+                ) in result.output.splitlines()
+        assert wb.read_bytes() == before
+    finally:
+        holder.kill()  # a killed holder leaves no lock behind: the OS releases a flock
+        holder.wait()
+    result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(wb)])
+    assert result.exit_code == 0, result.output
+
+
+def test_two_fills_at_once_lose_no_update(office, tmp_path):
+    """Two `fyll` runs on the same 24 new workbooks, started together, the second with a
+    corrected P1: every workbook's Logg has both runs' rows (one waited for the other; had they
+    interleaved, the later rename would have thrown the earlier run's work away)."""
+    rows = extract_rows(generate_year(CATALOGUE, [demo_register().tree(PERIOD).offices()[0]], 2026),
+                        CATALOGUE, PERIOD)
+    target = next(r for r in rows if r["indikator"] == "P1" and r["periode"] == PERIOD)
+    target["teller"] -= 3
+    other = tmp_path / "uttrekk_2026-10_rettet.csv"
+    write_extract_csv(rows, other)
+    folder = tmp_path / "kontor"
+    workbooks = []
+    for i in range(24):
+        (folder / f"k{i:02d}").mkdir(parents=True)
+        workbooks.append(Path(shutil.copy2(office["workbook"], folder / f"k{i:02d}")))
+    runs = [subprocess.Popen([sys.executable, "-m", "excelkort.cli", "fyll", str(extract),
+                              *map(str, workbooks)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True)
+            for extract in (office["extract"], other)]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert [wb for wb in workbooks if _logged_sources(wb) != {office["extract"].name, other.name}] == []

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..atomic import write_bytes_atomic
 from ..errors import InputError, Problem, internal_file_error
+from ..runlock import common_folder, folder_lock
 from ..steps.consolidate_read import candidate_files
 from ..steps.fill import default_workers, other_workbook_kind
 from .content import deck_content
@@ -132,31 +133,32 @@ def report_all(folder: str | Path, outdir: str | Path | None = None, progress=No
                template: str | Path | None = None, today: dt.date | None = None) -> ReportBatch:
     """A deck for every målekort under ``folder`` (offices, county units, the nation)."""
     folder = Path(folder)
-    options = {"line": _check_line(line), "template": load_template(template), "today": today,
-               "outdir": Path(outdir) if outdir is not None else None}
-    paths = candidate_files(folder, Path(outdir) if outdir is not None else None)
-    workers = workers or default_workers(len(paths))
-    batch = ReportBatch()
-    if workers <= 1:
-        _init(options)
-        outcomes = map(_one, paths)
-        pool = None
-    else:
-        context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init,
-                                   initargs=(options,))
-        outcomes = pool.map(_one, paths, chunksize=4)
-    try:
-        for i, (path, result, rejected, skipped) in enumerate(outcomes, start=1):
-            if result is not None:
-                batch.decks.append(result)
-            elif skipped:
-                batch.skipped.append((path, skipped))
-            else:
-                batch.rejected.append((path, rejected))
-            if progress:
-                progress(i, len(paths))
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    return batch
+    with folder_lock(common_folder([folder] + ([outdir] if outdir is not None else [])), "rapport --alle"):
+        options = {"line": _check_line(line), "template": load_template(template), "today": today,
+                   "outdir": Path(outdir) if outdir is not None else None}
+        paths = candidate_files(folder, Path(outdir) if outdir is not None else None)
+        workers = workers or default_workers(len(paths))
+        batch = ReportBatch()
+        if workers <= 1:
+            _init(options)
+            outcomes = map(_one, paths)
+            pool = None
+        else:
+            context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init,
+                                       initargs=(options,))
+            outcomes = pool.map(_one, paths, chunksize=4)
+        try:
+            for i, (path, result, rejected, skipped) in enumerate(outcomes, start=1):
+                if result is not None:
+                    batch.decks.append(result)
+                elif skipped:
+                    batch.skipped.append((path, skipped))
+                else:
+                    batch.rejected.append((path, rejected))
+                if progress:
+                    progress(i, len(paths))
+        finally:
+            if pool is not None:
+                pool.shutdown()
+        return batch
