@@ -7,15 +7,24 @@ second run waits a little (``WAIT_SECONDS``), then refuses with a message saying
 folder. The operating system releases a flock when its process dies, so a killed run never
 leaves a folder locked. Nested calls in the same process (``syklus`` running ``fyll``) pass
 through. Where ``fcntl`` is missing (Windows) there is no lock.
+
+Holding the folder, a run removes temp files a killed run left (``.~excelkort-*``, older than a
+minute); and a run's pool workers die with it (``die_with_parent``), so a killed run stops
+writing.
 """
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import multiprocessing
 import os
+import signal
+import sys
 import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from .atomic import TEMP_PREFIX
 from .errors import InputError, Problem
 
 try:
@@ -27,6 +36,8 @@ FOLDER = ".excelkort"
 LOCK_NAME = "kjoring.lock"
 WAIT_SECONDS = 10.0
 _POLL = 0.1
+STALE_SECONDS = 60
+_PR_SET_PDEATHSIG = 1
 
 MSG_BUSY = ("En annen excelkort-kjøring holder på i denne mappen ({who}). Vent til den er ferdig, "
             "og kjør på nytt.")
@@ -93,6 +104,35 @@ def folder_lock(folder: str | Path, command: str, wait: float | None = None):
             stack.callback(os.close, fd)
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\t{dt.datetime.now():%H:%M:%S}\t{command}".encode(), 0)
+            remove_stale_temp_files(folder)
         _held.append(folder)
         stack.callback(_held.remove, folder)
         yield
+
+
+def remove_stale_temp_files(folder: Path) -> list[Path]:
+    """Remove excelkort's own temp files under ``folder`` that a killed run left behind."""
+    removed = []
+    now = time.time()
+    for tmp in folder.rglob(TEMP_PREFIX + "*"):
+        try:
+            if tmp.is_file() and now - tmp.stat().st_mtime > STALE_SECONDS:
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:
+            continue  # gone already, or not ours to remove
+    return removed
+
+
+def die_with_parent() -> None:
+    """In a pool worker: be killed when the process that started it dies (Linux), so a killed
+    run's workers never go on writing workbooks."""
+    parent = multiprocessing.parent_process()
+    if parent is None or not sys.platform.startswith("linux"):
+        return  # not a worker (a run without a pool calls its initializer itself)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent.pid:  # the parent died before prctl: go now
+        os._exit(1)

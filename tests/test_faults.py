@@ -4,10 +4,12 @@ members of a good målekort."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -252,3 +254,55 @@ def test_two_fills_at_once_lose_no_update(office, tmp_path):
     outputs = [run.communicate(timeout=300)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     assert [wb for wb in workbooks if _logged_sources(wb) != {office["extract"].name, other.name}] == []
+
+
+# ---- a killed run ----------------------------------------------------------------------------
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_pool_workers_die_with_a_killed_run(office, tmp_path):
+    workbooks = []
+    for i in range(40):
+        (tmp_path / f"k{i:02d}").mkdir()
+        workbooks.append(Path(shutil.copy2(office["workbook"], tmp_path / f"k{i:02d}")))
+    run = subprocess.Popen([sys.executable, "-m", "excelkort.cli", "fyll", str(office["extract"]),
+                            *map(str, workbooks)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not (workers := _children(run.pid)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert workers  # 40 workbooks: a pool (os.cpu_count() of them, at most 8)
+    run.kill()
+    run.wait()
+    deadline = time.monotonic() + 5
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [w for w in workers if _alive(w)] == []
+
+
+def test_a_killed_runs_temp_files_are_removed_by_the_next_run(office, tmp_path):
+    wb = Path(shutil.copy2(office["workbook"], tmp_path))
+    stale, fresh = tmp_path / ".~excelkort-k1ll3d.xlsx", tmp_path / ".~excelkort-wr1t1ng.xlsx"
+    for tmp in (stale, fresh):
+        tmp.write_bytes(b"half a workbook")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(wb)])
+    assert result.exit_code == 0, result.output
+    assert (stale.exists(), fresh.exists()) == (False, True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..atomic import write_bytes_atomic
 from ..errors import InputError, Problem, internal_file_error
-from ..runlock import common_folder, folder_lock
+from ..runlock import common_folder, die_with_parent, folder_lock
 from ..steps.consolidate_read import candidate_files
 from ..steps.fill import default_workers, other_workbook_kind
 from .content import deck_content
@@ -109,6 +109,7 @@ _WORKER: dict = {}
 
 
 def _init(options: dict) -> None:
+    die_with_parent()
     _WORKER.clear()
     _WORKER.update(options)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, Problem, internal_file_error
+from ..runlock import die_with_parent
 from ..model import Catalogue, Indicator, Series
 from ..numbers.aggregate import leaf_partial
 from ..numbers.rules import Result, evaluate
@@ -183,6 +184,7 @@ _WORKER: dict = {}
 
 
 def _init(catalogue, targets, month) -> None:
+    die_with_parent()
     _WORKER.update(catalogue=catalogue, targets=targets, month=month)
 
 

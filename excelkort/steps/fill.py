@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..scorecard import layout as L
 from ..errors import WARNING, InputError, Problem, count_word, internal_file_error
-from ..runlock import common_folder, folder_lock
+from ..runlock import common_folder, die_with_parent, folder_lock
 from ..inputs.extract import read_extract
 from ..inputs.extract_values import ExtractRow
 from ..inputs.hints import LOST_ZERO, did_you_mean, unit_guesses
@@ -345,6 +345,7 @@ _WORKER: dict = {}
 
 
 def _init_worker(by_unit, catalogue, source, now) -> None:
+    die_with_parent()
     _WORKER.update(by_unit=by_unit, catalogue=catalogue, source=source, now=now)
 
 
