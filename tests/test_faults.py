@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from excelkort import api
 from excelkort.cli import main
 from excelkort.inputs.catalogue import default_catalogue
 from excelkort.inputs.extract import write_extract_csv
 from excelkort.inputs.register import demo_register
 from excelkort.scorecard import layout as L
 from excelkort.steps.synth import generate_year
-from excelkort.steps.synth_forms import extract_rows, local_values, typed_forms
+from excelkort.steps.synth_forms import extract_rows
 from excelkort.xlsx.package import open_package
+from scorecard_files import office_files
 
 CATALOGUE = default_catalogue()
 PERIOD = "2026-10"
@@ -34,16 +34,8 @@ AGAIN = "Åpne filen i Excel og lagre den på nytt."
 @pytest.fixture(scope="module")
 def office(tmp_path_factory):
     """One office's målekort (typed local values) and the month's extract."""
-    folder = tmp_path_factory.mktemp("office")
-    register = demo_register()
-    unit = register.tree(PERIOD).offices()[0]
-    year = generate_year(CATALOGUE, [unit], 2026)
-    teller, nevner, bare = typed_forms(local_values(year, CATALOGUE, PERIOD), CATALOGUE, unit.id, 10)
-    files = api.new_scorecard(unit.id, "2026-09", catalogue=CATALOGUE, register=register,
-                              outdir=folder, teller=teller, nevner=nevner, bare=bare)
-    extract = folder / f"uttrekk_{PERIOD}.csv"
-    write_extract_csv(extract_rows(year, CATALOGUE, PERIOD), extract)
-    return {"workbook": files.scorecard, "extract": extract}
+    files = office_files(tmp_path_factory.mktemp("office"))
+    return {"workbook": files["workbook"], "extract": files["extracts"][PERIOD]}
 
 
 def _members(path: Path) -> dict[str, bytes]:
