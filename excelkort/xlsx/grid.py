@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,23 +100,29 @@ def check_extent(xml: bytes, path: Path | str, sheet: str | None, limits: Limits
     rows, cols = extent(xml)
     if rows > limits.rows or cols > limits.cols:
         cell = cell_ref(max(rows, 1) - 1, max(cols, 1) - 1)
-        raise InputError(Problem(MSG_TOO_FAR.format(what=limits.what, rows=f"{limits.rows:,}".replace(",", " "), cols=limits.cols),
-                                 file=str(path), sheet=sheet, cell=cell))
+        message = MSG_TOO_FAR.format(what=limits.what, rows=f"{limits.rows:,}".replace(",", " "),
+                                     cols=limits.cols)
+        raise InputError(Problem(message, file=str(path), sheet=sheet, cell=cell))
 
 
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
+@contextmanager
+def _calamine_errors(message: str, path: Path | str, sheet: str | None = None):
+    """Any error calamine raises (its types are no hierarchy; a panic is a BaseException) as one
+    InputError: ``message`` with the error's type and first line as ``{reason}``."""
+    try:
+        yield
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:  # noqa: BLE001
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        reason = f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
+        raise InputError(Problem(message.format(reason=reason), file=str(path), sheet=sheet)) from None
 
 
 def open_workbook(data: bytes, path: Path | str) -> CalamineWorkbook:
     """calamine's view of a workbook's bytes; InputError naming the file when it cannot open."""
-    try:
+    with _calamine_errors(MSG_UNREADABLE_BOOK, path):
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except BaseException as exc:  # noqa: BLE001 - calamine's errors (and panics) are no hierarchy
-        if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
-            raise
-        raise InputError(Problem(MSG_UNREADABLE_BOOK.format(reason=_reason(exc)), file=str(path))) from None
 
 
 @dataclass
@@ -130,14 +137,9 @@ def read_grid(wb: CalamineWorkbook, sheet: str | int, path: Path | str,
               name: str | None = None) -> Grid:
     """A sheet (by name or position) read by calamine; InputError naming file and sheet when it
     cannot be read. Check its extent first (``package_grid`` does)."""
-    try:
+    with _calamine_errors(MSG_UNREADABLE, path, name or (sheet if isinstance(sheet, str) else None)):
         found = wb.get_sheet_by_name(sheet) if isinstance(sheet, str) else wb.get_sheet_by_index(sheet)
         return Grid(found.to_python(skip_empty_area=False), list(found.merged_cell_ranges or []))
-    except BaseException as exc:  # noqa: BLE001 - calamine's errors (and panics) are no hierarchy
-        if isinstance(exc, (KeyboardInterrupt, SystemExit, MemoryError)):
-            raise
-        raise InputError(Problem(MSG_UNREADABLE.format(reason=_reason(exc)), file=str(path),
-                                 sheet=name or (sheet if isinstance(sheet, str) else None))) from None
 
 
 def package_grid(package: Package, sheet: str, wb: CalamineWorkbook | None = None,
