@@ -298,3 +298,22 @@ def test_a_killed_runs_temp_files_are_removed_by_the_next_run(office, tmp_path):
     result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(wb)])
     assert result.exit_code == 0, result.output
     assert (stale.exists(), fresh.exists()) == (False, True)
+
+
+def test_an_extract_workbook_with_a_far_cell_is_refused_before_it_is_read(tmp_path):
+    import openpyxl
+    from excelkort.errors import InputError
+    from excelkort.inputs.extract_files import read_table
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["enhet", "periode", "indikator", "teller", "nevner"])
+    wb.active.append(["0101", "2026-10", "B1", 5, 10])
+    wb.active["XFD1048576"] = 1
+    path = tmp_path / "uttrekk.xlsx"
+    wb.save(path)
+    with pytest.raises(InputError) as caught:
+        read_table(path)
+    assert str(caught.value) == (
+        "uttrekk.xlsx, celle XFD1048576: Arket har innhold langt utenfor det et uttrekk kan ha "
+        "(høyst 1 048 576 rader og 60 kolonner). Slett radene og kolonnene utenfor tabellen og "
+        "lagre filen på nytt.")

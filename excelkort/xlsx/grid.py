@@ -44,7 +44,7 @@ WORKBOOK = Limits(rows=5_000, cols=300, what="en arbeidsbok fra excelkort")
 #: a catalogue, register or target table: thousands of rows, a few columns
 TABLE = Limits(rows=100_000, cols=100, what="en tabell")
 #: an extract: every unit and month of years (a national year is ~500,000 rows), few columns
-EXTRACT = Limits(rows=1_048_576, cols=30, what="et uttrekk")
+EXTRACT = Limits(rows=1_048_576, cols=60, what="et uttrekk")
 
 _TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
 _REF_ATTR = re.compile(rb'\sr="([A-Z]{0,3})([0-9]{0,7})"')
