@@ -90,3 +90,15 @@ def raise_if_errors(problems: list[Problem], into: list[Problem] | None = None) 
 def count_word(n: int, singular: str, plural: str) -> str:
     """«1 fil», «2 filer»: Norwegian number agreement for summaries."""
     return f"{n} {singular if n == 1 else plural}"
+
+
+MSG_INTERNAL_FILE = ("{name}: Intern feil {during} ({kind}: {detail}); {unchanged}. Meld fra til den "
+                     "som drifter excelkort.")
+
+
+def internal_file_error(path: Path, during: str, exc: BaseException,
+                        unchanged: str = "filen er ikke endret") -> str:
+    """The one line for an unexpected error with one file of a batch, which is then rejected and
+    the batch goes on (``during``: «ved fylling», «i tiltak» …)."""
+    return MSG_INTERNAL_FILE.format(name=Path(path).name, during=during, kind=exc.__class__.__name__,
+                                    detail=exc, unchanged=unchanged)

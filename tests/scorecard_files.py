@@ -91,3 +91,24 @@ def edited(src: Path, dst: Path, change) -> Path:
 def copied(src: Path, dst: Path) -> Path:
     shutil.copyfile(src, dst)
     return dst
+
+
+def office_files(folder: Path) -> dict:
+    """One demo office's målekort (made for 2026-09, with its typed local values) and the
+    extracts of 2026-09 and 2026-10: ``unit``, ``workbook``, ``extracts`` by period, ``year``."""
+    from excelkort.inputs.extract import write_extract_csv
+    from excelkort.inputs.register import demo_register
+    from excelkort.steps.synth import generate_year
+    from excelkort.steps.synth_forms import extract_rows, local_values, typed_forms
+
+    register = demo_register()
+    unit = register.tree("2026-10").offices()[0]
+    year = generate_year(CATALOGUE, [unit], 2026)
+    teller, nevner, bare = typed_forms(local_values(year, CATALOGUE, "2026-10"), CATALOGUE, unit.id, 10)
+    files = api.new_scorecard(unit.id, "2026-09", catalogue=CATALOGUE, register=register,
+                              outdir=folder, teller=teller, nevner=nevner, bare=bare)
+    extracts = {}
+    for period in ("2026-09", "2026-10"):
+        extracts[period] = folder / f"uttrekk_{period}.csv"
+        write_extract_csv(extract_rows(year, CATALOGUE, period), extracts[period])
+    return {"unit": unit, "workbook": files.scorecard, "extracts": extracts, "year": year}

@@ -14,7 +14,7 @@ README = PACKAGE.parent / "README.md"
 
 #: the layers, top to bottom: a module may import from its own layer and the ones above it
 LAYERS = (
-    {"errors", "model", "period", "numtext", "textfile", "atomic", "files", "__init__"},
+    {"errors", "model", "period", "numtext", "textfile", "atomic", "files", "runlock", "__init__"},
     {"numbers"},
     {"xlsx"},
     {"inputs"},

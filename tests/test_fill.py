@@ -18,7 +18,7 @@ from openpyxl.comments import Comment
 from openpyxl.drawing.image import Image
 from python_calamine import CalamineWorkbook
 
-from excelkort import api
+from scorecard_files import office_files
 from excelkort.scorecard import layout as L
 from excelkort.inputs.catalogue import default_catalogue
 from excelkort.cli import main
@@ -27,8 +27,7 @@ from excelkort.steps.fill import fill_workbooks
 from excelkort.scorecard.reader import read_scorecard
 from excelkort.inputs.register import demo_register
 from excelkort.xlsx.refs import cell_ref
-from excelkort.steps.synth import generate_year
-from excelkort.steps.synth_forms import extract_rows, local_values, typed_forms
+from excelkort.steps.synth_forms import extract_rows
 
 PERIOD = "2026-10"
 NOW = dt.datetime(2026, 11, 5, 8, 30, 0)
@@ -56,19 +55,7 @@ def _png() -> bytes:
 @pytest.fixture(scope="module")
 def office(tmp_path_factory):
     """One office's målekort with its typed local values, and two months' extracts."""
-    folder = tmp_path_factory.mktemp("office")
-    register = demo_register()
-    unit = register.tree(PERIOD).offices()[0]
-    year = generate_year(CATALOGUE, [unit], 2026)
-    typed = local_values(year, CATALOGUE, PERIOD)
-    teller, nevner, bare = typed_forms(typed, CATALOGUE, unit.id, 10)
-    files = api.new_scorecard(unit.id, "2026-09", catalogue=CATALOGUE, register=register,
-                              outdir=folder, teller=teller, nevner=nevner, bare=bare)
-    extracts = {}
-    for period in ("2026-09", "2026-10"):
-        extracts[period] = folder / f"uttrekk_{period}.csv"
-        write_extract_csv(extract_rows(year, CATALOGUE, period), extracts[period])
-    return {"unit": unit, "workbook": files.scorecard, "extracts": extracts, "year": year}
+    return office_files(tmp_path_factory.mktemp("office"))
 
 
 def _copy(src: Path, folder: Path) -> Path:
@@ -225,8 +212,9 @@ def test_a_failing_fill_leaves_the_workbook_byte_identical(office, tmp_path, mon
     def boom(*args, **kwargs):
         raise OSError("disken er full")
     monkeypatch.setattr(xp, "build_zip", boom)
-    with pytest.raises(OSError):
-        _fill(office["extracts"]["2026-10"], wb)
+    report = _fill(office["extracts"]["2026-10"], wb)  # rejected and listed; the run goes on
+    assert report.rejected == [(wb, f"{wb.name}: Intern feil ved fylling (OSError: disken er full); "
+                                    "filen er ikke endret. Meld fra til den som drifter excelkort.")]
     assert wb.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".~")] == []
 

@@ -9,16 +9,14 @@ date, Pågår without Ansvarlig) are listed with sheet and cell and never stop t
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from python_calamine import CalamineWorkbook
-
 from ..errors import WARNING, InputError, Problem
 from ..inputs.tables import norm_label
 from ..scorecard.reader import find_header
+from ..xlsx.grid import sheet_values
 from ..xlsx.package import open_package
 from ..xlsx.refs import cell_ref
 from .layout import (ACTION_LABELS, ACTION_SHEET, ACTION_STATUSES, CLOSED_STATUSES, OPEN_STATUSES,
@@ -120,12 +118,7 @@ def read_action_plan(path: str | Path) -> ActionPlan:
     if ACTION_SHEET not in package.sheet_names():
         raise InputError(Problem(f"Arket «{ACTION_SHEET}» mangler. Gi arket tilbake navnet "
                                  f"«{ACTION_SHEET}».", file=str(path)))
-    try:
-        values = CalamineWorkbook.from_filelike(io.BytesIO(package.data)).get_sheet_by_name(
-            ACTION_SHEET).to_python(skip_empty_area=False)
-    except Exception as exc:  # noqa: BLE001 - calamine's errors are not one hierarchy
-        raise InputError(Problem(f"Arket kan ikke leses ({exc.__class__.__name__}). Åpne filen i "
-                                 "Excel og lagre den på nytt.", file=str(path), sheet=ACTION_SHEET))
+    values = sheet_values(package, ACTION_SHEET)
     header_row, cols = find_header(values, ACTION_LABELS, REQUIRED, path, ACTION_SHEET)
     plan = ActionPlan(path, header_row, cols, values=values)
     for r in range(header_row + 1, len(values)):

@@ -21,6 +21,7 @@ from ..errors import InputError, Problem
 from ..files import (EXTRACT_FILE, MAX_EXTRACT_SIZE, MSG_UNREADABLE, check_file, check_unpacked,
                      read_bytes)
 from ..textfile import DecodeError, decode_text
+from ..xlsx.grid import EXTRACT, check_zip_extent, open_workbook, read_grid
 from .extract_values import REQUIRED_COLUMNS, map_cells, period_of, text_field, text_of
 from .tables import join_and
 
@@ -204,23 +205,22 @@ def _read_csv(p: Path, name: str) -> ExtractTable:
 
 # ---- xlsx ----------------------------------------------------------------------------------
 def _read_xlsx(p: Path, name: str) -> ExtractTable:
-    from python_calamine import CalamineWorkbook
-
     unreadable = (
         "filen ser ut som en Excel-arbeidsbok, men kan ikke leses (ødelagt, passordbeskyttet "
         "eller ikke en .xlsx). Åpne den i Excel og lagre den på nytt som .xlsx, eller lag "
         "uttrekket som CSV.")
     try:
-        with zipfile.ZipFile(p) as zf:
-            infos = zf.infolist()
+        data = p.read_bytes()
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            check_unpacked(zf.infolist(), p, what=_WHAT, limit=MAX_EXTRACT_SIZE)
+            check_zip_extent(zf, name, EXTRACT)
     except (zipfile.BadZipFile, OSError):
         raise _reject(unreadable, name) from None
-    check_unpacked(infos, p, what=_WHAT, limit=MAX_EXTRACT_SIZE)
     try:
-        wb = CalamineWorkbook.from_path(str(p))
+        wb = open_workbook(data, name)
         sheet_name = wb.sheet_names[0]
-        rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except Exception:  # noqa: BLE001 - any failure of the reader means an unreadable file
+        rows = read_grid(wb, 0, name, sheet_name).values
+    except (InputError, IndexError):
         raise _reject(unreadable, name) from None
     lines = [i for i, cells in enumerate(rows, 1) if any(c != "" for c in cells)]
     records = [rows[i - 1] for i in lines]

@@ -22,6 +22,7 @@ from ..atomic import write_bytes_atomic
 from ..numtext import format_number, parse_number_text
 from ..textfile import DecodeError, decode_text
 from ..errors import InputError, Problem
+from ..xlsx.grid import TABLE, check_zip_extent, open_workbook, read_grid
 from ..xlsx.refs import cell_ref
 from ..files import (MAX_TABLE_SIZE, MAX_UNPACKED, TABLE_FILE, check_file, check_unpacked,
                      read_bytes)
@@ -233,14 +234,13 @@ def _open_xlsx(path: Path, data: bytes, sheet_names, first_sheet):
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             check_unpacked(zf.infolist(), path, what=_WHAT, limit=MAX_UNPACKED)
+            check_zip_extent(zf, path, TABLE)
     except zipfile.BadZipFile:
         return bad
     except InputError as exc:
         return exc.problems[0]
-    import python_calamine
-
     try:
-        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        wb = open_workbook(data, path)
         names = list(wb.sheet_names)
         chosen = None
         wanted = [norm_label(n) for n in sheet_names]
@@ -253,8 +253,8 @@ def _open_xlsx(path: Path, data: bytes, sheet_names, first_sheet):
         if chosen is None:
             return Problem(f"Arbeidsboken har ikke arket «{sheet_names[0]}». Legg til arket, "
                            "eller gi det riktig navn.", file=file)
-        values = wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
-    except Exception:  # calamine raises several types for broken files
+        values = read_grid(wb, chosen, path).values
+    except InputError:
         return bad
     return chosen, [("xlsx", sheet_rows(values))]
 

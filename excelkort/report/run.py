@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import write_bytes_atomic
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, internal_file_error
+from ..runlock import common_folder, die_with_parent, folder_lock
 from ..steps.consolidate_read import candidate_files
 from ..steps.fill import default_workers, other_workbook_kind
 from .content import deck_content
@@ -108,6 +109,7 @@ _WORKER: dict = {}
 
 
 def _init(options: dict) -> None:
+    die_with_parent()
     _WORKER.clear()
     _WORKER.update(options)
 
@@ -121,8 +123,10 @@ def _one(path: Path):
         if kind:
             return path, None, None, f"{path.name} er en {kind}, ikke et målekort."
         return path, None, "; ".join(p.message for p in (exc.errors or exc.problems)), None
-    except (OSError, ValueError, KeyError, IndexError) as exc:  # one odd file never stops the run
+    except OSError as exc:
         return path, None, f"Filen kan ikke leses ({exc.__class__.__name__}: {exc}).", None
+    except Exception as exc:  # noqa: BLE001 - one odd file never stops the run
+        return path, None, internal_file_error(path, "i rapport", exc), None
 
 
 def report_all(folder: str | Path, outdir: str | Path | None = None, progress=None,
@@ -130,31 +134,32 @@ def report_all(folder: str | Path, outdir: str | Path | None = None, progress=No
                template: str | Path | None = None, today: dt.date | None = None) -> ReportBatch:
     """A deck for every målekort under ``folder`` (offices, county units, the nation)."""
     folder = Path(folder)
-    options = {"line": _check_line(line), "template": load_template(template), "today": today,
-               "outdir": Path(outdir) if outdir is not None else None}
-    paths = candidate_files(folder, Path(outdir) if outdir is not None else None)
-    workers = workers or default_workers(len(paths))
-    batch = ReportBatch()
-    if workers <= 1:
-        _init(options)
-        outcomes = map(_one, paths)
-        pool = None
-    else:
-        context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init,
-                                   initargs=(options,))
-        outcomes = pool.map(_one, paths, chunksize=4)
-    try:
-        for i, (path, result, rejected, skipped) in enumerate(outcomes, start=1):
-            if result is not None:
-                batch.decks.append(result)
-            elif skipped:
-                batch.skipped.append((path, skipped))
-            else:
-                batch.rejected.append((path, rejected))
-            if progress:
-                progress(i, len(paths))
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    return batch
+    with folder_lock(common_folder([folder] + ([outdir] if outdir is not None else [])), "rapport --alle"):
+        options = {"line": _check_line(line), "template": load_template(template), "today": today,
+                   "outdir": Path(outdir) if outdir is not None else None}
+        paths = candidate_files(folder, Path(outdir) if outdir is not None else None)
+        workers = workers or default_workers(len(paths))
+        batch = ReportBatch()
+        if workers <= 1:
+            _init(options)
+            outcomes = map(_one, paths)
+            pool = None
+        else:
+            context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init,
+                                       initargs=(options,))
+            outcomes = pool.map(_one, paths, chunksize=4)
+        try:
+            for i, (path, result, rejected, skipped) in enumerate(outcomes, start=1):
+                if result is not None:
+                    batch.decks.append(result)
+                elif skipped:
+                    batch.skipped.append((path, skipped))
+                else:
+                    batch.rejected.append((path, rejected))
+                if progress:
+                    progress(i, len(paths))
+        finally:
+            if pool is not None:
+                pool.shutdown()
+        return batch

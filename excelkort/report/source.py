@@ -10,11 +10,8 @@ formulas show. The units side by side come from the Enheter sheet the consolidat
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from python_calamine import CalamineWorkbook
 
 from ..actionplan.reader import read_action_plan
 from ..errors import WARNING, InputError, Problem
@@ -27,6 +24,7 @@ from ..scorecard.reader import ScorecardFile, read_scorecard
 from ..steps.consolidate_read import leaf_series
 from ..steps.history import FOLDER as HISTORY_FOLDER, history_path, read_history
 from ..steps.newfiles import action_plan_name
+from ..xlsx.grid import sheet_values
 from .content import IndicatorLine, ReportInputs, UnitRow, fmt_value, period_end
 
 UNITS_SHEET = "Enheter"
@@ -137,8 +135,7 @@ def units_side_by_side(sc: ScorecardFile, catalogue: Catalogue) -> list[UnitRow]
     """The rows of a consolidated workbook's sheet Enheter: the unit itself, then its units."""
     if UNITS_SHEET not in sc.package.sheet_names():
         return []
-    wb = CalamineWorkbook.from_filelike(io.BytesIO(sc.package.data))
-    rows = wb.get_sheet_by_name(UNITS_SHEET).to_python(skip_empty_area=False)
+    rows = sheet_values(sc.package, UNITS_SHEET)
     sub = next((r for r, row in enumerate(rows[:20]) if row[:2] == ["Enhet", "Navn"]), None)
     if sub is None or sub == 0:
         return []

@@ -7,12 +7,9 @@ read in the forms people type, with a warning wherever the reader had to guess.
 """
 from __future__ import annotations
 
-import io
 from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from python_calamine import CalamineWorkbook
 
 from . import layout as L
 from ..inputs.tables import norm_label
@@ -21,7 +18,8 @@ from ..errors import WARNING, InputError, Problem
 from ..model import Catalogue
 from ..period import parse_period
 from ..numbers.rules import RISKS
-from ..xlsx.package import open_package
+from ..xlsx.grid import open_workbook, package_grid, sheet_values
+from ..xlsx.package import Package, open_package
 from ..xlsx.refs import cell_ref, parse_ref, range_ref
 
 REQUIRED_SCORECARD = (L.COL_ID, L.COL_NAME, *L.MONTHS_BY_NUMBER.values(), L.COL_YTD,
@@ -226,7 +224,7 @@ def _id_rows(rows: list[list], header_row: int, id_col: int, path: Path, sheet: 
 _OWN_CATALOGUES: dict[tuple, Catalogue | None] = {}  # Indikatorer sheet values → its catalogue
 
 
-def own_catalogue(wb: CalamineWorkbook, path: Path) -> Catalogue | None:
+def own_catalogue(package: Package, wb) -> Catalogue | None:
     """The catalogue the workbook was made with (its Indikatorer sheet), if it reads cleanly.
 
     Workbooks made from the same catalogue have the same sheet, so each distinct sheet is parsed
@@ -234,17 +232,17 @@ def own_catalogue(wb: CalamineWorkbook, path: Path) -> Catalogue | None:
     """
     from ..inputs.catalogue import catalogue_from_sheet
 
-    if L.CATALOGUE_SHEET not in wb.sheet_names:
+    if L.CATALOGUE_SHEET not in package.sheet_names():
         return None
     try:
-        values = wb.get_sheet_by_name(L.CATALOGUE_SHEET).to_python(skip_empty_area=False)
-    except Exception:  # noqa: BLE001 - calamine's own error types vary; the sheet is optional
+        values = sheet_values(package, L.CATALOGUE_SHEET, wb)
+    except InputError:  # the sheet is optional
         return None
     key = tuple(tuple(row) for row in values)
     if key not in _OWN_CATALOGUES:
         if len(_OWN_CATALOGUES) >= 64:
             _OWN_CATALOGUES.clear()
-        _OWN_CATALOGUES[key] = catalogue_from_sheet(str(path), values)
+        _OWN_CATALOGUES[key] = catalogue_from_sheet(str(package.path), values)
     return _OWN_CATALOGUES[key]
 
 
@@ -260,13 +258,12 @@ def read_scorecard(path: str | Path, catalogue: Catalogue | None = None, *,
     """
     path = Path(path)
     book = _Book(path)
-    own = own_catalogue(book.wb, path) if own_definitions or catalogue is None else None
+    own = own_catalogue(book.package, book.wb) if own_definitions or catalogue is None else None
     if catalogue is None:
         catalogue = own
-    sc_sheet = book.wb.get_sheet_by_name(L.SCORECARD_SHEET)
-    sc = sc_sheet.to_python(skip_empty_area=False)
-    data_sheet = book.wb.get_sheet_by_name(L.DATA_SHEET)
-    data = data_sheet.to_python(skip_empty_area=False)
+    sc_sheet = package_grid(book.package, L.SCORECARD_SHEET, book.wb)
+    data_sheet = package_grid(book.package, L.DATA_SHEET, book.wb)
+    sc, data = sc_sheet.values, data_sheet.values
     named = _named_cells(book.names, {L.SCORECARD_SHEET: sc, L.DATA_SHEET: data})
     unit_id, period = _text(named("Enhet")), _text(named("Periode"))
     if not unit_id or parse_period(period) != period:
@@ -295,10 +292,7 @@ class _Book:
         self.names = self.package.defined_names()
         for sheet in (L.SCORECARD_SHEET, L.DATA_SHEET):
             self.package.sheet_member(sheet)  # InputError naming the sheet and the sheets the file has
-        try:
-            self.wb = CalamineWorkbook.from_filelike(io.BytesIO(self.package.data))  # the bytes already read
-        except Exception as exc:  # noqa: BLE001 - calamine's own error types vary
-            raise InputError(Problem(f"Filen kan ikke leses som Excel-arbeidsbok ({exc}).", file=str(path)))
+        self.wb = open_workbook(self.package.data, path)  # the bytes already read
         self._percent: set[str] | None = None
 
     def percent_styled(self, ref: str) -> bool:

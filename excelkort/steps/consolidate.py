@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..atomic import write_bytes_atomic
 from ..errors import WARNING, InputError, Problem
+from ..runlock import common_folder, folder_lock
 from ..inputs.register import Register
 from ..model import Catalogue, Unit
 from ..numbers.aggregate import combine, consolidated_target
@@ -197,55 +198,56 @@ def consolidate(folder, register: Register, catalogue: Catalogue, period: str | 
     if not folder.is_dir():
         raise InputError(Problem("Mappen finnes ikke. Oppgi mappen med kontorenes målekort.",
                                  file=str(folder)))
-    workdir = work_folder(folder)
-    outdir = Path(outdir) if outdir is not None else workdir / "konsolidert"
-    targets = dict(targets or {})
-    month = int(period[5:7]) if period else None
-    offices = read_offices(candidate_files(folder, outdir), catalogue, targets, month,
-                           workers=workers, progress=progress)
-    period = period or _default_period(offices)
-    month, year = int(period[5:7]), int(period[:4])
-    result = ConsolidationResult(period, outdir, register=register.source or "",
-                                 catalogue=catalogue.source or "")
-    accepted = _accept(offices, register, period, result)
-    result.offices = accepted
-    tree = register.tree(period)
-    for office in accepted.values():
-        result.warnings += office.warnings  # the reader's notes on typed values (guesses)
-        if office.month != month:  # read before the period was known, for another month
-            prepare_office(office, catalogue, targets, month)
-    partials = {ind.id: {u: o.partials[ind.id] for u, o in accepted.items() if ind.id in o.partials}
-                for ind in catalogue}
-    result.office_results = {u: o.results for u, o in accepted.items()}
-    office_nevner = {u: o.ytd_nevner for u, o in accepted.items()}
+    with folder_lock(common_folder([folder] + ([outdir] if outdir is not None else [])), "konsolider"):
+        workdir = work_folder(folder)
+        outdir = Path(outdir) if outdir is not None else workdir / "konsolidert"
+        targets = dict(targets or {})
+        month = int(period[5:7]) if period else None
+        offices = read_offices(candidate_files(folder, outdir), catalogue, targets, month,
+                               workers=workers, progress=progress)
+        period = period or _default_period(offices)
+        month, year = int(period[5:7]), int(period[:4])
+        result = ConsolidationResult(period, outdir, register=register.source or "",
+                                     catalogue=catalogue.source or "")
+        accepted = _accept(offices, register, period, result)
+        result.offices = accepted
+        tree = register.tree(period)
+        for office in accepted.values():
+            result.warnings += office.warnings  # the reader's notes on typed values (guesses)
+            if office.month != month:  # read before the period was known, for another month
+                prepare_office(office, catalogue, targets, month)
+        partials = {ind.id: {u: o.partials[ind.id] for u, o in accepted.items() if ind.id in o.partials}
+                    for ind in catalogue}
+        result.office_results = {u: o.results for u, o in accepted.items()}
+        office_nevner = {u: o.ytd_nevner for u, o in accepted.items()}
 
-    units = tree.counties() + ([tree.nation()] if tree.nation() is not None else [])
-    for unit in units:
-        path = outdir / unit.id / f"målekort_{unit.id}_{year}.xlsx"
-        cu = ConsolidatedUnit(unit, tree.leaves(unit.id), path)
-        cu.carried = _read_carried(path, catalogue, result)
-        _consolidate_unit(cu, partials, catalogue, targets, period)
-        result.units[unit.id] = cu
+        units = tree.counties() + ([tree.nation()] if tree.nation() is not None else [])
+        for unit in units:
+            path = outdir / unit.id / f"målekort_{unit.id}_{year}.xlsx"
+            cu = ConsolidatedUnit(unit, tree.leaves(unit.id), path)
+            cu.carried = _read_carried(path, catalogue, result)
+            _consolidate_unit(cu, partials, catalogue, targets, period)
+            result.units[unit.id] = cu
 
-    deliveries = _deliveries(tree, accepted, offices, catalogue, period, folder, result)
-    jobs, to_store = [], []
-    for cu in result.units.values():
-        if (lock := lock_file_for(cu.path)) is not None:  # the county has it open: not now
-            result.rejected.append((cu.path, locked_message(lock, then="kjør konsolider på nytt")))
-            continue
-        sheets = _side_sheets(cu, tree, result, deliveries, office_nevner, catalogue, prikk, folder, offices)
-        jobs.append((cu.content, sheets))
-        to_store.append(cu)
+        deliveries = _deliveries(tree, accepted, offices, catalogue, period, folder, result)
+        jobs, to_store = [], []
+        for cu in result.units.values():
+            if (lock := lock_file_for(cu.path)) is not None:  # the county has it open: not now
+                result.rejected.append((cu.path, locked_message(lock, then="kjør konsolider på nytt")))
+                continue
+            sheets = _side_sheets(cu, tree, result, deliveries, office_nevner, catalogue, prikk, folder, offices)
+            jobs.append((cu.content, sheets))
+            to_store.append(cu)
 
-    def write_history_file():  # while the workbooks are rendered in worker processes
-        from .history import write_history
-        result.history = write_history(workdir, result, catalogue)
+        def write_history_file():  # while the workbooks are rendered in worker processes
+            from .history import write_history
+            result.history = write_history(workdir, result, catalogue)
 
-    rendered = render_all(jobs, workers or default_workers(len(accepted)),
-                          meanwhile=write_history_file if history else None)
-    for cu, data in zip(to_store, rendered):
-        _store(cu, data, result)
-    return result
+        rendered = render_all(jobs, workers or default_workers(len(accepted)),
+                              meanwhile=write_history_file if history else None)
+        for cu, data in zip(to_store, rendered):
+            _store(cu, data, result)
+        return result
 
 
 def _deliveries(tree, accepted, offices, catalogue, period, folder, result) -> dict[str, Delivery]:

@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, internal_file_error
+from ..runlock import die_with_parent
 from ..model import Catalogue, Indicator, Series
 from ..numbers.aggregate import leaf_partial
 from ..numbers.rules import Result, evaluate
@@ -153,8 +154,12 @@ def read_office(path: Path, catalogue: Catalogue, targets: dict | None = None,
             out.rejected = "; ".join(p.message for p in (exc.errors or exc.problems))
             _unit_from_name(out)
         return out
-    except (OSError, ValueError, KeyError, IndexError) as exc:  # one odd file never stops the run
+    except OSError as exc:
         out.rejected = f"Filen kan ikke leses ({exc.__class__.__name__}: {exc})."
+        _unit_from_name(out)
+        return out
+    except Exception as exc:  # noqa: BLE001 - one odd file never stops the run
+        out.rejected = internal_file_error(path, "ved lesing", exc)
         _unit_from_name(out)
         return out
     out.unit_id, out.unit_name, out.period, out.year = sc.unit_id, sc.unit_name, sc.period, sc.year
@@ -179,6 +184,7 @@ _WORKER: dict = {}
 
 
 def _init(catalogue, targets, month) -> None:
+    die_with_parent()
     _WORKER.update(catalogue=catalogue, targets=targets, month=month)
 
 

@@ -15,16 +15,14 @@ When the shape differs (``shape_change`` says why) the caller makes the workbook
 """
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
-
-from python_calamine import CalamineWorkbook
 
 from ..inputs.extract_values import ExtractRow
 from ..scorecard import layout as L
 from ..scorecard.reader import ScorecardFile
 from ..scorecard.writer import ScorecardContent
+from ..xlsx.grid import open_workbook, sheet_values
 from ..xlsx.package import Package
 from ..xlsx.refs import cell_ref, parse_ref
 from ..xlsx.sheetpatch import CellEdit
@@ -57,9 +55,10 @@ class Update:
 def update_in_place(sc: ScorecardFile, content: ScorecardContent, fresh: bytes) -> Update:
     """Bring the existing workbook ``sc`` up to date with ``content`` (and ``fresh``, the same
     workbook made anew), changing only excelkort's cells; or say why its shape does not allow it."""
-    fresh_wb = CalamineWorkbook.from_filelike(io.BytesIO(fresh))
-    existing_wb = CalamineWorkbook.from_filelike(io.BytesIO(sc.package.data))
-    reason = shape_change(sc, content, fresh_wb, existing_wb)
+    fresh_package = Package(sc.path.with_name("fresh.xlsx"), fresh)
+    fresh_book = Book(fresh_package, open_workbook(fresh, fresh_package.path))
+    existing = Book(sc.package, open_workbook(sc.package.data, sc.path))
+    reason = shape_change(sc, content, fresh_book, existing)
     if reason is not None:
         return Update(reason=reason)
     year = content.year
@@ -68,8 +67,7 @@ def update_in_place(sc: ScorecardFile, content: ScorecardContent, fresh: bytes) 
             for ind in content.catalogue for m in range(1, 13)]
     plan = plan_fill(sc, rows, content.catalogue, LOG_SOURCE, filled=_every_indicator,
                      row_inputs=lambda ind, _item: content.row_inputs(ind), period=content.period)
-    fresh_package = Package(sc.path.with_name("fresh.xlsx"), fresh)
-    for sheet, cells in side_sheet_edits(fresh_wb, existing_wb, fresh_package, sc.package).items():
+    for sheet, cells in side_sheet_edits(fresh_book, existing).items():
         if cells:
             plan.edits[sheet] = cells
     return Update(apply_plan(plan))
@@ -79,16 +77,24 @@ def _every_indicator(_ind) -> bool:
     return True
 
 
-def _values(wb: CalamineWorkbook, sheet: str) -> list[list]:
-    return wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+@dataclass(frozen=True)
+class Book:
+    """A workbook's checked package and calamine's view of the same bytes."""
+
+    package: Package
+    wb: object
 
 
-def shape_change(sc: ScorecardFile, content: ScorecardContent, fresh: CalamineWorkbook,
-                 existing: CalamineWorkbook) -> str | None:
+def _values(book: Book, sheet: str) -> list[list]:
+    return sheet_values(book.package, sheet, book.wb)
+
+
+def shape_change(sc: ScorecardFile, content: ScorecardContent, fresh: Book,
+                 existing: Book) -> str | None:
     """Why the existing workbook cannot be updated in place (Norwegian, for the warning), or None:
     the indicators (catalogue, rows, weighting) or the units differ from this run's."""
     if (content.unit_name != sc.unit_name or sc.period[:4] != content.period[:4]
-            or any(s not in existing.sheet_names for s in (*SIDE_SHEETS, L.CATALOGUE_SHEET))):
+            or any(s not in existing.package.sheet_names() for s in (*SIDE_SHEETS, L.CATALOGUE_SHEET))):
         return "enheten eller arbeidsboken har endret seg"
     if b"conditionalFormatting" not in sc.package.read(sc.package.sheet_member(UNITS_SHEET)):
         return "statusfargene i Enheter er laget av en eldre versjon av excelkort"
@@ -117,8 +123,7 @@ def _unit_column(rows: list[list]) -> list:
     return out
 
 
-def side_sheet_edits(fresh: CalamineWorkbook, existing: CalamineWorkbook, fresh_package: Package,
-                     package: Package) -> dict[str, dict[str, CellEdit]]:
+def side_sheet_edits(fresh: Book, existing: Book) -> dict[str, dict[str, CellEdit]]:
     """Per side sheet, the cells whose value differs from the fresh workbook's.
 
     Enheter and Rangering have the same layout (the shape is the same): the fresh sheet's cells
@@ -127,6 +132,7 @@ def side_sheet_edits(fresh: CalamineWorkbook, existing: CalamineWorkbook, fresh_
     workbook's style when both files have the same style table). A person's own cells outside
     these ranges are never touched.
     """
+    fresh_package, package = fresh.package, existing.package
     same_styles = _member(fresh_package, "/styles") == _member(package, "/styles")
     out: dict[str, dict[str, CellEdit]] = {}
     for sheet in SIDE_SHEETS:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import EXIT_OK, EXIT_PARTIAL, InputError, Problem, count_word
+from ..runlock import folder_lock
 
 STEPS = ("kontroll", "fyll", "konsolider", "tiltak", "rapport")
 EXTRACT_SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -125,22 +126,23 @@ def run_cycle(folder: str | Path, period: str, *, proceed: bool = False, today: 
     from ..inputs.register import resolve_register
 
     folder = Path(folder)
-    extract = find_extract(folder, period)
-    catalogue = resolve_catalogue(None, folder)
-    month = _Month(folder, period, extract, catalogue, resolve_register(None, folder, required=True),
-                   resolve_unit_targets(None, folder, catalogue), today or dt.date.today(),
-                   CycleResult(folder, period))
-    checked = _step(month, "kontroll", _control, progress)
-    if checked.errors and not proceed:
-        month.result.stopped = (
-            f"Kontrollen fant {count_word(checked.errors, 'feil', 'feil')} i uttrekket, så fyll og de "
-            "neste stegene ble ikke kjørt. Rett uttrekket, eller kjør med --fortsett for å fylle "
-            "likevel (radene med feil blir ikke fylt).")
+    with folder_lock(folder, "syklus"):
+        extract = find_extract(folder, period)
+        catalogue = resolve_catalogue(None, folder)
+        month = _Month(folder, period, extract, catalogue, resolve_register(None, folder, required=True),
+                       resolve_unit_targets(None, folder, catalogue), today or dt.date.today(),
+                       CycleResult(folder, period))
+        checked = _step(month, "kontroll", _control, progress)
+        if checked.errors and not proceed:
+            month.result.stopped = (
+                f"Kontrollen fant {count_word(checked.errors, 'feil', 'feil')} i uttrekket, så fyll og de "
+                "neste stegene ble ikke kjørt. Rett uttrekket, eller kjør med --fortsett for å fylle "
+                "likevel (radene med feil blir ikke fylt).")
+            return month.result
+        for name, run in (("fyll", _fill), ("konsolider", _consolidate), ("tiltak", _measures),
+                          ("rapport", _reports)):
+            _step(month, name, run, progress)
         return month.result
-    for name, run in (("fyll", _fill), ("konsolider", _consolidate), ("tiltak", _measures),
-                      ("rapport", _reports)):
-        _step(month, name, run, progress)
-    return month.result
 
 
 def _step(month: _Month, name: str, run, progress) -> StepResult:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..scorecard import layout as L
-from ..errors import WARNING, InputError, Problem, count_word
+from ..errors import WARNING, InputError, Problem, count_word, internal_file_error
+from ..runlock import common_folder, die_with_parent, folder_lock
 from ..inputs.extract import read_extract
 from ..inputs.extract_values import ExtractRow
 from ..inputs.hints import LOST_ZERO, did_you_mean, unit_guesses
@@ -28,7 +29,7 @@ from ..scorecard.rowmodel import VALUE_LABELS, RowInputs, row_values
 from ..numbers.rules import Result, tolerance_for
 from ..xlsx.package import lock_file_for, locked_message, open_package
 from ..xlsx.refs import cell_ref, column_letter, parse_ref
-from ..xlsx.sheetpatch import CellEdit, EditError
+from ..xlsx.sheetpatch import CellEdit
 from ..xlsx.workbookpatch import PatchResult, patch_workbook
 
 
@@ -335,9 +336,8 @@ def _fill_one(wb: Path, by_unit: dict, catalogue: Catalogue, source: str,
             out.skipped = f"{wb.name} er en {kind}, ikke et målekort, og ble hoppet over."
         else:
             out.rejected = "; ".join(str(p) for p in exc.errors or exc.problems)
-    except (EditError, ValueError, KeyError, IndexError) as exc:  # one odd file never stops the run
-        out.rejected = (f"{wb.name}: Intern feil ved fylling ({exc.__class__.__name__}: {exc}); "
-                        "filen er ikke endret. Meld fra til den som drifter excelkort.")
+    except Exception as exc:  # noqa: BLE001 - one odd file never stops the run
+        out.rejected = internal_file_error(wb, "ved fylling", exc)
     return out
 
 
@@ -345,6 +345,7 @@ _WORKER: dict = {}
 
 
 def _init_worker(by_unit, catalogue, source, now) -> None:
+    die_with_parent()
     _WORKER.update(by_unit=by_unit, catalogue=catalogue, source=source, now=now)
 
 
@@ -366,52 +367,53 @@ def fill_workbooks(extract_path: str | Path, workbooks: list[str | Path], catalo
     batches are spread over the machine's cores (workbooks are independent); the report keeps
     the input order either way.
     """
-    extract_path = Path(extract_path)
-    extract = read_extract(extract_path, catalogue)
-    report = FillReport(extract_path, warnings=list(extract.problems), rows_read=len(extract.rows))
-    by_unit = extract.by_unit()
-    paths = [Path(wb) for wb in workbooks]
-    workers = workers or default_workers(len(paths))
-    args = (by_unit, catalogue, extract_path.name, now)
-    if workers == 1:
-        outcomes = (_fill_one(wb, *args) for wb in paths)
-        pool = None
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(
-                                       "fork" if "fork" in mp.get_all_start_methods() else "spawn"),
-                                   initializer=_init_worker, initargs=args)
-        outcomes = pool.map(_fill_in_worker, paths, chunksize=4)
-    seen_units: set[str] = set()
-    changed_definitions: dict[tuple[tuple[str, str], ...], list[Path]] = {}
-    try:
-        for i, out in enumerate(outcomes):
-            if out.skipped is not None:
-                report.skipped.append((out.path, out.skipped))
-            elif out.rejected is not None:
-                report.rejected.append((out.path, out.rejected))
-            else:
-                seen_units.add(out.unit_id)
-                if out.catalogue_changes:
-                    changed_definitions.setdefault(out.catalogue_changes, []).append(out.path)
-                report.filled_units.append((out.path, out.unit_id, out.year))
-                report.warnings += out.warnings
-                if out.written:
-                    report.changed.append(out.path)
-                    report.data_changes += out.data_changes
-                    if out.backup:
-                        report.backups.append(out.backup)
+    with folder_lock(common_folder(list(workbooks) or [extract_path]), "fyll"):
+        extract_path = Path(extract_path)
+        extract = read_extract(extract_path, catalogue)
+        report = FillReport(extract_path, warnings=list(extract.problems), rows_read=len(extract.rows))
+        by_unit = extract.by_unit()
+        paths = [Path(wb) for wb in workbooks]
+        workers = workers or default_workers(len(paths))
+        args = (by_unit, catalogue, extract_path.name, now)
+        if workers == 1:
+            outcomes = (_fill_one(wb, *args) for wb in paths)
+            pool = None
+        else:
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(
+                                           "fork" if "fork" in mp.get_all_start_methods() else "spawn"),
+                                       initializer=_init_worker, initargs=args)
+            outcomes = pool.map(_fill_in_worker, paths, chunksize=4)
+        seen_units: set[str] = set()
+        changed_definitions: dict[tuple[tuple[str, str], ...], list[Path]] = {}
+        try:
+            for i, out in enumerate(outcomes):
+                if out.skipped is not None:
+                    report.skipped.append((out.path, out.skipped))
+                elif out.rejected is not None:
+                    report.rejected.append((out.path, out.rejected))
                 else:
-                    report.unchanged.append(out.path)
-            if progress:
-                progress(i + 1, len(paths))
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    report.units_without_workbook = set(by_unit) - seen_units
-    for changes, paths_ in changed_definitions.items():
-        report.warnings.append(catalogue_change_warning(changes, paths_))
-    report.warnings += _coverage_warnings(report, by_unit, extract_path)
-    return report
+                    seen_units.add(out.unit_id)
+                    if out.catalogue_changes:
+                        changed_definitions.setdefault(out.catalogue_changes, []).append(out.path)
+                    report.filled_units.append((out.path, out.unit_id, out.year))
+                    report.warnings += out.warnings
+                    if out.written:
+                        report.changed.append(out.path)
+                        report.data_changes += out.data_changes
+                        if out.backup:
+                            report.backups.append(out.backup)
+                    else:
+                        report.unchanged.append(out.path)
+                if progress:
+                    progress(i + 1, len(paths))
+        finally:
+            if pool is not None:
+                pool.shutdown()
+        report.units_without_workbook = set(by_unit) - seen_units
+        for changes, paths_ in changed_definitions.items():
+            report.warnings.append(catalogue_change_warning(changes, paths_))
+        report.warnings += _coverage_warnings(report, by_unit, extract_path)
+        return report
 
 
 def catalogue_change_warning(changes: tuple[tuple[str, str], ...], paths: list[Path]) -> Problem:

@@ -24,7 +24,8 @@ from ..actionplan.proposals import (Proposal, deviation_text, effect_value, reas
                                     result_in_month, start_month)
 from ..actionplan.reader import ActionPlan, Measure, date_serial, read_action_plan
 from ..actionplan.writer import write_action_plan
-from ..errors import EXIT_PARTIAL, InputError, Problem, count_word
+from ..errors import EXIT_PARTIAL, InputError, Problem, count_word, internal_file_error
+from ..runlock import folder_lock
 from ..inputs.catalogue import default_catalogue
 from ..model import Catalogue
 from ..numbers.rules import Result, tolerance_for
@@ -33,7 +34,7 @@ from ..scorecard.reader import ScorecardFile, read_scorecard
 from ..scorecard.rowmodel import RowInputs
 from ..xlsx.package import lock_file_for, locked_message
 from ..xlsx.refs import cell_ref
-from ..xlsx.sheetpatch import CellEdit, EditError
+from ..xlsx.sheetpatch import CellEdit
 from ..xlsx.workbookpatch import patch_workbook
 from .consolidate_read import NAME_PATTERN, candidate_files
 from .fill import same_cached
@@ -213,20 +214,20 @@ def plan_measures_all(folder: str | Path, today: dt.date | None = None,
     """``tiltak`` for every målekort under ``folder`` (offices and county units): one file that
     cannot be read is one rejected file, never a stopped run."""
     folder = Path(folder)
-    batch = MeasuresBatch(folder)
-    paths = scorecards_under(folder)
-    for i, path in enumerate(paths):
-        try:
-            batch.results.append(plan_measures(path, today=today, catalogue=catalogue))
-        except InputError as exc:
-            batch.rejected.append((path, "; ".join(str(p) for p in exc.errors or exc.problems)))
-        except (EditError, ValueError, KeyError, IndexError) as exc:  # one odd file never stops the run
-            batch.rejected.append((path, f"{path.name}: Intern feil i tiltak ({exc.__class__.__name__}: "
-                                         f"{exc}); tiltaksplanen er ikke endret. Meld fra til den som "
-                                         "drifter excelkort."))
-        if progress:
-            progress(i + 1, len(paths))
-    return batch
+    with folder_lock(folder, "tiltak"):
+        batch = MeasuresBatch(folder)
+        paths = scorecards_under(folder)
+        for i, path in enumerate(paths):
+            try:
+                batch.results.append(plan_measures(path, today=today, catalogue=catalogue))
+            except InputError as exc:
+                batch.rejected.append((path, "; ".join(str(p) for p in exc.errors or exc.problems)))
+            except Exception as exc:  # noqa: BLE001 - one odd file never stops the run
+                batch.rejected.append((path, internal_file_error(path, "i tiltak", exc,
+                                                                 "tiltaksplanen er ikke endret")))
+            if progress:
+                progress(i + 1, len(paths))
+        return batch
 
 
 def _day(day: dt.date | None) -> str:

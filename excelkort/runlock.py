@@ -1,0 +1,138 @@
+"""One excelkort run at a time in a work folder: two runs at once would lose each other's updates.
+
+A run takes an exclusive ``fcntl.flock`` on ``<folder>/.excelkort/kjoring.lock`` and a shared one
+on the lock file of every folder above it that has one, so a run on a folder and a run on a
+folder inside it exclude each other too, while runs on two sibling folders go side by side. A
+second run waits a little (``WAIT_SECONDS``), then refuses with a message saying who holds the
+folder. The operating system releases a flock when its process dies, so a killed run never
+leaves a folder locked. Nested calls in the same process (``syklus`` running ``fyll``) pass
+through. Where ``fcntl`` is missing (Windows) there is no lock.
+
+Holding the folder, a run removes temp files a killed run left (``.~excelkort-*``, older than a
+minute); and a run's pool workers die with it (``die_with_parent``), so a killed run stops
+writing.
+"""
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from .atomic import TEMP_PREFIX
+from .errors import InputError, Problem
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+FOLDER = ".excelkort"
+LOCK_NAME = "kjoring.lock"
+WAIT_SECONDS = 10.0
+_POLL = 0.1
+STALE_SECONDS = 60
+_PR_SET_PDEATHSIG = 1
+
+MSG_BUSY = ("En annen excelkort-kjøring holder på i denne mappen ({who}). Vent til den er ferdig, "
+            "og kjør på nytt.")
+
+_held: list[Path] = []  # folders this process holds, innermost last
+
+
+def lock_path(folder: Path) -> Path:
+    return folder / FOLDER / LOCK_NAME
+
+
+def common_folder(paths) -> Path:
+    """The one folder holding every path (files stand for their folder)."""
+    folders = [str(Path(p).resolve() if Path(p).is_dir() else Path(p).resolve().parent) for p in paths]
+    return Path(os.path.commonpath(folders)) if folders else Path.cwd()
+
+
+def _holder(fd: int) -> str:
+    """«startet kl. 18:31:02 av prosess 1234, excelkort fyll», from what the holder wrote."""
+    try:
+        text = os.pread(fd, 400, 0).decode("utf-8", "replace").strip()
+        pid, started, command = text.split("\t", 2)
+        return f"startet kl. {started} av prosess {pid}, excelkort {command}"
+    except (OSError, ValueError):
+        return "startet av en annen prosess"
+
+
+def _acquire(path: Path, mode: int, deadline: float, folder: Path) -> int:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    while True:
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                who = _holder(fd)
+                os.close(fd)
+                raise InputError(Problem(MSG_BUSY.format(who=who), file=str(folder))) from None
+            time.sleep(_POLL)
+
+
+@contextmanager
+def folder_lock(folder: str | Path, command: str, wait: float | None = None):
+    """Hold ``folder`` for one run of ``command`` (InputError naming the holder when busy)."""
+    folder = Path(folder).resolve()
+    if fcntl is None or any(folder == h or h in folder.parents for h in _held):
+        yield
+        return
+    deadline = time.monotonic() + (WAIT_SECONDS if wait is None else wait)
+    with ExitStack() as stack:
+        for above in reversed(folder.parents):
+            if lock_path(above).is_file():
+                try:
+                    fd = _acquire(lock_path(above), fcntl.LOCK_SH, deadline, above)
+                except OSError:
+                    continue  # a lock file we may not open: that folder's runs are not ours
+                stack.callback(os.close, fd)
+        try:
+            lock_path(folder).parent.mkdir(parents=True, exist_ok=True)
+            fd = _acquire(lock_path(folder), fcntl.LOCK_EX, deadline, folder)
+        except OSError:  # a folder we may not write to: the run reports what it cannot write
+            fd = None
+        if fd is not None:
+            stack.callback(os.close, fd)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\t{dt.datetime.now():%H:%M:%S}\t{command}".encode(), 0)
+            remove_stale_temp_files(folder)
+        _held.append(folder)
+        stack.callback(_held.remove, folder)
+        yield
+
+
+def remove_stale_temp_files(folder: Path) -> list[Path]:
+    """Remove excelkort's own temp files under ``folder`` that a killed run left behind."""
+    removed = []
+    now = time.time()
+    for tmp in folder.rglob(TEMP_PREFIX + "*"):
+        try:
+            if tmp.is_file() and now - tmp.stat().st_mtime > STALE_SECONDS:
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:
+            continue  # gone already, or not ours to remove
+    return removed
+
+
+def die_with_parent() -> None:
+    """In a pool worker: be killed when the process that started it dies (Linux), so a killed
+    run's workers never go on writing workbooks."""
+    parent = multiprocessing.parent_process()
+    if parent is None or not sys.platform.startswith("linux"):
+        return  # not a worker (a run without a pool calls its initializer itself)
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent.pid:  # the parent died before prctl: go now
+        os._exit(1)

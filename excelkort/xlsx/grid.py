@@ -1,0 +1,168 @@
+"""A sheet's cached values as a grid, read with python-calamine: bounded, and with one message.
+
+calamine builds a dense grid from A1 to the farthest cell it finds, so one value at XFD1048576
+asks for hundreds of GB before anything can look at it. ``sheet_values`` first finds the
+farthest cell in the sheet's XML (the bytes are already in memory) and refuses a sheet larger
+than the file can hold; and every error calamine raises (``XmlError``, ``CalamineError``,
+``WorksheetNotFound``, a panic …) becomes one Norwegian ``InputError`` naming file and sheet.
+Every reader that uses calamine goes through here.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from ..errors import InputError, Problem
+from .package import Package
+from .refs import cell_ref
+
+MSG_UNREADABLE = "Arket kan ikke leses ({reason}). Åpne filen i Excel og lagre den på nytt."
+MSG_UNREADABLE_BOOK = ("Filen kan ikke leses som Excel-arbeidsbok ({reason}). Åpne filen i Excel og "
+                       "lagre den på nytt.")
+MSG_TOO_FAR = ("Arket har innhold langt utenfor det {what} kan ha (høyst {rows} rader "
+               "og {cols} kolonner). Slett radene og kolonnene utenfor tabellen og lagre filen på "
+               "nytt.")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How far a sheet of one kind of file may reach (rows and columns from A1)."""
+
+    rows: int
+    cols: int
+    what: str
+
+
+#: a målekort, tiltaksplan or konsolidert målekort: hundreds of rows, a hundred-odd columns
+WORKBOOK = Limits(rows=5_000, cols=300, what="en arbeidsbok fra excelkort")
+#: a catalogue, register or target table: thousands of rows, a few columns
+TABLE = Limits(rows=100_000, cols=100, what="en tabell")
+#: an extract: every unit and month of years (a national year is ~500,000 rows), few columns
+EXTRACT = Limits(rows=1_048_576, cols=60, what="et uttrekk")
+
+_TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
+_REF_ATTR = re.compile(rb'\sr="([A-Z]{0,3})([0-9]{0,7})"')
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+_NO_REF = re.compile(rb"<(?:\w+:)?(?:row|c)\b(?![^>]*\sr=)")
+_VALUED_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
+
+
+def extent(xml: bytes) -> tuple[int, int]:
+    """Rows and columns (from A1) a sheet's XML makes calamine allocate (see ``_walk``); every
+    row and cell with its ``r=`` (as Excel writes them) is the fast case."""
+    if _NO_REF.search(xml) is None:
+        refs = _VALUED_REF.findall(xml)
+        if not refs:
+            return 0, 0
+        letters = {letters for letters, _ in refs}
+        return (max(map(int, (row for _, row in refs))),
+                max(_col_number(col) for col in letters))
+    return _walk(xml)
+
+
+def _walk(xml: bytes) -> tuple[int, int]:
+    """Rows and columns (from A1) a sheet's XML makes calamine allocate: the farthest cell that
+    can hold a value, placed as calamine places it (by ``r=``, or next after the one before).
+    Empty styled cells (``<c r="B9000" s="3"/>``) and formatted rows hold nothing and count not."""
+    rows = cols = row = col = 0
+    for m in _TAG.finditer(xml):
+        tag, attrs = m.groups()
+        ref = _REF_ATTR.search(attrs)
+        if tag == b"row":
+            row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+            col = 0
+            continue
+        if ref and ref.group(1) and ref.group(2):
+            row, col = int(ref.group(2)), _col_number(ref.group(1))
+        else:
+            col += 1
+        if not attrs.endswith(b"/"):
+            rows, cols = max(rows, row), max(cols, col)
+    return rows, cols
+
+
+def check_extent(xml: bytes, path: Path | str, sheet: str | None, limits: Limits) -> None:
+    """InputError naming the farthest cell when the sheet reaches beyond ``limits``."""
+    rows, cols = extent(xml)
+    if rows > limits.rows or cols > limits.cols:
+        cell = cell_ref(max(rows, 1) - 1, max(cols, 1) - 1)
+        message = MSG_TOO_FAR.format(what=limits.what, rows=f"{limits.rows:,}".replace(",", " "),
+                                     cols=limits.cols)
+        raise InputError(Problem(message, file=str(path), sheet=sheet, cell=cell))
+
+
+@contextmanager
+def _calamine_errors(message: str, path: Path | str, sheet: str | None = None):
+    """Any error calamine raises (its types are no hierarchy; a panic is a BaseException) as one
+    InputError: ``message`` with the error's type and first line as ``{reason}``."""
+    try:
+        yield
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:  # noqa: BLE001
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        reason = f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
+        raise InputError(Problem(message.format(reason=reason), file=str(path), sheet=sheet)) from None
+
+
+def open_workbook(data: bytes, path: Path | str) -> CalamineWorkbook:
+    """calamine's view of a workbook's bytes; InputError naming the file when it cannot open."""
+    with _calamine_errors(MSG_UNREADABLE_BOOK, path):
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+
+
+@dataclass
+class Grid:
+    """A sheet read: its values from A1, and its merged ranges ((r0, c0), (r1, c1)) from 0."""
+
+    values: list[list]
+    merged_cell_ranges: list
+
+
+def read_grid(wb: CalamineWorkbook, sheet: str | int, path: Path | str,
+              name: str | None = None) -> Grid:
+    """A sheet (by name or position) read by calamine; InputError naming file and sheet when it
+    cannot be read. Check its extent first (``package_grid`` does)."""
+    with _calamine_errors(MSG_UNREADABLE, path, name or (sheet if isinstance(sheet, str) else None)):
+        found = wb.get_sheet_by_name(sheet) if isinstance(sheet, str) else wb.get_sheet_by_index(sheet)
+        return Grid(found.to_python(skip_empty_area=False), list(found.merged_cell_ranges or []))
+
+
+def package_grid(package: Package, sheet: str, wb: CalamineWorkbook | None = None,
+                 limits: Limits = WORKBOOK) -> Grid:
+    """A package's sheet, bounded by ``limits`` before calamine builds it."""
+    check_extent(package.read(package.sheet_member(sheet)), package.path, sheet, limits)
+    return read_grid(wb if wb is not None else open_workbook(package.data, package.path), sheet,
+                     package.path)
+
+
+def sheet_values(package: Package, sheet: str, wb: CalamineWorkbook | None = None,
+                 limits: Limits = WORKBOOK) -> list[list]:
+    """A package's sheet as rows of values from A1, bounded by ``limits``."""
+    return package_grid(package, sheet, wb, limits).values
+
+
+def check_zip_extent(zf: zipfile.ZipFile, path: Path | str, limits: Limits,
+                     sheet: str | None = None) -> None:
+    """Bound every worksheet of a zip not opened as a Package (tables, extracts)."""
+    for info in zf.infolist():
+        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+            try:
+                xml = zf.read(info)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
+                continue  # calamine reports the broken part
+            check_extent(xml, path, sheet, limits)

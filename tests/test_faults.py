@@ -1,0 +1,319 @@
+"""Nothing lost under faults (issue 14): readers that never crash, one bad file never stops a
+batch, two runs at once never interleave. Every odd workbook is built here by editing the
+members of a good målekort."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from excelkort.cli import main
+from excelkort.inputs.catalogue import default_catalogue
+from excelkort.inputs.extract import write_extract_csv
+from excelkort.inputs.register import demo_register
+from excelkort.scorecard import layout as L
+from excelkort.steps.synth import generate_year
+from excelkort.steps.synth_forms import extract_rows
+from excelkort.xlsx.package import open_package
+from scorecard_files import office_files
+
+CATALOGUE = default_catalogue()
+PERIOD = "2026-10"
+AGAIN = "Åpne filen i Excel og lagre den på nytt."
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    """One office's målekort (typed local values) and the month's extract."""
+    files = office_files(tmp_path_factory.mktemp("office"))
+    return {"workbook": files["workbook"], "extract": files["extracts"][PERIOD]}
+
+
+def _members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {info.filename: z.read(info) for info in z.infolist()}
+
+
+def _mutated(src: Path, folder: Path, sheet: str, change) -> Path:
+    """A copy of ``src`` in ``folder`` whose ``sheet`` part is ``change(xml)``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    member = open_package(src).sheet_member(sheet)
+    members = _members(src)
+    members[member] = change(members[member])
+    dst = folder / src.name
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return dst
+
+
+def _utf16(xml: bytes) -> bytes:
+    return xml.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+
+
+def _string_index_past_the_end(xml: bytes) -> bytes:
+    return re.sub(rb'(<c r="[A-Z]+[0-9]+"[^>]*t="s"[^>]*><v>)[0-9]+', rb"\g<1>99999", xml, count=1)
+
+
+def _far_cell(ref: str):
+    row = re.sub("[A-Z]", "", ref)
+    return lambda xml: xml.replace(b"</sheetData>",
+                                   f'<row r="{row}"><c r="{ref}"><v>1</v></c></row></sheetData>'.encode())
+
+
+CASES = {
+    "utf16_sheet": (L.SCORECARD_SHEET, _utf16,
+                    "ark «Målekort»: Arket kan ikke leses (XmlError: cannot decode input using "
+                    f"UTF-8: invalid utf-8 sequence of 1 bytes from index 25). {AGAIN}"),
+    "shared_string_past_the_end": (
+        L.SCORECARD_SHEET, _string_index_past_the_end,
+        "ark «Målekort»: Arket kan ikke leses (CalamineError: Cell string index not found in shared "
+        f"strings table). {AGAIN}"),
+    "far_cell_in_data": (
+        L.DATA_SHEET, _far_cell("XFD1048576"),
+        "ark «Data», celle XFD1048576: Arket har innhold langt utenfor det en arbeidsbok fra "
+        "excelkort kan ha (høyst 5 000 rader og 300 kolonner). Slett radene og kolonnene utenfor "
+        "tabellen og lagre filen på nytt."),
+    "far_cell_in_scorecard": (
+        L.SCORECARD_SHEET, _far_cell("CI1048576"),
+        "ark «Målekort», celle CI1048576: Arket har innhold langt utenfor det en arbeidsbok fra "
+        "excelkort kan ha (høyst 5 000 rader og 300 kolonner). Slett radene og kolonnene utenfor "
+        "tabellen og lagre filen på nytt."),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_an_unreadable_sheet_is_one_message_and_exit_2(case, office, tmp_path):
+    sheet, change, message = CASES[case]
+    path = _mutated(office["workbook"], tmp_path, sheet, change)
+    result = CliRunner().invoke(main, ["sjekk", str(path)])
+    assert result.exit_code == 2, result.output
+    assert f"  Feil: {path.name}, {message}" in result.output.splitlines()
+    assert "Traceback" not in result.output and "Intern feil" not in result.output
+
+
+def test_empty_styled_cells_far_away_are_harmless(office, tmp_path):
+    """Formatting a whole column in Excel writes empty styled cells: they hold nothing."""
+    path = _mutated(office["workbook"], tmp_path, L.DATA_SHEET, lambda xml: xml.replace(
+        b"</sheetData>", b'<row r="900000"><c r="XFD900000" s="1"/></row></sheetData>'))
+    result = CliRunner().invoke(main, ["sjekk", str(path)])
+    assert result.exit_code == 0, result.output
+
+
+def test_one_bad_workbook_is_listed_and_the_rest_filled(office, tmp_path):
+    bad = _mutated(office["workbook"], tmp_path / "a", L.SCORECARD_SHEET, _utf16)
+    (tmp_path / "b").mkdir()
+    good = Path(shutil.copy2(office["workbook"], tmp_path / "b"))
+    before = bad.read_bytes()
+    result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(bad), str(good)])
+    assert result.exit_code == 3, result.output
+    assert (f"{bad.name}, {CASES['utf16_sheet'][2]}") in result.output
+    assert bad.read_bytes() == before
+    assert good.read_bytes() != office["workbook"].read_bytes()
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def _boom_for(first: Path, real):
+    """``real``, except that it raises an unexpected error for ``first``."""
+    def call(path, *args, **kwargs):
+        if Path(path) == first:
+            raise Boom("noe uventet")
+        return real(path, *args, **kwargs)
+    return call
+
+
+def test_an_unexpected_error_in_fyll_rejects_that_file_only(office, tmp_path, monkeypatch):
+    import excelkort.steps.fill as fill
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = Path(shutil.copy2(office["workbook"], tmp_path / "a"))
+    second = Path(shutil.copy2(office["workbook"], tmp_path / "b"))
+    monkeypatch.setattr(fill, "read_scorecard", _boom_for(first, fill.read_scorecard))
+    report = fill.fill_workbooks(office["extract"], [first, second], CATALOGUE,
+                                 now=dt.datetime(2026, 11, 5, 8, 30))
+    assert report.rejected == [(first, f"{first.name}: Intern feil ved fylling (Boom: noe uventet); "
+                                       "filen er ikke endret. Meld fra til den som drifter excelkort.")]
+    assert report.changed == [second]
+
+
+def test_an_unexpected_error_in_tiltak_rejects_that_file_only(office, tmp_path, monkeypatch):
+    import excelkort.steps.plan_measures as pm
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        shutil.copy2(office["workbook"], tmp_path / name)
+    first = tmp_path / "a" / office["workbook"].name
+    monkeypatch.setattr(pm, "plan_measures", _boom_for(first, pm.plan_measures))
+    batch = pm.plan_measures_all(tmp_path, today=dt.date(2026, 11, 5))
+    assert batch.rejected == [(first, f"{first.name}: Intern feil i tiltak (Boom: noe uventet); "
+                                      "tiltaksplanen er ikke endret. Meld fra til den som drifter "
+                                      "excelkort.")]
+    assert len(batch.results) == 1 and batch.exit_code == 3
+
+
+def test_an_unexpected_error_in_konsolider_rejects_that_file_only(office, tmp_path, monkeypatch):
+    import excelkort.steps.consolidate_read as cr
+
+    first = Path(shutil.copy2(office["workbook"], tmp_path))
+    monkeypatch.setattr(cr, "read_scorecard", _boom_for(first, cr.read_scorecard))
+    out = cr.read_office(first, CATALOGUE)
+    assert out.rejected == (f"{first.name}: Intern feil ved lesing (Boom: noe uventet); filen er ikke "
+                            "endret. Meld fra til den som drifter excelkort.")
+
+
+def test_an_unexpected_error_in_rapport_rejects_that_file_only(office, tmp_path, monkeypatch):
+    import excelkort.report.run as run
+
+    first = Path(shutil.copy2(office["workbook"], tmp_path))
+    monkeypatch.setattr(run, "make_report", _boom_for(first, run.make_report))
+    assert run._one(first) == (first, None, f"{first.name}: Intern feil i rapport (Boom: noe "
+                                            "uventet); filen er ikke endret. Meld fra til den som "
+                                            "drifter excelkort.", None)
+
+
+# ---- two runs at once ------------------------------------------------------------------------
+HOLD = """
+import sys, time
+from excelkort.runlock import folder_lock
+with folder_lock(sys.argv[1], "fyll"):
+    print("holder", flush=True)
+    time.sleep(60)
+"""
+
+
+def _logged_sources(path: Path) -> set[str]:
+    from python_calamine import CalamineWorkbook
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(L.LOG_SHEET).to_python()
+    return {str(cell) for row in rows for cell in row if str(cell).startswith("uttrekk_")}
+
+
+def test_a_second_run_refuses_while_the_first_holds_the_folder(office, tmp_path, monkeypatch):
+    import excelkort.runlock as runlock
+
+    wb = Path(shutil.copy2(office["workbook"], tmp_path))
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holder"
+        started = (tmp_path / ".excelkort" / "kjoring.lock").read_text().split("\t")[1]
+        monkeypatch.setattr(runlock, "WAIT_SECONDS", 0.3)
+        before = wb.read_bytes()
+        result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(wb)])
+        assert result.exit_code == 2, result.output
+        assert (f"Feil: {tmp_path.name}: En annen excelkort-kjøring holder på i denne mappen (startet kl. {started} "
+                f"av prosess {holder.pid}, excelkort fyll). Vent til den er ferdig, og kjør på nytt."
+                ) in result.output.splitlines()
+        assert wb.read_bytes() == before
+    finally:
+        holder.kill()  # a killed holder leaves no lock behind: the OS releases a flock
+        holder.wait()
+    result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(wb)])
+    assert result.exit_code == 0, result.output
+
+
+def test_two_fills_at_once_lose_no_update(office, tmp_path):
+    """Two `fyll` runs on the same 24 new workbooks, started together, the second with a
+    corrected P1: every workbook's Logg has both runs' rows (one waited for the other; had they
+    interleaved, the later rename would have thrown the earlier run's work away)."""
+    rows = extract_rows(generate_year(CATALOGUE, [demo_register().tree(PERIOD).offices()[0]], 2026),
+                        CATALOGUE, PERIOD)
+    target = next(r for r in rows if r["indikator"] == "P1" and r["periode"] == PERIOD)
+    target["teller"] -= 3
+    other = tmp_path / "uttrekk_2026-10_rettet.csv"
+    write_extract_csv(rows, other)
+    folder = tmp_path / "kontor"
+    workbooks = []
+    for i in range(24):
+        (folder / f"k{i:02d}").mkdir(parents=True)
+        workbooks.append(Path(shutil.copy2(office["workbook"], folder / f"k{i:02d}")))
+    runs = [subprocess.Popen([sys.executable, "-m", "excelkort.cli", "fyll", str(extract),
+                              *map(str, workbooks)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True)
+            for extract in (office["extract"], other)]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert [wb for wb in workbooks if _logged_sources(wb) != {office["extract"].name, other.name}] == []
+
+
+# ---- a killed run ----------------------------------------------------------------------------
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_pool_workers_die_with_a_killed_run(office, tmp_path):
+    workbooks = []
+    for i in range(40):
+        (tmp_path / f"k{i:02d}").mkdir()
+        workbooks.append(Path(shutil.copy2(office["workbook"], tmp_path / f"k{i:02d}")))
+    run = subprocess.Popen([sys.executable, "-m", "excelkort.cli", "fyll", str(office["extract"]),
+                            *map(str, workbooks)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not (workers := _children(run.pid)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert workers  # 40 workbooks: a pool (os.cpu_count() of them, at most 8)
+    run.kill()
+    run.wait()
+    deadline = time.monotonic() + 5
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [w for w in workers if _alive(w)] == []
+
+
+def test_a_killed_runs_temp_files_are_removed_by_the_next_run(office, tmp_path):
+    wb = Path(shutil.copy2(office["workbook"], tmp_path))
+    stale, fresh = tmp_path / ".~excelkort-k1ll3d.xlsx", tmp_path / ".~excelkort-wr1t1ng.xlsx"
+    for tmp in (stale, fresh):
+        tmp.write_bytes(b"half a workbook")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(wb)])
+    assert result.exit_code == 0, result.output
+    assert (stale.exists(), fresh.exists()) == (False, True)
+
+
+def test_an_extract_workbook_with_a_far_cell_is_refused_before_it_is_read(tmp_path):
+    import openpyxl
+    from excelkort.errors import InputError
+    from excelkort.inputs.extract_files import read_table
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["enhet", "periode", "indikator", "teller", "nevner"])
+    wb.active.append(["0101", "2026-10", "B1", 5, 10])
+    wb.active["XFD1048576"] = 1
+    path = tmp_path / "uttrekk.xlsx"
+    wb.save(path)
+    with pytest.raises(InputError) as caught:
+        read_table(path)
+    assert str(caught.value) == (
+        "uttrekk.xlsx, celle XFD1048576: Arket har innhold langt utenfor det et uttrekk kan ha "
+        "(høyst 1 048 576 rader og 60 kolonner). Slett radene og kolonnene utenfor tabellen og "
+        "lagre filen på nytt.")
