@@ -7,8 +7,11 @@ codes; a closed pipe (``excelkort sjekk … | head``) ends quietly.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -26,6 +29,8 @@ clitext.install()  # click's own words (usage, options, its errors) in Norwegian
 
 class ExcelkortGroup(click.Group):
     """The command group; its ``invoke`` turns every error into a message and an exit code."""
+
+    command_class = None  # set below: every command gets ``--json``
 
     def invoke(self, ctx: click.Context):
         try:
@@ -52,6 +57,48 @@ class ExcelkortGroup(click.Group):
             _internal_error(exc)
 
 
+class ExcelkortCommand(click.Command):
+    """A command with ``--json``: the same run, its summary as JSON on standard output (for a
+    script or a scheduler): command, exit status, files written, warnings, errors, and the
+    lines the command printed. ``syklus`` has its own, with each step."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not any(p.name == "as_json" for p in self.params):
+            self.params.append(click.Option(
+                ["--json", "json_summary"], is_flag=True,
+                help="Skriv oppsummeringen som JSON (for skript og jobbplanleggere)."))
+
+    def invoke(self, ctx: click.Context):
+        if not ctx.params.pop("json_summary", False):
+            return super().invoke(ctx)
+        printed, code = io.StringIO(), 0
+        with contextlib.redirect_stdout(printed):
+            try:
+                super().invoke(ctx)
+            except SystemExit as exc:
+                code = exc.code or 0
+        click.echo(json.dumps(json_summary(self.name, code, printed.getvalue()), ensure_ascii=False,
+                              indent=2))
+        if code:
+            sys.exit(code)
+
+
+_SUMMARY = re.compile(r"Oppsummering: (\d+) (?:fil|filer) (skrevet|sjekket), (\d+) advars(?:el|ler), (\d+) feil")
+
+
+def json_summary(command: str, exit_code: int, printed: str) -> dict:
+    """A command's run as a machine-readable summary; the counts are those of its
+    «Oppsummering:» line, which every command ends with."""
+    lines = printed.splitlines()
+    found = next((m for line in reversed(lines) if (m := _SUMMARY.search(line))), None)
+    files, verb, warnings, errors = (int(found[1]), found[2], int(found[3]), int(found[4])) if found \
+        else (0, "skrevet", 0, 0)
+    return {"kommando": command, "avslutningskode": exit_code,
+            "filer_sjekket" if verb == "sjekket" else "filer_skrevet": files,
+            "advarsler": warnings, "feil": errors, "linjer": lines}
+
+
 def _internal_error(exc: BaseException) -> None:
     """The one «meld fra» text of an internal error, with the traceback to send; exit 1."""
     click.echo(f"Intern feil i excelkort: {exc.__class__.__name__}: {exc}", err=True)
@@ -70,6 +117,9 @@ def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, fd)
     os.close(devnull)
+
+
+ExcelkortGroup.command_class = ExcelkortCommand
 
 
 @click.group(cls=ExcelkortGroup, context_settings=CONTEXT, options_metavar="[VALG]",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +86,19 @@ def test_every_command_has_an_example_in_the_readme():
     code += "\n".join(line for line in readme.splitlines() if line.startswith("    "))
     missing = [name for name in main.commands if not re.search(rf"excelkort {name}\b", code)]
     assert missing == []
+
+
+def test_every_command_takes_json(tmp_path):
+    """`--json` on every command: a script gets the exit status and the summary's counts."""
+    assert all(any(p.name in ("json_summary", "as_json") for p in cmd.params) for cmd in main.commands.values())
+    result = CliRunner().invoke(main, ["sjekk", str(CATALOGUE), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["kommando"], summary["avslutningskode"], summary["filer_sjekket"],
+            summary["advarsler"], summary["feil"]) == ("sjekk", 0, 1, 0, 0)
+    assert summary["linjer"][-1] == "Oppsummering: 1 fil sjekket, 0 advarsler, 0 feil."
+    bad = tmp_path / "bok.xlsx"
+    bad.write_bytes(b"ikke en zip")
+    failed = CliRunner().invoke(main, ["sjekk", str(bad), "--json"])
+    assert failed.exit_code == 2
+    assert json.loads(failed.stdout)["feil"] == 1
