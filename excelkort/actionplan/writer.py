@@ -51,7 +51,8 @@ def write_action_plan(path: str | Path, unit_id: str, unit_name: str, period: st
             "format": wb.add_format({"bg_color": RED_FILL, "font_color": RED_FONT})})
         ws.freeze_panes(ACTION_HEADER_ROW + 1, 2)
         ws.autofilter(ACTION_HEADER_ROW, 0, last, len(ACTION_LABELS) - 1)
-        print_setup(ws, ACTION_HEADER_ROW)
+        # A4 landscape at a readable size, over two pages wide with Nr and Indikator on both
+        print_setup(ws, ACTION_HEADER_ROW, repeat_columns=(0, 1))
         wb.close()
     return path
 
