@@ -9,6 +9,7 @@ writes the sheets step by step: head, header rows, indicator rows, then each she
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,6 +170,9 @@ def scorecard_bytes(content: ScorecardContent, extra_sheets=None) -> bytes:
     return buffer.getvalue()
 
 
+NAME_WIDTH, DATA_NAME_WIDTH = 30, 44  # the Indikator column on Målekort and on Data
+
+
 def _write_scorecard(content: ScorecardContent, filename, extra_sheets=None) -> dict[str, Result]:
     """The målekort's sheets, in tab order: Målekort, Data, Indikatorer, Logg (and the
     ``extra_sheets`` of a consolidated workbook)."""
@@ -258,7 +262,11 @@ def _write_indicator_rows(ws, data_ws, content: ScorecardContent, cols: dict[str
     return results, row - 1
 
 
-NAME_LINE = 38  # characters of an indicator's name on one line of the Indikator column
+def row_height(*cells: tuple[str, float]) -> float:
+    """The height of a row whose ``(text, column width)`` cells wrap: a line more per ~1.25
+    characters of width. Set, because LibreOffice does not size the rows of a file it opens."""
+    lines = max(math.ceil(len(text) / (width * 1.25)) for text, width in cells)
+    return 15 if lines <= 1 else 12.5 * lines
 
 
 def _write_indicator_row(ws, row: int, cols: dict[str, int], ind: Indicator, inputs: RowInputs,
@@ -269,7 +277,7 @@ def _write_indicator_row(ws, row: int, cols: dict[str, int], ind: Indicator, inp
     name = ind.name + (f" ({UNWEIGHTED})" if not inputs.weighted else "")
     ws.write_string(row, cols[L.COL_ID], ind.id, st.get(None, bold=True))
     ws.write_string(row, cols[L.COL_NAME], name, st.get(None, wrap=True))
-    ws.set_row(row, 15 + 10 * ((len(name) - 1) // NAME_LINE))  # a line more per wrap
+    ws.set_row(row, row_height((name, NAME_WIDTH)))
     ws.write_string(row, cols[L.COL_PERSPECTIVE], ind.perspective, st.get(None))
     ws.write_string(row, cols[L.COL_TYPE], ind.type, st.get(None))
     for m in range(1, 13):
@@ -310,7 +318,7 @@ def _finish_scorecard_sheet(ws, cols: dict[str, int], last_row: int, st: _Styles
     _risk_rules(ws, first_row, last_row, cols[L.COL_RISK_SUGGESTED], st)
     _risk_rules(ws, first_row, last_row, cols[L.COL_RISK_ASSESSED], st)
     ws.set_column(cols[L.COL_ID], cols[L.COL_ID], 5)
-    ws.set_column(cols[L.COL_NAME], cols[L.COL_NAME], 30)
+    ws.set_column(cols[L.COL_NAME], cols[L.COL_NAME], NAME_WIDTH)
     ws.set_column(cols[L.COL_PERSPECTIVE], cols[L.COL_PERSPECTIVE], 11)
     ws.set_column(cols[L.COL_TYPE], cols[L.COL_TYPE], 8)
     ws.set_column(cols[L.COL_TARGET], cols[L.COL_TARGET], 8)
@@ -338,7 +346,7 @@ def _finish_scorecard_sheet(ws, cols: dict[str, int], last_row: int, st: _Styles
 def _finish_data_sheet(ws) -> None:
     """Data's column widths, frozen ID and name columns, print set-up and protection."""
     ws.set_column(0, 0, 6)
-    ws.set_column(1, 1, 44)
+    ws.set_column(1, 1, DATA_NAME_WIDTH)
     ws.set_column(2, len(L.DATA_LABELS) - 1, 9)
     ws.freeze_panes(L.DATA_HEADER_ROW + 1, 2)
     print_setup(ws, L.DATA_HEADER_ROW, narrow_margins=True, repeat_columns=(0, 1))
@@ -373,6 +381,7 @@ def _write_data_row(ws, row: int, ind: Indicator, inputs: RowInputs, consolidate
     typed = not consolidated and not ind.is_automatic
     ws.write_string(row, 0, ind.id, st.get(None, bold=True))
     ws.write_string(row, 1, ind.name, st.get(None, wrap=True))
+    ws.set_row(row, row_height((ind.name, DATA_NAME_WIDTH)))
     for m in range(1, 13):
         for part, values in (("teller", inputs.data_teller), ("nevner", inputs.data_nevner)):
             col = L.DATA_LABELS.index(L.data_label(m, part))
@@ -390,19 +399,21 @@ def _write_catalogue_sheet(ws, catalogue: Catalogue, st: _Styles) -> None:
     for col, label in enumerate(L.CATALOGUE_LABELS):
         ws.write_string(0, col, label, st.header)
     rows = catalogue_to_rows(catalogue)
+    wide = {"ID": 6, "Indikator": 40, "Resultatkrav": 26, "Beskrivelse": 40}
+    widths = [wide.get(label, 12) for label in L.CATALOGUE_LABELS]
     for r, values in enumerate(rows, start=1):
+        ws.set_row(r, row_height(*((str(values.get(label) or ""), width)
+                                   for label, width in zip(L.CATALOGUE_LABELS, widths))))
         for col, label in enumerate(L.CATALOGUE_LABELS):
             value = values.get(label)
             if value is None or value == "":
                 continue
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                ws.write_number(r, col, value)
+                ws.write_number(r, col, value, st.note)
             else:
                 ws.write_string(r, col, str(value), st.note)
-    ws.set_column(0, 0, 6)
-    ws.set_column(1, 1, 40)
-    ws.set_column(2, len(L.CATALOGUE_LABELS) - 2, 12)
-    ws.set_column(len(L.CATALOGUE_LABELS) - 1, len(L.CATALOGUE_LABELS) - 1, 40)
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
     ws.freeze_panes(1, 2)
     note_row = len(rows) + 3
     ws.write_string(note_row, 1, L.MODEL_NOTES[0], st.label)

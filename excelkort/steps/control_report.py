@@ -242,7 +242,11 @@ def _write_summary_sheet(sheet: _Sheet, report: ControlReport) -> None:
     r = 2
     for label, value in _summary_info(report):
         ws.write_string(r, 0, label, fm.label)
-        sheet.put(r, 1, value, fm.get("#,##0") if isinstance(value, int) else None)
+        if isinstance(value, int):
+            sheet.put(r, 1, value, fm.get("#,##0"))
+        else:  # long lists wrap in B:D instead of running off the printed page
+            ws.merge_range(r, 1, r, 3, _text(value), fm.wrap)
+            ws.set_row(r, 13 * math.ceil(len(value) / 150) + 2)
         r += 1
     r += 1
     ws.write_string(r, 0, "Alvorlighet", fm.header)
