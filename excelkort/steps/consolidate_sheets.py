@@ -79,7 +79,7 @@ class SideSheets:
         write_table(wb.add_worksheet("Innlevering"), styles, DELIVERY_LABELS,
                     [[d.unit_id, d.name, d.county, d.file, d.status, d.period, d.local,
                       d.month_comment, d.reason] for d in self.deliveries],
-                    widths=(8, 24, 12, 34, 10, 9, 12, 12, 40))
+                    widths=(8, 24, 12, 34, 10, 9, 16, 16, 40))
         write_table(wb.add_worksheet("Kilder"), styles, SOURCE_LABELS,
                     [list(s) for s in self.sources], widths=(48, 66, 20, 10))
         write_table(wb.add_worksheet("Kommentarer"), styles, COMMENT_LABELS,
