@@ -41,4 +41,21 @@ def test_classic_formula_worksheet_writes_what_xlsxwriter_writes(tmp_path):
     plain = _sheet_xml(tmp_path / "vanlig.xlsx")
     assert _sheet_xml(tmp_path / "rask.xlsx", ClassicFormulaWorksheet) == plain
     assert b'<pageSetup paperSize="9" fitToHeight="0" orientation="landscape"/>' in plain
-    assert b'<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.5"' in plain
+    assert b'<pageMargins left="0.4" right="0.4" top="0.4" bottom="0.4"' in plain
+
+
+def test_a_wide_table_prints_at_a_readable_scale_over_pages(tmp_path):
+    """With repeated columns: a fixed scale (not fit to one page), across then down, the key
+    columns on every page and a page break where asked."""
+    path = tmp_path / "bred.xlsx"
+    wb = new_workbook(str(path), "Prøve", "2026-10")
+    ws = wb.add_worksheet("Ark")
+    ws.write_string(0, 0, "ID")
+    print_setup(ws, 0, repeat_columns=(0, 1), column_breaks=(17,), scale=75)
+    wb.close()
+    with zipfile.ZipFile(path) as z:
+        sheet, book = z.read("xl/worksheets/sheet1.xml"), z.read("xl/workbook.xml")
+    assert b'<pageSetup paperSize="9" scale="75" pageOrder="overThenDown" orientation="landscape"/>' in sheet
+    assert b"fitToPage" not in sheet
+    assert b'<colBreaks count="1" manualBreakCount="1"><brk id="17" max="1048575" man="1"/></colBreaks>' in sheet
+    assert b"Ark!$A:$B,Ark!$1:$1</definedName>" in book

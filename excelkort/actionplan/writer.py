@@ -55,7 +55,8 @@ def write_action_plan(path: str | Path, unit_id: str, unit_name: str, period: st
         _write_rows(ws, first, rows, cell, date)
         ws.freeze_panes(ACTION_HEADER_ROW + 1, 2)
         ws.autofilter(ACTION_HEADER_ROW, 0, last, len(ACTION_LABELS) - 1)
-        print_setup(ws, ACTION_HEADER_ROW)
+        # A4 landscape at a readable size, over two pages wide with Nr and Indikator on both
+        print_setup(ws, ACTION_HEADER_ROW, repeat_columns=(0, 1))
         wb.close()
     return path
 

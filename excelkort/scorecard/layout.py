@@ -55,6 +55,8 @@ INFO_VALUE_COL = 2  # column C
 MONTH_COMMENT_LABEL_CELL = (0, 5)  # F1
 MONTH_COMMENT_RANGE = (1, 5, 4, 16)  # F2:Q5, merged input for the month comment
 SCORECARD_HEADER_ROW = 6  # row 7
+#: the legend sits over the columns from Hittil i år on (the second printed page), rows 1–5
+LEGEND_RANGE = (0, SCORECARD_LABELS.index(COL_YTD), 4, SCORECARD_LABELS.index(COL_COMMENT))
 FIRST_HELPER_COL = len(SCORECARD_LABELS) + 1  # one spacer column after Kommentar
 
 DEFINED_NAMES = {
@@ -63,6 +65,41 @@ DEFINED_NAMES = {
     "Periode": f"'{SCORECARD_SHEET}'!$C$4",
     "År": f"'{SCORECARD_SHEET}'!$C$5",
     "Månedskommentar": f"'{SCORECARD_SHEET}'!$F$2",
+}
+
+LEGEND_TITLE = "Slik leser du målekortet."
+LEGEND = (
+    "Status: Hittil i år mot Mål – grønn = nådd, gul = innenfor toleransen, rød = utenfor. "
+    "Trend: siste måned mot snittet av de tre før (↑ eller ↓ med bedring eller forverring, "
+    "→ stabil). Krav resten av året: snittet de gjenstående månedene må ha for at året skal ende "
+    "på målet; der lavere er bedre (f.eks. sykefravær) er kravet et tak – høyst så mye. "
+    "«umulig»: målet kan ikke lenger nås i år, selv om status nå er gul. Sannsynlighet: sjansen "
+    "for at året ender grønt (gul teller ikke), så en gul indikator kan stå med 0 % og Risiko Høy. "
+    "Pek på en kolonneoverskrift for mer; hele beregningen står nederst i arket Indikatorer."
+)
+
+#: the notes (cell comments) on the Målekort's column headers
+HEADER_NOTES = {
+    COL_ID: "Indikatorens ID i katalogen (arket Indikatorer).",
+    COL_TARGET: "Målet for året. Om høyere, lavere eller nær målet er bedre, står i kolonnen "
+                "Retning i arket Indikatorer.",
+    COL_YTD: "Summen av teller delt på summen av nevner for månedene med tall, eller siste "
+             "måned for indikatorer som måles på siste verdi.",
+    COL_STATUS: "Hittil i år mot Mål: grønn = nådd, gul = innenfor toleransen, rød = utenfor, "
+                "grå = ingen tall ennå.",
+    COL_TREND: "Siste måned mot snittet av de inntil tre månedene før: → stabil (innenfor en halv "
+               "toleranse), ellers ↑ eller ↓ med bedring eller forverring. Fargen viser om siste "
+               "måned når målet.",
+    COL_PROGNOSIS: "Året ut med snittet av de tre siste månedene.",
+    COL_REQUIREMENT: "Snittet de gjenstående månedene må ha for at året skal ende på målet. Der "
+                     "lavere er bedre (f.eks. sykefravær) er kravet et tak: høyst så mye, ikke et "
+                     "tall å nå opp til. «nådd»: målet er sikret. «umulig»: målet kan ikke nås i "
+                     "år – også når status nå er gul.",
+    COL_PROBABILITY: "Sjansen for at året ender grønt. Gul teller ikke: en gul indikator med krav "
+                     "«umulig» har 0 %. Under tre måneder med tall: «for lite data».",
+    COL_RISK_SUGGESTED: "Fra sannsynligheten: Lav ≥ 75 %, Høy < 25 %, ellers Middels.",
+    COL_RISK_ASSESSED: "Enhetens egen vurdering (Lav, Middels eller Høy). Går foran forslaget.",
+    COL_COMMENT: "Enhetens kommentar til indikatoren denne måneden.",
 }
 
 # --- Data ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ writes the sheets step by step: head, header rows, indicator rows, then each she
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,6 +171,9 @@ def scorecard_bytes(content: ScorecardContent, extra_sheets=None) -> bytes:
     return buffer.getvalue()
 
 
+NAME_WIDTH, DATA_NAME_WIDTH = 30, 44  # the Indikator column on Målekort and on Data
+
+
 def _write_scorecard(content: ScorecardContent, filename, extra_sheets=None) -> dict[str, Result]:
     """The målekort's sheets, in tab order: Målekort, Data, Indikatorer, Logg (and the
     ``extra_sheets`` of a consolidated workbook)."""
@@ -210,6 +214,10 @@ def _write_head(wb, ws, content: ScorecardContent, st: _Styles) -> None:
     ws.write_string(*L.MONTH_COMMENT_LABEL_CELL, "Kommentar til måneden", st.label)
     r0, c0, r1, c1 = L.MONTH_COMMENT_RANGE
     ws.merge_range(r0, c0, r1, c1, content.month_comment, st.comment_box)
+    r0, c0, r1, c1 = L.LEGEND_RANGE
+    ws.merge_range(r0, c0, r1, c1, "", st.note)
+    ws.write_rich_string(r0, c0, st.label, L.LEGEND_TITLE, " " + L.LEGEND, st.note)
+    ws.set_row(L.SCORECARD_HEADER_ROW - 1, 6)  # a thin gap above the table (one page tall)
     for name, ref in L.DEFINED_NAMES.items():
         wb.define_name(name, "=" + ref)
 
@@ -223,6 +231,9 @@ def _write_header_rows(ws, data_ws, st: _Styles) -> tuple[dict[str, int], dict[s
     for label, col in cols.items():
         fmt = st.helper_header if label.startswith(L.HELPER_PREFIX) else st.header
         ws.write_string(L.SCORECARD_HEADER_ROW, col, label, fmt)
+        if label in L.HEADER_NOTES:
+            ws.write_comment(L.SCORECARD_HEADER_ROW, col, L.HEADER_NOTES[label],
+                             {"author": "excelkort", "x_scale": 2.2, "y_scale": 1.6})
     data_cols = {label: i for i, label in enumerate(L.DATA_LABELS)}
     for label, col in data_cols.items():
         data_ws.write_string(L.DATA_HEADER_ROW, col, label, st.header)
@@ -252,6 +263,13 @@ def _write_indicator_rows(ws, data_ws, content: ScorecardContent, cols: dict[str
     return results, row - 1
 
 
+def row_height(*cells: tuple[str, float]) -> float:
+    """The height of a row whose ``(text, column width)`` cells wrap: a line more per ~1.25
+    characters of width. Set, because LibreOffice does not size the rows of a file it opens."""
+    lines = max(math.ceil(len(text) / (width * 1.25)) for text, width in cells)
+    return 15 if lines <= 1 else 12.5 * lines
+
+
 def _write_indicator_row(ws, row: int, cols: dict[str, int], ind: Indicator, inputs: RowInputs,
                          cells: dict[str, Cell], content: ScorecardContent, st: _Styles) -> None:
     """One indicator's Målekort row: its name, typed months (inputs), the rowmodel's cells,
@@ -260,7 +278,7 @@ def _write_indicator_row(ws, row: int, cols: dict[str, int], ind: Indicator, inp
     name = L.row_name(ind.name, inputs.weighted)
     ws.write_string(row, cols[L.COL_ID], ind.id, st.get(None, bold=True))
     ws.write_string(row, cols[L.COL_NAME], name, st.get(None, wrap=True))
-    ws.set_row(row, 27 if len(name) > 46 else 15)
+    ws.set_row(row, row_height((name, NAME_WIDTH)))
     ws.write_string(row, cols[L.COL_PERSPECTIVE], ind.perspective, st.get(None))
     ws.write_string(row, cols[L.COL_TYPE], ind.type, st.get(None))
     for m in range(1, 13):
@@ -301,8 +319,9 @@ def _finish_scorecard_sheet(ws, cols: dict[str, int], last_row: int, st: _Styles
     _risk_rules(ws, first_row, last_row, cols[L.COL_RISK_SUGGESTED], st)
     _risk_rules(ws, first_row, last_row, cols[L.COL_RISK_ASSESSED], st)
     ws.set_column(cols[L.COL_ID], cols[L.COL_ID], 5)
-    ws.set_column(cols[L.COL_NAME], cols[L.COL_NAME], 44)
-    ws.set_column(cols[L.COL_PERSPECTIVE], cols[L.COL_TYPE], 11, None, {"hidden": False})
+    ws.set_column(cols[L.COL_NAME], cols[L.COL_NAME], NAME_WIDTH)
+    ws.set_column(cols[L.COL_PERSPECTIVE], cols[L.COL_PERSPECTIVE], 11)
+    ws.set_column(cols[L.COL_TYPE], cols[L.COL_TYPE], 8)
     ws.set_column(cols[L.COL_TARGET], cols[L.COL_TARGET], 8)
     ws.set_column(cols["Jan"], cols["Des"], 8.5)
     ws.set_column(cols[L.COL_YTD], cols[L.COL_YTD], 9)
@@ -312,9 +331,12 @@ def _finish_scorecard_sheet(ws, cols: dict[str, int], last_row: int, st: _Styles
     ws.set_column(cols[L.COL_RISK_SUGGESTED], cols[L.COL_RISK_ASSESSED], 10)
     ws.set_column(cols[L.COL_COMMENT], cols[L.COL_COMMENT], 36)
     ws.set_column(len(L.SCORECARD_LABELS), max(cols.values()), 8, None, {"hidden": True})
-    ws.set_row(hr, 30)
+    ws.set_row(hr, 26)
     ws.freeze_panes(hr + 1, cols[L.COL_NAME] + 1)
-    print_setup(ws, hr, narrow_margins=True)
+    # A4 landscape over two pages wide at 75 % (10 pt text prints at 7.5 pt): the months, then
+    # Hittil i år to Kommentar; ID and Indikator on both
+    print_setup(ws, hr, narrow_margins=True, repeat_columns=(cols[L.COL_ID], cols[L.COL_NAME]),
+                column_breaks=(cols[L.COL_YTD],), scale=75)
     ws.print_area(0, 0, last_row, cols[L.COL_COMMENT])
     ws.set_footer("&L&A&C&P / &N&R&F")
     ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True,
@@ -325,10 +347,10 @@ def _finish_scorecard_sheet(ws, cols: dict[str, int], last_row: int, st: _Styles
 def _finish_data_sheet(ws) -> None:
     """Data's column widths, frozen ID and name columns, print set-up and protection."""
     ws.set_column(0, 0, 6)
-    ws.set_column(1, 1, 44)
+    ws.set_column(1, 1, DATA_NAME_WIDTH)
     ws.set_column(2, len(L.DATA_LABELS) - 1, 9)
     ws.freeze_panes(L.DATA_HEADER_ROW + 1, 2)
-    print_setup(ws, L.DATA_HEADER_ROW, narrow_margins=True)
+    print_setup(ws, L.DATA_HEADER_ROW, narrow_margins=True, repeat_columns=(0, 1))
     ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True,
                     "objects": True})
 
@@ -340,11 +362,10 @@ def _write_log_sheet(ws, rows: list[list], st: _Styles) -> None:
         ws.write_string(0, col, label, st.header)
     for r, values in enumerate(rows, start=1):
         for col, value in enumerate(values):
-            _write(ws, r, col, Cell(value), None)
-    ws.set_column(0, 0, 20)
-    ws.set_column(1, 4, 12)
-    ws.set_column(5, 5, 34)
-    ws.set_column(6, 6, 28)
+            _write(ws, r, col, Cell(value), st.note)
+    # the rows fyll appends take the columns' wrapping format: long lists and paths wrap
+    for col, width in enumerate((18, 10, 12, 24, 12, 34, 28)):
+        ws.set_column(col, col, width, st.note)
     ws.freeze_panes(1, 0)
     print_setup(ws, 0, narrow_margins=True)
 
@@ -364,7 +385,8 @@ def _validate_month_inputs(ws, row: int, cols: dict[str, int], ind: Indicator) -
 def _write_data_row(ws, row: int, ind: Indicator, inputs: RowInputs, consolidated: bool, st: _Styles):
     typed = not consolidated and not ind.is_automatic
     ws.write_string(row, 0, ind.id, st.get(None, bold=True))
-    ws.write_string(row, 1, ind.name, st.get(None))
+    ws.write_string(row, 1, ind.name, st.get(None, wrap=True))
+    ws.set_row(row, row_height((ind.name, DATA_NAME_WIDTH)))
     for m in range(1, 13):
         for part, values in (("teller", inputs.data_teller), ("nevner", inputs.data_nevner)):
             col = L.DATA_LABELS.index(L.data_label(m, part))
@@ -382,23 +404,26 @@ def _write_catalogue_sheet(ws, catalogue: Catalogue, st: _Styles) -> None:
     for col, label in enumerate(L.CATALOGUE_LABELS):
         ws.write_string(0, col, label, st.header)
     rows = catalogue_to_rows(catalogue)
+    wide = {"ID": 6, "Indikator": 40, "Resultatkrav": 26, "Beskrivelse": 40}
+    widths = [wide.get(label, 12) for label in L.CATALOGUE_LABELS]
     for r, values in enumerate(rows, start=1):
+        ws.set_row(r, row_height(*((str(values.get(label) or ""), width)
+                                   for label, width in zip(L.CATALOGUE_LABELS, widths))))
         for col, label in enumerate(L.CATALOGUE_LABELS):
             value = values.get(label)
             if value is None or value == "":
                 continue
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                ws.write_number(r, col, value)
+                ws.write_number(r, col, value, st.note)
             else:
-                ws.write_string(r, col, str(value))
-    ws.set_column(0, 0, 6)
-    ws.set_column(1, 1, 50)
-    ws.set_column(2, len(L.CATALOGUE_LABELS) - 1, 12)
+                ws.write_string(r, col, str(value), st.note)
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
     ws.freeze_panes(1, 2)
     note_row = len(rows) + 3
     ws.write_string(note_row, 1, L.MODEL_NOTES[0], st.label)
     for i, text in enumerate(L.MODEL_NOTES[1:], start=1):
-        # one note per merged row B:H (~130 characters a line), tall enough for its text
+        # one note per merged row B:H (~110 characters a line), tall enough for its text
         ws.merge_range(note_row + i, 1, note_row + i, 7, text, st.note)
-        ws.set_row(note_row + i, 14 * (len(text) // 120 + 1) + 4)
-    print_setup(ws, 0, narrow_margins=True)
+        ws.set_row(note_row + i, 14 * (len(text) // 100 + 1) + 4)
+    print_setup(ws, 0, narrow_margins=True, repeat_columns=(0, 1))

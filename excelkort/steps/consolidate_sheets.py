@@ -1,7 +1,8 @@
 """The side sheets of a consolidated målekort (SPEC §7): Enheter, Rangering, Innlevering,
 Kilder and Kommentarer, written into the workbook ``scorecard.writer`` makes.
 
-Each sheet is a plain table a county can print: frozen header, A3/A4 landscape, one page wide.
+Each sheet is a plain table a county can print: frozen header, landscape, text at a readable
+size (a wide table over several pages with its first columns on each), no text cut.
 Values are written as values (they come from other files, not from this workbook's formulas).
 A cell's style never depends on its value: status colours come from conditional formatting on
 the status word, so a re-run that updates the values in place (``consolidate_update``) changes
@@ -15,8 +16,8 @@ from ..model import Catalogue, Indicator, Unit
 from ..numbers.rules import GREEN, GREY, RED, YELLOW, Result, round_shown
 from ..scorecard.writer import number_format
 from ..xlsx.refs import cell_ref
-from ..xlsx.writer import (GREEN_FILL, GREEN_FONT, GREY_FILL, GREY_FONT, HEADER_FILL, RED_FILL, RED_FONT,
-                           YELLOW_FILL, YELLOW_FONT)
+from ..xlsx.writer import (A3, GREEN_FILL, GREEN_FONT, GREY_FILL, GREY_FONT, HEADER_FILL, RED_FILL,
+                           RED_FONT, YELLOW_FILL, YELLOW_FONT, print_setup)
 
 SUPPRESSED = ":"
 STATUS_COLOURS = {GREEN: (GREEN_FILL, GREEN_FONT), YELLOW: (YELLOW_FILL, YELLOW_FONT),
@@ -78,24 +79,27 @@ class SideSheets:
         write_table(wb.add_worksheet("Innlevering"), styles, DELIVERY_LABELS,
                     [[d.unit_id, d.name, d.county, d.file, d.status, d.period, d.local,
                       d.month_comment, d.reason] for d in self.deliveries],
-                    widths=(8, 30, 24, 40, 12, 9, 12, 10, 60))
+                    widths=(8, 24, 12, 34, 10, 9, 16, 16, 40))
         write_table(wb.add_worksheet("Kilder"), styles, SOURCE_LABELS,
                     [list(s) for s in self.sources], widths=(48, 66, 20, 10))
         write_table(wb.add_worksheet("Kommentarer"), styles, COMMENT_LABELS,
-                    [list(c) for c in self.comments], widths=(8, 30, 10, 20, 90), wrap_last=True)
+                    [list(c) for c in self.comments], widths=(8, 30, 10, 20, 90))
 
 
 DELIVERY_LABELS = ("Enhet", "Navn", "Overordnet", "Fil", "Status", "Periode",
                    "Lokale indikatorer med verdi", "Månedskommentar", "Årsak")
 SOURCE_LABELS = ("Fil", "SHA-256", "Endret", "Rader lest")
 COMMENT_LABELS = ("Enhet", "Navn", "Indikator", "Hva", "Tekst")
+RANKING_WIDTHS = (6, 8, 30, 11, 9, 14, 8)
+#: the widest table (in characters) printed one page wide on A4 landscape at a readable size
+ONE_PAGE_WIDTH = 170  # at about 80 %
 
 
 class _Styles:
     def __init__(self, wb, st):
         base = st.base
         self.header = st.header
-        self.header_wrap = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "font_size": 8,
+        self.header_wrap = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "font_size": 9,
                                           "bg_color": HEADER_FILL, "text_wrap": True, "align": "center",
                                           "valign": "top", "border": 1})
         self.text = wb.add_format({**base, "border": 1, "border_color": "#BFBFBF"})
@@ -139,13 +143,11 @@ class _Styles:
                 "type": "formula", "criteria": "=" + test, "format": self._rule_formats[word]})
 
 
-def _print_setup(ws, header_row: int, columns: int) -> None:
-    """Landscape, one page wide (A3 for wide tables, else A4), the header on every page."""
-    ws.set_landscape()
-    ws.set_paper(8 if columns > 16 else 9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(header_row)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+def _print_setup(ws, header_row: int, widths) -> None:
+    """Landscape A4 with the header on every page: one page wide when the columns fit at a
+    readable size, else over several pages with the first two columns on each."""
+    wide = sum(widths) > ONE_PAGE_WIDTH
+    print_setup(ws, header_row, narrow_margins=True, repeat_columns=(0, 1) if wide else None)
 
 
 def _put(ws, row: int, col: int, value, fmt) -> None:
@@ -157,19 +159,20 @@ def _put(ws, row: int, col: int, value, fmt) -> None:
         ws.write_string(row, col, str(value), fmt)
 
 
-def write_table(ws, styles: _Styles, labels, rows, widths, wrap_last=False) -> None:
+def write_table(ws, styles: _Styles, labels, rows, widths) -> None:
+    """A plain table; text wraps in its column, so long paths and reasons print whole."""
     for col, label in enumerate(labels):
         ws.write_string(0, col, label, styles.header)
     for r, values in enumerate(rows, start=1):
         for col, value in enumerate(values):
-            last = wrap_last and col == len(labels) - 1
-            _put(ws, r, col, value, styles.wrap if last else styles.text)
+            _put(ws, r, col, value, styles.wrap)
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
+    ws.set_row(0, 28)  # two lines for a wrapped label
     ws.freeze_panes(1, 1)
     if rows:
         ws.autofilter(0, 0, len(rows), len(labels) - 1)
-    _print_setup(ws, 0, len(labels))
+    _print_setup(ws, 0, widths)
 
 
 def suppressed(member: Member, ind_id: str, prikk: int | None) -> bool:
@@ -237,12 +240,8 @@ def write_units_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
     ws.set_row(head, 58)
     ws.freeze_panes(sub + 1, 2)
     # printed over as many A3 pages as it needs, the unit columns and the header on each page
-    ws.set_landscape()
-    ws.set_paper(8)
-    ws.set_print_scale(80)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    print_setup(ws, None, narrow_margins=True, paper=A3, repeat_columns=(0, 1))
     ws.repeat_rows(head, sub)
-    ws.repeat_columns(0, 1)
     ws.write_string(row + 1, 1, "Fargen og ordet viser status for hittil i år mot enhetens mål "
                     "(grønn, gul, rød; grå uten tall)." + (" «:» = prikket (nevner under "
                     f"{sheets.prikk})." if sheets.prikk else ""), styles.italic)
@@ -306,7 +305,7 @@ def write_ranking_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
     # a ranked unit's value and status are coloured by its status (unranked ones stay plain)
     styles.status_rules(ws, first, row - 1, 3, 3, 6, only_if_col=0)
     styles.status_rules(ws, first, row - 1, 6, 6, 6, only_if_col=0)
-    for col, width in enumerate((6, 8, 30, 11, 9, 14, 8)):
+    for col, width in enumerate(RANKING_WIDTHS):
         ws.set_column(col, col, width)
     ws.freeze_panes(4, 0)
-    _print_setup(ws, 3, len(labels))
+    _print_setup(ws, 3, RANKING_WIDTHS)

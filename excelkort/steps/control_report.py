@@ -98,10 +98,11 @@ def summary_lines(report: ControlReport, worst: int = 5) -> list[str]:
 # The workbook
 # --------------------------------------------------------------------------------------------
 def _finish_sheet(ws, n_rows: int, n_cols: int, freeze_cols: int) -> None:
-    """Frozen header, autofilter, and A4 landscape one page wide with the header on every page."""
+    """Frozen header, autofilter, and A4 landscape at a readable size over as many pages as the
+    table needs, the header and the frozen columns on every page."""
     ws.freeze_panes(1, freeze_cols)
     ws.autofilter(0, 0, max(1, n_rows), n_cols - 1)
-    print_setup(ws, 0)
+    print_setup(ws, 0, repeat_columns=(0, freeze_cols - 1))
 
 
 def write_control_workbook(report: ControlReport, path: str | os.PathLike | None = None) -> Path:
@@ -241,7 +242,11 @@ def _write_summary_sheet(sheet: _Sheet, report: ControlReport) -> None:
     r = 2
     for label, value in _summary_info(report):
         ws.write_string(r, 0, label, fm.label)
-        sheet.put(r, 1, value, fm.get("#,##0") if isinstance(value, int) else None)
+        if isinstance(value, int):
+            sheet.put(r, 1, value, fm.get("#,##0"))
+        else:  # long lists wrap in B:D instead of running off the printed page
+            ws.merge_range(r, 1, r, 3, _text(value), fm.wrap)
+            ws.set_row(r, 13 * math.ceil(len(value) / 150) + 2)
         r += 1
     r += 1
     ws.write_string(r, 0, "Alvorlighet", fm.header)

@@ -7,7 +7,8 @@ They share the house look and settings, declared once here:
   the same bytes;
 - ``Formats``: the house font, the title and header-row formats, and cached variants; the
   colours (header blue, input yellow, the status fills and fonts) and the light cell grid;
-- ``print_setup``: A4 landscape, one page wide, the header row repeated on every page;
+- ``print_setup``: landscape, the header row repeated on every page; one page wide, or for a
+  wide table at a readable scale over several pages with its key columns repeated;
 - ``ClassicFormulaWorksheet`` for sheets full of formulas (below).
 
 Users' own files are never written with XlsxWriter; they are patched (``workbookpatch``).
@@ -31,7 +32,9 @@ GRID = {"border": 1, "border_color": "#BFBFBF"}  # the light border of table cel
 INPUT = {"locked": False, "bg_color": INPUT_FILL}  # a cell the user types in (unlocked, yellow)
 
 WORKBOOK_OPTIONS = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
-A4 = 9  # XlsxWriter's paper code
+A4, A3 = 9, 8  # XlsxWriter's paper codes
+#: the print scale of a table too wide for one page: 10 pt text prints at 8 pt
+READABLE_SCALE = 80
 
 
 def period_datetime(period: str) -> dt.datetime:
@@ -47,16 +50,31 @@ def new_workbook(filename, title: str, period: str) -> xlsxwriter.Workbook:
     return wb
 
 
-def print_setup(ws, repeat_row: int | None = None, *, narrow_margins: bool = False) -> None:
-    """A4 landscape, one page wide; ``repeat_row`` (0-based) printed on top of every page;
-    with ``narrow_margins`` 0.4″ left and right, 0.5″ top and bottom (the målekort's)."""
+def print_setup(ws, repeat_row: int | None = None, *, narrow_margins: bool = False,
+                paper: int = A4, repeat_columns: tuple[int, int] | None = None,
+                column_breaks: tuple[int, ...] = (), scale: int = READABLE_SCALE) -> None:
+    """Landscape on ``paper``; ``repeat_row`` (0-based) printed on top of every page; with
+    ``narrow_margins`` 0.4″ all round.
+
+    A table is printed one page wide, unless ``repeat_columns`` (first, last) is given: then it
+    prints at ``scale`` per cent over as many pages as it needs, across before down, those
+    columns on every page and a new page before each of ``column_breaks``. Fitting a wide table
+    to one page shrinks its text below what a reader can read (a målekort to 4.7 pt on A4).
+    """
     ws.set_landscape()
-    ws.set_paper(A4)
-    ws.fit_to_pages(1, 0)
+    ws.set_paper(paper)
+    if repeat_columns is None:
+        ws.fit_to_pages(1, 0)
+    else:
+        ws.set_print_scale(scale)
+        ws.repeat_columns(*repeat_columns)
+        ws.print_across()
+        if column_breaks:
+            ws.set_v_pagebreaks(list(column_breaks))
     if repeat_row is not None:
         ws.repeat_rows(repeat_row)
     if narrow_margins:
-        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        ws.set_margins(left=0.4, right=0.4, top=0.4, bottom=0.4)
 
 
 class Formats:
