@@ -405,7 +405,7 @@ def test_findings_are_sorted_worst_first(tmp_path):
     big = max(OFFICES, key=lambda u: YEARS[2026].sizes[u.id]).id
     _find(rows, big, "B3", P)["teller"] *= 10
     rows = [r for r in rows if (r["enhet"], r["indikator"], r["periode"]) != ("0104", "P1", P)]
-    rows.append(dict(rows[0], enhet="999", periode=P))
+    rows.append(dict(rows[0], enhet="101", periode=P))  # a lost leading zero: feil
     report = _check(_write(tmp_path, rows, "u.csv"))
     ranks = [SEVERITIES.index(f.severity) for f in report.findings]
     assert ranks == sorted(ranks)

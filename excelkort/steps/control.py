@@ -46,7 +46,7 @@ from typing import Iterable
 from ..errors import InputError, Problem
 from ..inputs.catalogue import default_catalogue
 from ..inputs.extract_values import SYMBOL_FOR_REASON, ExtractRow
-from ..inputs.hints import indicator_advice, suggest_indicator, unit_advice
+from ..inputs.hints import indicator_advice, suggest_indicator, unknown_unit
 from ..inputs.register import Register, demo_register
 from ..model import Catalogue, Indicator
 from ..numbers.outliers import MIN_UNITS, Z_THRESHOLD, beyond_chance, nevner_jumps, robust_z
@@ -323,13 +323,9 @@ class _Control:
             lines = [ln for ln, _ in items]
             if unit not in self.known_ids:
                 hint = self.reg.suggest(unit) or ""
-                if hint == unit:
-                    hint = ""
-                todo = unit_advice(unit, self.known_ids)
-                self.add("ukjent_enhet",
-                         f"enheten «{unit}» finnes ikke i enhetsregisteret; "
-                         f"{rows_word(len(lines))} ({lines_text(lines)}) blir ikke fylt inn. "
-                         f"{todo}", unit=unit, lines=lines, hint=hint)
+                severity, message = unknown_unit(unit, self.known_ids, lines)
+                self.add("ukjent_enhet", message, unit=unit, lines=lines,
+                         hint="" if hint == unit else hint, severity=severity)
                 continue
             outside = [(ln, p) for ln, p in items if self.find(unit, p) is None]
             if outside:
