@@ -17,7 +17,7 @@ import click
 
 from . import api, clitext
 from .errors import (EXIT_INPUT, EXIT_INTERNAL, EXIT_PARTIAL, ExcelkortError, InputError,
-                     count_word)
+                     collapse_repeated, count_word)
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a program whose reader went away (128 + SIGPIPE)
@@ -31,7 +31,7 @@ class ExcelkortGroup(click.Group):
         try:
             return super().invoke(ctx)
         except InputError as exc:
-            for problem in exc.problems:
+            for problem in collapse_repeated(exc.problems):
                 click.echo(f"Feil: {problem}" if problem.is_error else str(problem), err=True)
             click.echo("Ingenting ble endret.", err=True)
             sys.exit(exc.exit_code)
@@ -392,7 +392,7 @@ def sjekk(filer, register_file, katalog):
         status = ("feil" if result.errors else "advarsler" if result.problems else
                   "ok" if result.checked else "skrevet av excelkort, ikke noe å sjekke")
         click.echo(f"{path} ({result.kind_label}): {status}")
-        for problem in result.problems:
+        for problem in collapse_repeated(result.problems):
             click.echo(f"  {'Feil: ' if problem.is_error else ''}{problem}")
         errors += len(result.errors)
         warnings += len(result.problems) - len(result.errors)

@@ -595,3 +595,35 @@ def test_kontroll_outside_a_work_folder_needs_a_register(tmp_path, monkeypatch):
     assert "Brukte standardkatalogen" not in result.output
     assert ("Brukte katalog standardkatalogen (excelkort/data/indikatorer.csv) og register "
             "enheter.csv.") in result.output.splitlines()
+
+
+def test_periods_excel_made_dates_are_checked_with_one_warning(tmp_path):
+    """``mai.26`` for 2026-05: the month is found, and one finding names the column."""
+    rows = _rows(P)
+    plain = _check(_write(tmp_path, rows, "u.csv"))
+    path = _write(tmp_path, rows, "datoer.csv")
+    names = {"2026-05": "mai.26", "2026-04": "apr.26", "2025-05": "mai.25"}
+    text = path.read_text(encoding="utf-8-sig")
+    for period, shown in names.items():
+        text = text.replace(f";{period};", f";{shown};")
+    path.write_text(text, encoding="utf-8")
+    report = _check(path)
+    assert report.period == P
+    notes = report.of_kind("uttrekk")
+    assert len(notes) == 1 and notes[0].severity == "advarsel"
+    assert notes[0].message.startswith(
+        "kolonnen har datoer, ikke perioder (ÅÅÅÅ-MM), på ")
+    assert [f.kind for f in report.findings if f.kind != "uttrekk"] == \
+        [f.kind for f in plain.findings if f.kind != "uttrekk"]
+
+
+def test_an_extract_without_a_valid_period_says_so(tmp_path):
+    path = tmp_path / "u.csv"
+    path.write_text("enhet;periode;indikator;teller;nevner\n"
+                    + "".join(f"0101;uke {i};B1;1;2\n" for i in range(40)), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        _check(path)
+    assert str(exc.value) == (
+        "u.csv, linje 2, kolonne «periode»: ingen rad i uttrekket har en gyldig periode, så det "
+        "er ingenting å kontrollere. Første rad: ugyldig periode «uke 0». Skriv periode som "
+        "ÅÅÅÅ-MM (f.eks. 2024-03) eller ÅÅÅÅMM (f.eks. 202403).")

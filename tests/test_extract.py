@@ -634,3 +634,55 @@ def test_write_then_read_round_trips(tmp_path, rows):
     assert [r._replace(line=None) for r in extract.rows] == rows
     assert [r.line for r in extract.rows] == sorted(r.line for r in extract.rows)
     assert extract.problems == []
+
+
+# --------------------------------------------------------------------------------------------
+# Periods Excel made into dates: read as their month, with one warning naming the column
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("shown", ["okt.26", "01.10.2026", "2026-10-01", "46296", "Oct-26"])
+def test_a_period_excel_made_a_date_is_read_with_one_warning(tmp_path, shown):
+    path = tmp_path / "uttrekk.csv"
+    path.write_text("enhet;periode;indikator;teller;nevner\n"
+                    + "".join(f"{u};{shown};B1;1;2\n" for u in ("0101", "0104", "0105")),
+                    encoding="utf-8")
+    extract = read_extract(path, CATALOGUE, UNITS)
+    assert [r.period for r in extract.rows] == ["2026-10"] * 3
+    assert [str(p) for p in extract.problems] == [
+        f"uttrekk.csv, linje 2, kolonne «periode»: Advarsel: kolonnen har datoer, ikke perioder "
+        f"(ÅÅÅÅ-MM), på 3 rader, f.eks. «{shown}» på linje 2: Excel gjør en periode om til en "
+        f"dato. De er lest som måneden datoen ligger i («{shown}» er 2026-10); sjekk at månedene "
+        "stemmer, og lagre kolonnen som tekst neste gang."]
+
+
+def test_a_date_cell_in_an_xlsx_extract_is_read_with_one_warning(tmp_path):
+    path = tmp_path / "uttrekk.xlsx"
+    make_xlsx(path, [
+        ["enhet", "periode", "indikator", "teller", "nevner"],
+        ["0101", datetime.datetime(2026, 10, 1), "B1", 1, 2],
+        ["0104", "2026-10", "B1", 1, 2],
+    ])
+    extract = read_extract(path, CATALOGUE, UNITS)
+    assert [r.period for r in extract.rows] == ["2026-10", "2026-10"]
+    assert [str(p) for p in extract.problems] == [
+        "uttrekk.xlsx, ark «Uttrekk», linje 4, kolonne «periode»: Advarsel: kolonnen har datoer, "
+        "ikke perioder (ÅÅÅÅ-MM), på 1 rad, f.eks. «2026-10-01» på linje 4: Excel gjør en "
+        "periode om til en dato. De er lest som måneden datoen ligger i («2026-10-01» er "
+        "2026-10); sjekk at månedene stemmer, og lagre kolonnen som tekst neste gang."]
+
+
+def test_an_error_on_many_rows_is_shown_three_times_then_counted(tmp_path):
+    from click.testing import CliRunner
+
+    from excelkort.cli import main
+
+    path = tmp_path / "uttrekk.csv"
+    path.write_text("enhet;periode;indikator;teller;nevner\n"
+                    + "".join(f"0101;uke {i};B1;1;2\n" for i in range(50)), encoding="utf-8")
+    result = CliRunner().invoke(main, ["sjekk", str(path)])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[:5] == [
+        f"{path} (uttrekk): feil",
+        *(f"  Feil: uttrekk.csv, linje {i + 2}, kolonne «periode»: ugyldig periode «uke {i}». "
+          f"{PERIOD_HELP}" for i in range(3)),
+        "  Feil: uttrekk.csv, kolonne «periode»: … og 47 rader til med samme feil.",
+    ]

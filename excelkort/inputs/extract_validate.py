@@ -13,6 +13,7 @@ pre-parsed columns, with the indicator's ``Kind`` looked up once per row.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date, datetime
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import partial
@@ -25,7 +26,8 @@ from ..model import Catalogue
 from ..numtext import format_number
 from .extract_files import EXPECTED_TEXT, ExtractTable, norm_label
 from .extract_values import (COLUMNS, REQUIRED_COLUMNS, Extract, ExtractRow, map_cells, merknad_of,
-                             number_of, period_of, text_field, text_of)
+                             number_of, period_is_date, period_of, text_field,
+                             text_of)
 from .hints import indicator_advice, suggest_indicator, unknown_unit
 from .tables import lines_text, rows_word
 
@@ -71,6 +73,7 @@ def validate_table(table: ExtractTable, catalogue: Catalogue, unit_ids: set[str]
         raise InputError(found.problems)
     lines, records, bad_width = _fit_widths(table, columns, found)
     cells = _parse_cells(records, columns)
+    _report_date_periods(lines, cells, columns, found)
     kinds = indicator_kinds(catalogue)
     checked = _check_rows(lines, cells, kinds, unit_ids, columns, found)
     _report_duplicates(checked.duplicates, found)
@@ -197,6 +200,23 @@ def _parse_cells(records: list[list[Any]], cols: _Columns) -> _Cells:
         map_cells(number_of, raw_t), map_cells(number_of, raw_n),
         map_cells(merknad_of, columns[5]) if merknad is not None else repeat(None),
         raw_p, raw_t, raw_n)
+
+
+def _report_date_periods(lines: list[int], cells: _Cells, cols: _Columns,
+                         found: _Findings) -> None:
+    """One warning when Excel has made dates of the periods: they are read as their month."""
+    dated = map_cells(period_is_date, cells.raw_periods)
+    first = next((i for i, is_date in enumerate(dated) if is_date), None)
+    if first is None:
+        return
+    n = sum(dated)
+    raw, period = cells.raw_periods[first], cells.periods[first]
+    shown = f"{raw:%Y-%m-%d}" if isinstance(raw, (datetime, date)) else text_of(raw)
+    found.add(
+        f"kolonnen har datoer, ikke perioder (ÅÅÅÅ-MM), på {rows_word(n)}, f.eks. «{shown}» på "
+        f"linje {lines[first]}: Excel gjør en periode om til en dato. De er lest som måneden "
+        f"datoen ligger i («{shown}» er {period}); sjekk at månedene stemmer, og lagre "
+        "kolonnen som tekst neste gang.", lines[first], cols.label["periode"], WARNING)
 
 
 # -- rows -----------------------------------------------------------------------------------
