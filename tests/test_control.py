@@ -627,3 +627,23 @@ def test_an_extract_without_a_valid_period_says_so(tmp_path):
         "u.csv, linje 2, kolonne «periode»: ingen rad i uttrekket har en gyldig periode, så det "
         "er ingenting å kontrollere. Første rad: ugyldig periode «uke 0». Skriv periode som "
         "ÅÅÅÅ-MM (f.eks. 2024-03) eller ÅÅÅÅMM (f.eks. 202403).")
+
+
+@pytest.mark.parametrize("unit, severity", [("101", "feil"), ("9999", "advarsel")])
+def test_sjekk_and_kontroll_judge_an_unknown_unit_alike(tmp_path, unit, severity):
+    """One rule (hints.unknown_unit): a lost leading zero is an error, an id like no known
+    unit a warning; the message is the same in both."""
+    rows = _rows(P)
+    for r in rows:
+        if r["enhet"] == "0101" and r["indikator"] == "P9":
+            r["enhet"] = unit
+    path = _write(tmp_path, rows, "u.csv")
+    (finding,) = _check(path).of_kind("ukjent_enhet")
+    try:
+        problems = read_extract(path, CATALOGUE, set(REGISTER.ids())).problems
+    except InputError as exc:
+        problems = exc.problems
+    (problem,) = [p for p in problems if p.column == "enhet"]
+    assert (problem.severity, finding.severity) == (severity, severity)
+    assert problem.message == finding.message
+    assert finding.message.startswith(f"enheten «{unit}» finnes ikke i enhetsregisteret; ")
