@@ -20,9 +20,11 @@ from ..xlsx.backup import BACKUP_DIR, backup_file, backups
 from ..xlsx.cells import read_named
 from ..xlsx.package import lock_file_for, locked_message
 
-#: how ``--fra`` times are written (as ``--liste`` shows them), most precise first
-TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
-                "%Y-%m-%d")
+#: how a ``--fra`` time may be written (as ``--liste`` shows it, or shorter), each with the
+#: span it names
+TIME_FORMATS = (("%Y-%m-%d %H:%M:%S", timedelta(seconds=1)), ("%Y-%m-%dT%H:%M:%S", timedelta(seconds=1)),
+                ("%Y-%m-%d %H:%M", timedelta(minutes=1)), ("%Y-%m-%dT%H:%M", timedelta(minutes=1)),
+                ("%Y-%m-%d", timedelta(days=1)))
 TIME_HELP = "Skriv tidspunktet som ÅÅÅÅ-MM-DD TT:MM[:SS], slik «--liste» viser det."
 
 
@@ -80,11 +82,9 @@ def list_backups(path: str | Path) -> list[Backup]:
 
 def parse_time(text: str) -> datetime:
     """A ``--fra`` time → the end of the second (or minute, or day) it names."""
-    for fmt, step in zip(TIME_FORMATS, (timedelta(seconds=1), timedelta(minutes=1),
-                                        timedelta(seconds=1), timedelta(minutes=1),
-                                        timedelta(days=1))):
+    for fmt, span in TIME_FORMATS:
         try:
-            return datetime.strptime(text.strip(), fmt) + step
+            return datetime.strptime(text.strip(), fmt) + span
         except ValueError:
             continue
     raise InputError(f"Ugyldig tidspunkt «{text}». {TIME_HELP}")
