@@ -187,12 +187,21 @@ def validate(files: list[str | Path], catalogue: Catalogue | None = None,
     return [check_file(path, catalogue, unit_ids) for path in files]
 
 
-def restore(path: str | Path):
-    """Put back the newest backup of a file excelkort changed (``gjenopprett``); the
-    current version is kept as a backup too. Returns a ``RestoreResult``."""
+def backups(path: str | Path):
+    """The backups of a file excelkort changed, newest first (``gjenopprett --liste``): each a
+    ``Backup`` with ``nr``, ``time``, ``size`` and, for a målekort, ``period``."""
+    from .steps.restore import list_backups
+
+    return list_backups(path)
+
+
+def restore(path: str | Path, *, nr: int | None = None, at: str | None = None):
+    """Put back a backup of a file excelkort changed (``gjenopprett``): the newest, number
+    ``nr`` of ``backups(path)``, or the newest taken at or before ``at`` (``"2026-10-05
+    14:03"``). The current version is kept as a backup too. Returns a ``RestoreResult``."""
     from .steps.restore import restore as _restore
 
-    return _restore(path)
+    return _restore(path, nr=nr, at=at)
 
 
 def consolidate(folder: str | Path, *, register=None, catalogue=None, targets=None,

@@ -20,7 +20,7 @@ import click
 
 from . import api, clitext
 from .errors import (EXIT_INPUT, EXIT_INTERNAL, EXIT_PARTIAL, ExcelkortError, InputError,
-                     count_word)
+                     collapse_repeated, count_word)
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a program whose reader went away (128 + SIGPIPE)
@@ -36,7 +36,7 @@ class ExcelkortGroup(click.Group):
         try:
             return super().invoke(ctx)
         except InputError as exc:
-            for problem in exc.problems:
+            for problem in collapse_repeated(exc.problems):
                 click.echo(f"Feil: {problem}" if problem.is_error else str(problem), err=True)
             click.echo("Ingenting ble endret.", err=True)
             sys.exit(exc.exit_code)
@@ -447,9 +447,10 @@ def sjekk(filer, register_file, katalog):
     register = api.load_register(register_file)
     errors = warnings = 0
     for path, result in zip(filer, api.validate(filer, catalogue, register)):
-        status = "feil" if result.errors else ("advarsler" if result.problems else "ok")
+        status = ("feil" if result.errors else "advarsler" if result.problems else
+                  "ok" if result.checked else "skrevet av excelkort, ikke noe å sjekke")
         click.echo(f"{path} ({result.kind_label}): {status}")
-        for problem in result.problems:
+        for problem in collapse_repeated(result.problems):
             click.echo(f"  {'Feil: ' if problem.is_error else ''}{problem}")
         errors += len(result.errors)
         warnings += len(result.problems) - len(result.errors)
@@ -464,13 +465,31 @@ def sjekk(filer, register_file, katalog):
 
 @main.command(context_settings=CONTEXT, options_metavar="[VALG]")
 @click.argument("fil", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-def gjenopprett(fil):
-    """Legg tilbake den nyeste sikkerhetskopien av FIL som excelkort endret.
+@click.option("--liste", is_flag=True, help="Vis sikkerhetskopiene (tidspunkt, Periode, størrelse); endrer ingenting.")
+@click.option("--nr", type=click.IntRange(min=1), help="Legg tilbake sikkerhetskopi nr. N i «--liste» (1 er den nyeste).")
+@click.option("--fra", "at", metavar="TIDSPUNKT",
+              help="Legg tilbake den nyeste sikkerhetskopien tatt på eller før TIDSPUNKT (ÅÅÅÅ-MM-DD TT:MM[:SS]).")
+def gjenopprett(fil, liste, nr, at):
+    """Legg tilbake en sikkerhetskopi av FIL som excelkort endret (uten valg: den nyeste).
 
     Filen slik den er nå tas også vare på som sikkerhetskopi.
     """
-    result = api.restore(fil)
-    click.echo(f"La tilbake {result.restored.name}; filen slik den var er lagret som {result.kept.name}.")
+    if liste:
+        found = api.backups(fil)
+        if not found:
+            click.echo(f"{fil}: ingen sikkerhetskopier.")
+            return
+        click.echo(f"Sikkerhetskopier av {fil}, nyeste først:")
+        click.echo(f"  {'Nr':>3}  {'Tidspunkt':<19}  {'Periode':<7}  Størrelse")
+        for b in found:
+            click.echo(f"  {b.nr:>3}  {b.when}  {b.period or '–':<7}  {b.size_text}")
+        click.echo("Legg tilbake én med «excelkort gjenopprett FIL --nr N» eller «--fra TIDSPUNKT».")
+        return
+    if nr is not None and at is not None:
+        raise click.UsageError("Bruk enten --nr eller --fra, ikke begge.")
+    result = api.restore(fil, nr=nr, at=at)
+    click.echo(f"La tilbake {result.restored.description}; filen slik den var er lagret som "
+               f"{result.kept.name}.")
     click.echo("Oppsummering: 1 fil skrevet, 0 advarsler, 0 feil.")
 
 

@@ -5,6 +5,8 @@ was done, 3 finished with some inputs rejected.
 """
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +77,35 @@ class InputError(ExcelkortError):
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.is_error]
+
+
+#: how often the same problem is shown before the rest of its lines are only counted
+SHOWN_REPEATS = 3
+_VALUES = re.compile(r"«[^»]*»|\(\d[^)]*\)|-?\d+(?:[,.]\d+)?")
+
+
+def _same_kind(p: Problem) -> tuple:
+    """Problems of one kind differ only in the line and the values they quote."""
+    return (p.file, p.sheet, p.column, p.severity, _VALUES.sub("#", p.message))
+
+
+def collapse_repeated(problems: list[Problem], shown: int = SHOWN_REPEATS) -> list[Problem]:
+    """The problems as a user reads them: one repeated on many lines is shown ``shown`` times,
+    then counted on one line («… og 38 045 rader til med samme feil.»)."""
+    groups: dict[tuple, list[Problem]] = defaultdict(list)
+    for p in problems:
+        groups[_same_kind(p)].append(p)
+    out = []
+    for p in problems:
+        group = groups[_same_kind(p)]
+        if len(group) <= shown + 1 or p is group[0] or p in group[1:shown]:
+            out.append(p)
+        elif p is group[shown]:
+            rest = f"{len(group) - shown:,}".replace(",", " ")
+            what = "feil" if p.is_error else "advarsel"
+            out.append(Problem(f"… og {rest} rader til med samme {what}.", file=p.file,
+                               sheet=p.sheet, column=p.column, severity=p.severity))
+    return out
 
 
 def raise_if_errors(problems: list[Problem], into: list[Problem] | None = None) -> list[Problem]:

@@ -405,7 +405,7 @@ def test_findings_are_sorted_worst_first(tmp_path):
     big = max(OFFICES, key=lambda u: YEARS[2026].sizes[u.id]).id
     _find(rows, big, "B3", P)["teller"] *= 10
     rows = [r for r in rows if (r["enhet"], r["indikator"], r["periode"]) != ("0104", "P1", P)]
-    rows.append(dict(rows[0], enhet="999", periode=P))
+    rows.append(dict(rows[0], enhet="101", periode=P))  # a lost leading zero: feil
     report = _check(_write(tmp_path, rows, "u.csv"))
     ranks = [SEVERITIES.index(f.severity) for f in report.findings]
     assert ranks == sorted(ranks)
@@ -595,3 +595,55 @@ def test_kontroll_outside_a_work_folder_needs_a_register(tmp_path, monkeypatch):
     assert "Brukte standardkatalogen" not in result.output
     assert ("Brukte katalog standardkatalogen (excelkort/data/indikatorer.csv) og register "
             "enheter.csv.") in result.output.splitlines()
+
+
+def test_periods_excel_made_dates_are_checked_with_one_warning(tmp_path):
+    """``mai.26`` for 2026-05: the month is found, and one finding names the column."""
+    rows = _rows(P)
+    plain = _check(_write(tmp_path, rows, "u.csv"))
+    path = _write(tmp_path, rows, "datoer.csv")
+    names = {"2026-05": "mai.26", "2026-04": "apr.26", "2025-05": "mai.25"}
+    text = path.read_text(encoding="utf-8-sig")
+    for period, shown in names.items():
+        text = text.replace(f";{period};", f";{shown};")
+    path.write_text(text, encoding="utf-8")
+    report = _check(path)
+    assert report.period == P
+    notes = report.of_kind("uttrekk")
+    assert len(notes) == 1 and notes[0].severity == "advarsel"
+    assert notes[0].message.startswith(
+        "kolonnen har datoer, ikke perioder (ÅÅÅÅ-MM), på ")
+    assert [f.kind for f in report.findings if f.kind != "uttrekk"] == \
+        [f.kind for f in plain.findings if f.kind != "uttrekk"]
+
+
+def test_an_extract_without_a_valid_period_says_so(tmp_path):
+    path = tmp_path / "u.csv"
+    path.write_text("enhet;periode;indikator;teller;nevner\n"
+                    + "".join(f"0101;uke {i};B1;1;2\n" for i in range(40)), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        _check(path)
+    assert str(exc.value) == (
+        "u.csv, linje 2, kolonne «periode»: ingen rad i uttrekket har en gyldig periode, så det "
+        "er ingenting å kontrollere. Første rad: ugyldig periode «uke 0». Skriv periode som "
+        "ÅÅÅÅ-MM (f.eks. 2024-03) eller ÅÅÅÅMM (f.eks. 202403).")
+
+
+@pytest.mark.parametrize("unit, severity", [("101", "feil"), ("9999", "advarsel")])
+def test_sjekk_and_kontroll_judge_an_unknown_unit_alike(tmp_path, unit, severity):
+    """One rule (hints.unknown_unit): a lost leading zero is an error, an id like no known
+    unit a warning; the message is the same in both."""
+    rows = _rows(P)
+    for r in rows:
+        if r["enhet"] == "0101" and r["indikator"] == "P9":
+            r["enhet"] = unit
+    path = _write(tmp_path, rows, "u.csv")
+    (finding,) = _check(path).of_kind("ukjent_enhet")
+    try:
+        problems = read_extract(path, CATALOGUE, set(REGISTER.ids())).problems
+    except InputError as exc:
+        problems = exc.problems
+    (problem,) = [p for p in problems if p.column == "enhet"]
+    assert (problem.severity, finding.severity) == (severity, severity)
+    assert problem.message == finding.message
+    assert finding.message.startswith(f"enheten «{unit}» finnes ikke i enhetsregisteret; ")

@@ -78,7 +78,7 @@ def test_the_text_summary_names_each_step_and_where_to_look(work):
 
 def test_errors_in_the_extract_stop_it_before_fyll_unless_fortsett(work):
     extract = work / "uttrekk" / f"uttrekk_{PERIOD}.csv"
-    extract.write_text(extract.read_text(encoding="utf-8-sig") + f"999;{PERIOD};P1;5;10;\n",
+    extract.write_text(extract.read_text(encoding="utf-8-sig") + f"101;{PERIOD};P1;5;10;\n",
                        encoding="utf-8")
     stopped = _run(work, "--json")
     assert stopped.exit_code == 3

@@ -125,3 +125,28 @@ def test_readme_python_examples_run_in_the_demo_folder(demo, monkeypatch):
     monkeypatch.chdir(folder)
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
+
+
+def test_sjekk_names_every_file_excelkort_writes(demo):
+    """A tiltaksplan or a kontroll workbook is never taken for an extract."""
+    folder, _output = demo
+    files = ["kontor/0101/målekort_0101_2026.xlsx", "kontor/0101/tiltaksplan_0101_2026.xlsx",
+             "konsolidert/NO/målekort_NO_2026.xlsx", "kontroll/kontroll_2026-10.xlsx",
+             "historikk/målekort_2026.parquet", "uttrekk/uttrekk_2026-10.csv",
+             "enheter.csv", "indikatorer.csv", "mål.csv"]
+    pptx = sorted((folder / "rapporter").glob("*.pptx"))[0]
+    result = CliRunner().invoke(main, ["sjekk", *(str(folder / f) for f in files), str(pptx)])
+    assert result.exit_code == 0, result.output
+    named = [line for line in result.output.splitlines() if line.startswith(str(folder))]
+    assert [line[len(str(folder)) + 1:] for line in named] == [
+        "kontor/0101/målekort_0101_2026.xlsx (målekort): ok",
+        "kontor/0101/tiltaksplan_0101_2026.xlsx (tiltaksplan): ok",
+        "konsolidert/NO/målekort_NO_2026.xlsx (konsolidert målekort): ok",
+        "kontroll/kontroll_2026-10.xlsx (kontrollarbeidsbok): skrevet av excelkort, ikke noe å sjekke",
+        "historikk/målekort_2026.parquet (historikk (konsolider)): skrevet av excelkort, ikke noe å sjekke",
+        "uttrekk/uttrekk_2026-10.csv (uttrekk): ok",
+        "enheter.csv (enhetsregister): ok",
+        "indikatorer.csv (indikatorkatalog): ok",
+        "mål.csv (mål per enhet): ok",
+        f"rapporter/{pptx.name} (statusrapport (PowerPoint)): skrevet av excelkort, ikke noe å sjekke",
+    ]

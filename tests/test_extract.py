@@ -64,6 +64,11 @@ def messages_of_error(path, units=UNITS) -> list[str]:
 # The corpus of bad extracts: one problem each, the exact message the user reads
 # --------------------------------------------------------------------------------------------
 ERRORS = {
+    # a lost leading zero is an error, in sjekk as in kontroll (hints.unknown_unit)
+    "ukjent_enhet.csv": [
+        "ukjent_enhet.csv, linje 2, kolonne «enhet»: enheten «101» finnes ikke i "
+        "enhetsregisteret; 1 rad (linje 2) blir ikke fylt inn. Mente du «0101»? Enhetsnummer er "
+        "tekst, og ledende null kan ha falt bort i Excel: rett enhetsnummeret i uttrekket."],
     "mangler_kolonne.csv": [
         "mangler_kolonne.csv, linje 1: mangler kolonnene «teller» og «nevner». Fant «enhet», "
         f"«periode», «indikator» og «verdi». {EXPECTED_COLUMNS}"],
@@ -127,10 +132,10 @@ WARNINGS = {
         "lokal_indikator.csv, linje 3, kolonne «indikator»: Advarsel: indikatoren «M1» er lokal "
         "(Kilde = lokal) og fylles inn av enheten selv, ikke fra uttrekket; 1 rad hoppet over "
         "(linje 3)."],
-    "ukjent_enhet.csv": [
-        "ukjent_enhet.csv, linje 2, kolonne «enhet»: Advarsel: enheten «101» finnes ikke i "
-        "enhetsregisteret; 1 rad hoppet over (linje 2). Mente du «0101»? Enhetsnummer er tekst, "
-        "og ledende null kan ha falt bort i Excel: rett enhetsnummeret i uttrekket."],
+    "ukjent_enhet_uten_treff.csv": [
+        "ukjent_enhet_uten_treff.csv, linje 2, kolonne «enhet»: Advarsel: enheten «9999» finnes "
+        "ikke i enhetsregisteret; 1 rad (linje 2) blir ikke fylt inn. Rett enhetsnummeret i "
+        "uttrekket, eller legg enheten inn i registeret."],
     "antall_med_nevner.csv": [
         "antall_med_nevner.csv, linje 2, kolonne «nevner»: Advarsel: indikatoren «P1» er et "
         "antall og har ingen nevner; nevner er ignorert på 1 rad (linje 2)."],
@@ -171,7 +176,7 @@ def test_skipped_rows_leave_the_rest():
     extract = read_extract(BAD / "ukjent_indikator.csv", CATALOGUE, UNITS)
     assert extract.rows == [row("0101", "2024-01", "B1", 65.0, 100.0, line=2)]
     assert extract.rows_read == 3
-    extract = read_extract(BAD / "ukjent_enhet.csv", CATALOGUE, UNITS)
+    extract = read_extract(BAD / "ukjent_enhet_uten_treff.csv", CATALOGUE, UNITS)
     assert [r.unit for r in extract.rows] == ["0104"]
 
 
@@ -282,8 +287,8 @@ def test_all_problems_reported_at_once_in_line_order(tmp_path):
         "fjern duplikatene.",
         f"mange.csv, linje 3, kolonne «periode»: ugyldig periode «2024-1». {PERIOD_HELP}",
         f"mange.csv, linje 3, kolonne «teller»: tekst i tallfelt: «65 %» {TEXT_IN_NUMBER}",
-        "mange.csv, linje 4, kolonne «enhet»: Advarsel: enheten «101» finnes ikke i "
-        "enhetsregisteret; 1 rad hoppet over (linje 4). Mente du «0101»? Enhetsnummer er tekst, "
+        "mange.csv, linje 4, kolonne «enhet»: enheten «101» finnes ikke i "
+        "enhetsregisteret; 1 rad (linje 4) blir ikke fylt inn. Mente du «0101»? Enhetsnummer er tekst, "
         "og ledende null kan ha falt bort i Excel: rett enhetsnummeret i uttrekket.",
         "mange.csv, linje 5, kolonne «nevner»: nevner er 0, men teller er 65. Med nevner 0 kan "
         "verdien ikke regnes ut: rett nevner, eller la både teller og nevner stå tomme hvis "
@@ -295,11 +300,9 @@ def test_unit_hint_for_case_and_whitespace(tmp_path):
     path = tmp_path / "u.csv"
     path.write_text("enhet;periode;indikator;teller;nevner\nnav 01;2024-01;B1;1;2\n",
                     encoding="utf-8")
-    extract = read_extract(path, CATALOGUE, UNITS)
-    assert [str(p) for p in extract.problems] == [
-        "u.csv, linje 2, kolonne «enhet»: Advarsel: enheten «nav 01» finnes ikke i "
-        "enhetsregisteret; 1 rad hoppet over (linje 2). Mente du «NAV01»? Rett enhetsnummeret i "
-        "uttrekket."]
+    assert messages_of_error(path) == [
+        "u.csv, linje 2, kolonne «enhet»: enheten «nav 01» finnes ikke i enhetsregisteret; "
+        "1 rad (linje 2) blir ikke fylt inn. Mente du «NAV01»? Rett enhetsnummeret i uttrekket."]
 
 
 def test_indicator_hint_for_case(tmp_path):
@@ -402,8 +405,8 @@ def test_xlsx_problems_name_sheet_and_row(tmp_path):
         ["0105", "2024-01", "B1", True, 100],
     ])
     assert messages_of_error(path) == [
-        "uttrekk.xlsx, ark «Uttrekk», linje 4, kolonne «enhet»: Advarsel: enheten «101» finnes "
-        "ikke i enhetsregisteret; 1 rad hoppet over (linje 4). Mente du «0101»? Enhetsnummer er "
+        "uttrekk.xlsx, ark «Uttrekk», linje 4, kolonne «enhet»: enheten «101» finnes "
+        "ikke i enhetsregisteret; 1 rad (linje 4) blir ikke fylt inn. Mente du «0101»? Enhetsnummer er "
         "tekst, og ledende null kan ha falt bort i Excel: rett enhetsnummeret i uttrekket.",
         f"uttrekk.xlsx, ark «Uttrekk», linje 5, kolonne «teller»: tekst i tallfelt: «65 %» "
         f"{TEXT_IN_NUMBER}",
@@ -477,8 +480,8 @@ def test_parquet_with_integer_unit_ids_and_bad_values(tmp_path):
         "nevner": ["100", "100"],
     }), path)
     assert messages_of_error(path) == [
-        "uttrekk.parquet, linje 2, kolonne «enhet»: Advarsel: enheten «101» finnes ikke i "
-        "enhetsregisteret; 1 rad hoppet over (linje 2). Mente du «0101»? Enhetsnummer er tekst, "
+        "uttrekk.parquet, linje 2, kolonne «enhet»: enheten «101» finnes ikke i "
+        "enhetsregisteret; 1 rad (linje 2) blir ikke fylt inn. Mente du «0101»? Enhetsnummer er tekst, "
         "og ledende null kan ha falt bort i Excel: rett enhetsnummeret i uttrekket.",
         "uttrekk.parquet, linje 3, kolonne «teller»: negativ teller (-5). Teller og nevner kan "
         "ikke være negative: rett tallet i kilden.",
@@ -631,3 +634,55 @@ def test_write_then_read_round_trips(tmp_path, rows):
     assert [r._replace(line=None) for r in extract.rows] == rows
     assert [r.line for r in extract.rows] == sorted(r.line for r in extract.rows)
     assert extract.problems == []
+
+
+# --------------------------------------------------------------------------------------------
+# Periods Excel made into dates: read as their month, with one warning naming the column
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("shown", ["okt.26", "01.10.2026", "2026-10-01", "46296", "Oct-26"])
+def test_a_period_excel_made_a_date_is_read_with_one_warning(tmp_path, shown):
+    path = tmp_path / "uttrekk.csv"
+    path.write_text("enhet;periode;indikator;teller;nevner\n"
+                    + "".join(f"{u};{shown};B1;1;2\n" for u in ("0101", "0104", "0105")),
+                    encoding="utf-8")
+    extract = read_extract(path, CATALOGUE, UNITS)
+    assert [r.period for r in extract.rows] == ["2026-10"] * 3
+    assert [str(p) for p in extract.problems] == [
+        f"uttrekk.csv, linje 2, kolonne «periode»: Advarsel: kolonnen har datoer, ikke perioder "
+        f"(ÅÅÅÅ-MM), på 3 rader, f.eks. «{shown}» på linje 2: Excel gjør en periode om til en "
+        f"dato. De er lest som måneden datoen ligger i («{shown}» er 2026-10); sjekk at månedene "
+        "stemmer, og lagre kolonnen som tekst neste gang."]
+
+
+def test_a_date_cell_in_an_xlsx_extract_is_read_with_one_warning(tmp_path):
+    path = tmp_path / "uttrekk.xlsx"
+    make_xlsx(path, [
+        ["enhet", "periode", "indikator", "teller", "nevner"],
+        ["0101", datetime.datetime(2026, 10, 1), "B1", 1, 2],
+        ["0104", "2026-10", "B1", 1, 2],
+    ])
+    extract = read_extract(path, CATALOGUE, UNITS)
+    assert [r.period for r in extract.rows] == ["2026-10", "2026-10"]
+    assert [str(p) for p in extract.problems] == [
+        "uttrekk.xlsx, ark «Uttrekk», linje 4, kolonne «periode»: Advarsel: kolonnen har datoer, "
+        "ikke perioder (ÅÅÅÅ-MM), på 1 rad, f.eks. «2026-10-01» på linje 4: Excel gjør en "
+        "periode om til en dato. De er lest som måneden datoen ligger i («2026-10-01» er "
+        "2026-10); sjekk at månedene stemmer, og lagre kolonnen som tekst neste gang."]
+
+
+def test_an_error_on_many_rows_is_shown_three_times_then_counted(tmp_path):
+    from click.testing import CliRunner
+
+    from excelkort.cli import main
+
+    path = tmp_path / "uttrekk.csv"
+    path.write_text("enhet;periode;indikator;teller;nevner\n"
+                    + "".join(f"0101;uke {i};B1;1;2\n" for i in range(50)), encoding="utf-8")
+    result = CliRunner().invoke(main, ["sjekk", str(path)])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[:5] == [
+        f"{path} (uttrekk): feil",
+        *(f"  Feil: uttrekk.csv, linje {i + 2}, kolonne «periode»: ugyldig periode «uke {i}». "
+          f"{PERIOD_HELP}" for i in range(3)),
+        "  Feil: uttrekk.csv, kolonne «periode»: … og 47 rader til med samme feil.",
+    ]

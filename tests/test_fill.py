@@ -336,9 +336,9 @@ def test_sjekk_checks_an_extracts_units_against_the_register(office, tmp_path):
     without = CliRunner().invoke(main, ["sjekk", str(broken)])
     assert without.exit_code == 0 and "enhetsregisteret" not in without.output  # cannot check units
     result = CliRunner().invoke(main, ["sjekk", "--register", str(register), str(broken)])
-    assert result.exit_code == 0  # a warning: such rows are skipped and the rest is filled (SPEC §6)
-    assert (f"Advarsel: enheten «{unit.lstrip('0')}» finnes ikke i enhetsregisteret; 149 rader hoppet "
-            "over") in result.output
+    assert result.exit_code == 2  # an error, as in kontroll: the office would go unfilled
+    assert (f"enheten «{unit.lstrip('0')}» finnes ikke i enhetsregisteret; 149 rader (linje ") \
+        in result.output
     assert f"Mente du «{unit}»? Enhetsnummer er tekst" in result.output
 
 

@@ -13,6 +13,7 @@ pre-parsed columns, with the indicator's ``Kind`` looked up once per row.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date, datetime
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import partial
@@ -25,11 +26,11 @@ from ..model import Catalogue
 from ..numtext import format_number
 from .extract_files import EXPECTED_TEXT, ExtractTable, norm_label
 from .extract_values import (COLUMNS, REQUIRED_COLUMNS, Extract, ExtractRow, map_cells, merknad_of,
-                             number_of, period_of, text_field, text_of)
-from .hints import indicator_advice, suggest_indicator, unit_advice
-from .tables import join_and
+                             number_of, period_is_date, period_of, text_field,
+                             text_of)
+from .hints import indicator_advice, suggest_indicator, unknown_unit
+from .tables import lines_text, rows_word
 
-_MAX_LISTED_LINES = 10
 _SYMBOL_HELP = "bruk : (prikket), .. (mangler), ... (ikke klar ennå), . (umulig) eller - (null)"
 _NEGATIVE = "Teller og nevner kan ikke være negative: rett tallet i kilden."
 _PERIOD_HELP = "Skriv periode som ÅÅÅÅ-MM (f.eks. 2024-03) eller ÅÅÅÅMM (f.eks. 202403)."
@@ -72,6 +73,7 @@ def validate_table(table: ExtractTable, catalogue: Catalogue, unit_ids: set[str]
         raise InputError(found.problems)
     lines, records, bad_width = _fit_widths(table, columns, found)
     cells = _parse_cells(records, columns)
+    _report_date_periods(lines, cells, columns, found)
     kinds = indicator_kinds(catalogue)
     checked = _check_rows(lines, cells, kinds, unit_ids, columns, found)
     _report_duplicates(checked.duplicates, found)
@@ -200,6 +202,23 @@ def _parse_cells(records: list[list[Any]], cols: _Columns) -> _Cells:
         raw_p, raw_t, raw_n)
 
 
+def _report_date_periods(lines: list[int], cells: _Cells, cols: _Columns,
+                         found: _Findings) -> None:
+    """One warning when Excel has made dates of the periods: they are read as their month."""
+    dated = map_cells(period_is_date, cells.raw_periods)
+    first = next((i for i, is_date in enumerate(dated) if is_date), None)
+    if first is None:
+        return
+    n = sum(dated)
+    raw, period = cells.raw_periods[first], cells.periods[first]
+    shown = f"{raw:%Y-%m-%d}" if isinstance(raw, (datetime, date)) else text_of(raw)
+    found.add(
+        f"kolonnen har datoer, ikke perioder (ÅÅÅÅ-MM), på {rows_word(n)}, f.eks. «{shown}» på "
+        f"linje {lines[first]}: Excel gjør en periode om til en dato. De er lest som måneden "
+        f"datoen ligger i («{shown}» er {period}); sjekk at månedene stemmer, og lagre "
+        "kolonnen som tekst neste gang.", lines[first], cols.label["periode"], WARNING)
+
+
 # -- rows -----------------------------------------------------------------------------------
 @dataclass
 class _Checked:
@@ -312,7 +331,7 @@ def _report_duplicates(duplicates: dict[tuple[str, str, str], list[int]],
     for (unit, period, ind_id), lines in duplicates.items():
         found.add(
             f"enhet «{unit}», periode {period}, indikator «{ind_id}» står flere ganger: "
-            f"{_lines_text(lines, limit=None)}. Hver kombinasjon av enhet, periode og "
+            f"{lines_text(lines, limit=None)}. Hver kombinasjon av enhet, periode og "
             "indikator skal stå på én linje: fjern duplikatene.", lines[0])
 
 
@@ -322,32 +341,19 @@ def _report_skipped(checked: _Checked, kinds: dict[str, Kind], unit_ids: set[str
     col_u, col_i, col_n = cols.label["enhet"], cols.label["indikator"], cols.label["nevner"]
     for ind_id, lines in checked.unknown_indicator.items():
         found.add(
-            f"indikatoren «{ind_id}» finnes ikke i katalogen; {_rows_word(len(lines))} hoppet "
-            f"over ({_lines_text(lines)}). {indicator_advice(suggest_indicator(ind_id, kinds))}",
+            f"indikatoren «{ind_id}» finnes ikke i katalogen; {rows_word(len(lines))} hoppet "
+            f"over ({lines_text(lines)}). {indicator_advice(suggest_indicator(ind_id, kinds))}",
             lines[0], col_i, WARNING)
     for ind_id, lines in checked.local_indicator.items():
         found.add(
             f"indikatoren «{ind_id}» er lokal (Kilde = lokal) og fylles inn av enheten selv, "
-            f"ikke fra uttrekket; {_rows_word(len(lines))} hoppet over ({_lines_text(lines)}).",
+            f"ikke fra uttrekket; {rows_word(len(lines))} hoppet over ({lines_text(lines)}).",
             lines[0], col_i, WARNING)
     for unit, lines in checked.unknown_unit.items():
-        found.add(
-            f"enheten «{unit}» finnes ikke i enhetsregisteret; {_rows_word(len(lines))} hoppet "
-            f"over ({_lines_text(lines)}). {unit_advice(unit, unit_ids)}", lines[0], col_u,
-            WARNING)
+        severity, message = unknown_unit(unit, unit_ids or (), lines)
+        found.add(message, lines[0], col_u, severity)
     for ind_id, lines in checked.count_nevner.items():
         found.add(
             f"indikatoren «{ind_id}» er et antall og har ingen nevner; nevner er ignorert på "
-            f"{_rows_word(len(lines))} ({_lines_text(lines)}).", lines[0], col_n, WARNING)
+            f"{rows_word(len(lines))} ({lines_text(lines)}).", lines[0], col_n, WARNING)
 
-
-def _lines_text(lines: list[int], limit: int | None = _MAX_LISTED_LINES) -> str:
-    """"linje 4", "linje 4 og 7", "linje 4, 7 og 9", "linje 1, 2, …, 10 og 5 andre"."""
-    shown = [str(n) for n in lines]
-    if limit is not None and len(shown) > limit:
-        return f"linje {', '.join(shown[:limit])} og {len(shown) - limit} andre"
-    return f"linje {join_and(shown)}"
-
-
-def _rows_word(n: int) -> str:
-    return "1 rad" if n == 1 else f"{n} rader"

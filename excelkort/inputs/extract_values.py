@@ -18,7 +18,7 @@ from typing import Any, Iterator, NamedTuple
 
 from ..errors import Problem
 from ..numtext import parse_number_text
-from ..period import parse_period
+from ..period import parse_period, period_from_date
 
 #: The extract's columns, in the order write_extract_csv writes them.
 COLUMNS = ("enhet", "periode", "indikator", "teller", "nevner", "merknad")
@@ -183,11 +183,21 @@ def map_cells(func, column) -> list:
 
 
 def period_of(cell: Any) -> str | None:
-    """A periode cell as ``YYYY-MM`` (text ``2024-03``/``202403`` or an Excel date); None when
-    it is not a valid period."""
+    """A periode cell as ``YYYY-MM`` (text ``2024-03``/``202403``, or a date Excel made of it:
+    a date cell, ``okt.26``, ``01.10.2026``, ``2026-10-01``, a day number); None when it is not
+    a valid period."""
     if isinstance(cell, (datetime, date)):
         return parse_period(f"{cell.year:04d}-{cell.month:02d}")
-    return parse_period(text_of(cell))
+    text = text_of(cell)
+    return parse_period(text) or period_from_date(text)
+
+
+def period_is_date(cell: Any) -> bool:
+    """Whether a periode cell is a date rather than ``YYYY-MM`` (period_of reads its month)."""
+    if isinstance(cell, (datetime, date)):
+        return True
+    text = text_of(cell)
+    return parse_period(text) is None and period_from_date(text) is not None
 
 
 def text_field(cell: Any) -> str:

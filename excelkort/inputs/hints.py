@@ -16,7 +16,8 @@ import re
 import unicodedata
 from typing import Collection, Iterable
 
-from .tables import cell_text
+from ..errors import ERROR, WARNING
+from .tables import cell_text, lines_text, rows_word
 
 #: why a unit id in an extract may not match: said after «Mente du …?»
 LOST_ZERO = "Enhetsnummer er tekst, og ledende null kan ha falt bort i Excel"
@@ -71,6 +72,20 @@ def unit_advice(unit_id: str, ids: Collection[str] | None) -> str:
     if guesses:
         return f"{did_you_mean(guesses)} Rett enhetsnummeret i uttrekket."
     return "Rett enhetsnummeret i uttrekket, eller legg enheten inn i registeret."
+
+
+def unknown_unit(unit_id: str, ids: Collection[str], lines: list[int]) -> tuple[str, str]:
+    """The one rule for a unit of the extract that is not in the register, for ``sjekk`` and
+    ``kontroll`` alike: ``(severity, message)``.
+
+    A mangled id of a known unit (a lost leading zero, other case or spaces) is an error: those
+    rows belong to an office that would silently go unfilled. An id like no known unit is a
+    warning (a unit not yet in the register, say): its rows are skipped.
+    """
+    guesses, _lost_zero = unit_guesses(unit_id, ids)
+    return (ERROR if guesses else WARNING,
+            f"enheten «{unit_id}» finnes ikke i enhetsregisteret; {rows_word(len(lines))} "
+            f"({lines_text(lines)}) blir ikke fylt inn. {unit_advice(unit_id, ids)}")
 
 
 def suggest_indicator(ind_id: str, ids: Iterable[str]) -> str | None:

@@ -102,6 +102,20 @@ def join_and(items) -> str:
     return ", ".join(items[:-1]) + " og " + items[-1]
 
 
+def lines_text(lines, limit: int | None = 10) -> str:
+    """"linje 4", "linje 4 og 7", "linje 4, 7 og 9", "linje 1, 2, …, 10 og 5 andre"."""
+    shown = [str(n) for n in lines]
+    if not shown:
+        return ""
+    if limit is not None and len(shown) > limit:
+        return f"linje {', '.join(shown[:limit])} og {len(shown) - limit} andre"
+    return f"linje {join_and(shown)}"
+
+
+def rows_word(n: int) -> str:
+    return "1 rad" if n == 1 else f"{n} rader"
+
+
 def read_table(path, *, labels: tuple[str, ...], required: tuple[str, ...],
                sheet_names: tuple[str, ...] = (), first_sheet: bool = False,
                what: str = "tabellen") -> tuple[Table | None, list[Problem]]:

@@ -46,7 +46,7 @@ from typing import Iterable
 from ..errors import InputError, Problem
 from ..inputs.catalogue import default_catalogue
 from ..inputs.extract_values import SYMBOL_FOR_REASON, ExtractRow
-from ..inputs.hints import indicator_advice, suggest_indicator, unit_advice
+from ..inputs.hints import indicator_advice, suggest_indicator, unknown_unit
 from ..inputs.register import Register, demo_register
 from ..model import Catalogue, Indicator
 from ..numbers.outliers import MIN_UNITS, Z_THRESHOLD, beyond_chance, nevner_jumps, robust_z
@@ -111,9 +111,7 @@ def run_control(
         P = max((r.period for r in ext.rows if r.unit in known), default=None) or \
             ext.latest_period()
         if P is None:
-            raise InputError(Problem(
-                "uttrekket har ingen rader med en kjent indikator å kontrollere. Sjekk at "
-                "indikatorene står i katalogen.", file=str(source)))
+            raise InputError(_nothing_to_check(extracts, source))
 
     if history is not None:  # only months before P: this month's own rows are no comparison
         earlier = [(path, [r for r in rows if r.period < P]) for path, rows in history_extract_rows(history)]
@@ -135,6 +133,20 @@ def run_control(
         expected_units=len(ctl.expected_units), counties=ctl.county_list,
         checked=ctl.checked, not_checked=ctl.not_checked, rows=ctl.all_rows,
         findings=findings, catalogue=catalogue)
+
+
+def _nothing_to_check(extracts: Extracts, source: Path) -> Problem:
+    """Why an extract has no row to check: no valid period at all, or no known indicator."""
+    main = extracts.main
+    if main.raw and all(period is None for _, _, period, _ in main.raw):
+        first = next((p for p in main.row_errors if "periode" in (p.column or "").casefold()),
+                     None)
+        if first is not None:
+            return Problem(f"ingen rad i uttrekket har en gyldig periode, så det er ingenting å "
+                           f"kontrollere. Første rad: {first.message}", file=str(source),
+                           line=first.line, column=first.column)
+    return Problem("uttrekket har ingen rader med en kjent indikator å kontrollere. Sjekk at "
+                   "indikatorene står i katalogen.", file=str(source))
 
 
 class _Control:
@@ -323,13 +335,9 @@ class _Control:
             lines = [ln for ln, _ in items]
             if unit not in self.known_ids:
                 hint = self.reg.suggest(unit) or ""
-                if hint == unit:
-                    hint = ""
-                todo = unit_advice(unit, self.known_ids)
-                self.add("ukjent_enhet",
-                         f"enheten «{unit}» finnes ikke i enhetsregisteret; "
-                         f"{rows_word(len(lines))} ({lines_text(lines)}) blir ikke fylt inn. "
-                         f"{todo}", unit=unit, lines=lines, hint=hint)
+                severity, message = unknown_unit(unit, self.known_ids, lines)
+                self.add("ukjent_enhet", message, unit=unit, lines=lines,
+                         hint="" if hint == unit else hint, severity=severity)
                 continue
             outside = [(ln, p) for ln, p in items if self.find(unit, p) is None]
             if outside:

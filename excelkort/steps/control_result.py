@@ -14,6 +14,7 @@ from typing import Sequence
 from ..errors import ERROR, WARNING
 from ..inputs.extract_values import (REASON_IMPOSSIBLE, REASON_NOT_AVAILABLE, REASON_NOT_READY,
                                      REASON_SUPPRESSED)
+from ..inputs.tables import lines_text, rows_word
 from ..model import Catalogue, Indicator
 
 __all__ = [
@@ -247,18 +248,4 @@ def value_text(ind: Indicator, x: float | None, sign: bool = False) -> str:
     return text
 
 
-def lines_text(lines: Sequence[int], limit: int = 10) -> str:
-    shown = [str(n) for n in lines]
-    if not shown:
-        return ""
-    word = "linje"
-    if len(shown) > limit:
-        return f"{word} {', '.join(shown[:limit])} og {len(shown) - limit} andre"
-    if len(shown) == 1:
-        return f"{word} {shown[0]}"
-    return f"{word} {', '.join(shown[:-1])} og {shown[-1]}"
-
-
-def rows_word(n: int) -> str:
-    return "1 rad" if n == 1 else f"{n} rader"
 

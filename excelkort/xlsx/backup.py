@@ -51,12 +51,19 @@ def backup_file(path: str | Path, *, link: bool = False) -> Path:
     return target
 
 
-def newest_backup(path: str | Path) -> Path | None:
-    """The newest backup of ``path`` made by ``backup_file``, or None."""
+def backups(path: str | Path) -> list[tuple[Path, datetime]]:
+    """The backups of ``path`` made by ``backup_file``, newest first, each with its time."""
     path = Path(path)
     folder = path.parent / BACKUP_DIR
     if not folder.is_dir():
-        return None
-    pattern = re.compile(re.escape(path.stem) + r"\.\d{8}-\d{6}-\d{6}" + re.escape(path.suffix))
-    found = sorted(p.name for p in folder.iterdir() if pattern.fullmatch(p.name))
-    return folder / found[-1] if found else None
+        return []
+    pattern = re.compile(re.escape(path.stem) + r"\.(\d{8}-\d{6}-\d{6})" + re.escape(path.suffix))
+    found = [(folder / p.name, datetime.strptime(m.group(1), "%Y%m%d-%H%M%S-%f"))
+             for p in folder.iterdir() if (m := pattern.fullmatch(p.name))]
+    return sorted(found, key=lambda item: item[1], reverse=True)
+
+
+def newest_backup(path: str | Path) -> Path | None:
+    """The newest backup of ``path`` made by ``backup_file``, or None."""
+    found = backups(path)
+    return found[0][0] if found else None

@@ -74,6 +74,21 @@ def read_cells(source: str | Path | Package, sheet: str, refs=None) -> dict[str,
     return {cell_ref(*parse_ref(r)): out.get(cell_ref(*parse_ref(r))) for r in refs}
 
 
+def read_named(source: str | Path | Package, name: str) -> object:
+    """The value of the (first) cell a workbook-scoped defined name refers to; None when the
+    name is missing or does not point at one sheet's cell."""
+    package = source if isinstance(source, Package) else open_package(source, allow_locked=True)
+    ref = package.defined_names().get(name, "")
+    if "!" not in ref:
+        return None
+    sheet, cell = ref.rsplit("!", 1)
+    try:
+        cell = cell_ref(*parse_ref(cell.split(":")[0]))
+    except ValueError:
+        return None
+    return read_cells(package, sheet.strip("'").replace("''", "'"), [cell])[cell]
+
+
 def _cell_value(c, q, package: Package):
     t = c.get("t", "n")
     if t == "inlineStr":
