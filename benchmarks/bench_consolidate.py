@@ -12,9 +12,7 @@ import resource
 import shutil
 import time
 
-from python_calamine import CalamineWorkbook
-
-from common import PERIOD, office_workbooks, with_counties, year
+from common import PERIOD, calamine_read, office_workbooks, with_counties, year
 
 from excelkort.steps.consolidate import consolidate
 
@@ -42,13 +40,8 @@ def run(workdir, n, best_of):
         shutil.rmtree(workdir / "historikk", ignore_errors=True)
         state["result"] = consolidate(kontor, register, cat, period=PERIOD, outdir=out)
 
-    def calamine_read():
-        for b in books:
-            wb = CalamineWorkbook.from_path(str(b))
-            wb.get_sheet_by_name("Målekort").to_python()
-            wb.get_sheet_by_name("Data").to_python()
 
-    cal = best_of(calamine_read)
+    cal = best_of(lambda: calamine_read(books))
     cons = best_of(ours)
     result = state["result"]
     assert not result.rejected, result.rejected[:3]

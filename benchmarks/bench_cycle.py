@@ -15,7 +15,7 @@ import sys
 import textwrap
 import time
 
-from python_calamine import CalamineWorkbook
+from common import calamine_read
 
 from excelkort.steps.demo import DEMO_PERIOD, build_demo
 
@@ -39,13 +39,8 @@ def run(workdir, n, best_of):
     setup = time.perf_counter() - t0
     books = sorted((workdir / "kontor").rglob("målekort_*.xlsx"))
 
-    def calamine_read():
-        for b in books:
-            wb = CalamineWorkbook.from_path(str(b))
-            wb.get_sheet_by_name("Målekort").to_python()
-            wb.get_sheet_by_name("Data").to_python()
 
-    cal = best_of(calamine_read)
+    cal = best_of(lambda: calamine_read(books))
     out = subprocess.run([sys.executable, "-c", _CHILD, str(workdir), DEMO_PERIOD],
                          capture_output=True, text=True, check=True)
     figures = json.loads(out.stdout.strip().splitlines()[-1])

@@ -19,7 +19,7 @@ from pptx.chart.data import CategoryChartData
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.util import Pt
 
-from common import office_workbooks, with_counties, year
+from common import PERIOD, office_workbooks, with_counties, year
 
 from excelkort import api
 from excelkort.report.content import IndicatorSlide, OverviewSlide, TableSlide, TitleSlide, deck_content

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from python_calamine import CalamineWorkbook
+
 from excelkort import api
 from excelkort.inputs.catalogue import default_catalogue
 from excelkort.inputs.register import Register, demo_register
@@ -45,3 +47,11 @@ def office_workbooks(kontor, cat, units, data, register) -> list:
                                        outdir=kontor / u.id, teller=teller, nevner=nevner,
                                        bare=bare).scorecard)
     return books
+
+
+def calamine_read(books) -> None:
+    """The baseline: python-calamine reading every cell value of Målekort and Data."""
+    for b in books:
+        wb = CalamineWorkbook.from_path(str(b))
+        wb.get_sheet_by_name("Målekort").to_python()
+        wb.get_sheet_by_name("Data").to_python()
