@@ -700,3 +700,28 @@ def test_numbers_too_large_to_compute_with_are_rejected_at_the_extract(tmp_path)
     assert messages_of_error(path) == [
         f"stor.csv, linje 2, kolonne «teller»: teller «1e24» {too_large}",
         f"stor.csv, linje 3, kolonne «nevner»: nevner «1e309» {too_large}"]
+
+
+def test_a_stray_quote_that_would_swallow_rows_is_an_error(tmp_path):
+    # one unbalanced " once swallowed the rest of the file into one merknad, and sjekk said ok
+    path = tmp_path / "sitat.csv"
+    path.write_text("enhet;periode;indikator;teller;nevner;merknad\n"
+                    "0101;2024-01;B1;65;100;\n"
+                    '0101;2024-02;B1;65;100;"ny rutine\n'
+                    "0101;2024-03;B1;65;100;\n"
+                    "0101;2024-04;B1;65;100;\n", encoding="utf-8")
+    assert messages_of_error(path) == [
+        "sitat.csv, linje 3: et anførselstegn åpner her et felt som går helt til linje 5, så 2 "
+        "linjer som ser ut som datarader (linje 4 og 5) ville blitt lest som tekst i ett felt og "
+        'gått tapt. Et felt som starter med " må slutte med ": fjern anførselstegnet, eller sett '
+        "et til der feltet slutter."]
+
+
+def test_a_quoted_merknad_over_two_lines_is_one_field(tmp_path):
+    path = tmp_path / "to.csv"
+    path.write_text("enhet;periode;indikator;teller;nevner;merknad\n"
+                    '0101;2024-01;B1;65;100;"første linje\nandre; linje"\n'
+                    "0101;2024-02;B1;65;100;\n", encoding="utf-8")
+    extract = read_extract(path, CATALOGUE, UNITS)
+    assert [(r.merknad, r.line) for r in extract.rows] == [
+        ("første linje\nandre; linje", 2), (None, 4)]
