@@ -616,6 +616,8 @@ def valid_rows(draw):
         teller = nevner * draw(st.floats(0, 1))  # andel ≤ 100 %
     if ind != "P1" and nevner == 0 and teller:
         teller = 0.0
+    if teller and nevner and teller >= nevner * 1e15:  # a value too large to compute with
+        nevner = teller
     t_reason = draw(reasons) if teller is None else None
     n_reason = draw(reasons) if nevner is None else None
     if ind == "P1":  # antall: no nevner
@@ -725,3 +727,15 @@ def test_a_quoted_merknad_over_two_lines_is_one_field(tmp_path):
     extract = read_extract(path, CATALOGUE, UNITS)
     assert [(r.merknad, r.line) for r in extract.rows] == [
         ("første linje\nandre; linje", 2), (None, 4)]
+
+
+def test_a_tiny_nevner_that_makes_the_value_too_large_is_rejected(tmp_path):
+    # 9e14 / 1e-300 is infinity: fyll once rejected it as «Intern feil»
+    path = tmp_path / "liten.csv"
+    path.write_text("enhet;periode;indikator;teller;nevner\n"
+                    "0101;2024-01;B3;900000000000000;1e-300\n"
+                    "0101;2024-02;B3;12;0,5\n", encoding="utf-8")
+    assert messages_of_error(path) == [
+        "liten.csv, linje 2, kolonne «nevner»: teller (900000000000000) delt på nevner "
+        "(1e-300) gir et tall utenfor det excelkort kan regne med (høyst 15 "
+        "sifre). Rett nevner i kilden."]

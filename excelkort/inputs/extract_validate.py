@@ -265,6 +265,11 @@ def _check_rows(lines: list[int], cells: _Cells, kinds: dict[str, Kind],
                       "verdien ikke regnes ut: rett nevner, eller la både teller og nevner stå "
                       "tomme hvis tallet mangler.", line, col_n)
             continue
+        elif teller and nevner and teller >= nevner * MAX_MAGNITUDE:  # a tiny nevner
+            found.add(f"teller ({text_of(cells.raw_tellers[i])}) delt på nevner "
+                      f"({text_of(cells.raw_nevners[i])}) gir et tall utenfor det excelkort kan regne med (høyst 15 sifre). Rett "
+                      "nevner i kilden.", line, col_n)
+            continue
         elif kind is capped and teller is not None and nevner is not None and teller > nevner:
             found.add(f"andel over 100 %: teller ({format_number(teller)}) er større enn nevner "
                       f"({format_number(nevner)}) for indikatoren «{ind_id}». Rett tallene; "
