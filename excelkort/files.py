@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 from .errors import InputError, Problem
+from .numtext import format_fixed
 
 _MB = 2**20
 
@@ -37,6 +38,9 @@ MSG_LOCK_FILE = ("Dette er Excels låsefil for en åpen arbeidsbok, ikke en fil 
                  "arbeidsboken («{name}»).")
 MSG_UNREADABLE = ("Kan ikke lese filen ({reason}). Sjekk at den ikke er åpen i et annet program, og "
                   "at du har tilgang til den.")
+MSG_TOO_MANY_MEMBERS = ("Filen har {count} deler i zip-arkivet, flere enn {limit} som noen ekte "
+                        "arbeidsbok har; den kan være skadet eller laget for å skade. Kontroller "
+                        "filen.")
 MSG_TOO_LARGE = ("Filen er større enn {limit} MB{unpacked} og er for stor for {what}; den kan være "
                  "skadet eller laget for å skade. Kontroller filen.")
 
@@ -84,5 +88,8 @@ def check_unpacked(infos: list[zipfile.ZipInfo], path: str | Path, *, what: str,
                    limit: int) -> None:
     """Refuse a zip whose members, as it declares them, are too many or unpack to more than
     ``limit`` bytes: checked before anything unpacks it."""
-    if len(infos) > MAX_MEMBERS or sum(i.file_size for i in infos) > limit:
+    if len(infos) > MAX_MEMBERS:
+        _fail(Path(path), MSG_TOO_MANY_MEMBERS.format(count=format_fixed(len(infos), 0),
+                                                      limit=format_fixed(MAX_MEMBERS, 0)))
+    if sum(i.file_size for i in infos) > limit:
         _fail(Path(path), too_large_message(limit, what, unpacked=True))

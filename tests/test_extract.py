@@ -601,7 +601,7 @@ text_field = st.text(
 unit_ids = st.text(alphabet="0123456789ABCDEFabø-=+@' ", min_size=1, max_size=6) \
     .map(str.strip).filter(bool)
 amounts = st.one_of(st.integers(0, 10**9).map(float),
-                    st.floats(0, 1e15, allow_nan=False, allow_infinity=False))
+                    st.floats(0, 1e15, allow_nan=False, allow_infinity=False, exclude_max=True))
 reasons = st.sampled_from([None, REASON_SUPPRESSED, REASON_NOT_AVAILABLE, REASON_NOT_READY,
                            REASON_IMPOSSIBLE])
 
@@ -616,6 +616,8 @@ def valid_rows(draw):
         teller = nevner * draw(st.floats(0, 1))  # andel ≤ 100 %
     if ind != "P1" and nevner == 0 and teller:
         teller = 0.0
+    if teller and nevner and teller >= nevner * 1e15:  # a value too large to compute with
+        nevner = teller
     t_reason = draw(reasons) if teller is None else None
     n_reason = draw(reasons) if nevner is None else None
     if ind == "P1":  # antall: no nevner
@@ -686,3 +688,54 @@ def test_an_error_on_many_rows_is_shown_three_times_then_counted(tmp_path):
           f"{PERIOD_HELP}" for i in range(3)),
         "  Feil: uttrekk.csv, kolonne «periode»: … og 47 rader til med samme feil.",
     ]
+
+
+def test_numbers_too_large_to_compute_with_are_rejected_at_the_extract(tmp_path):
+    # 1e24 once passed and fyll died in decimal; 1e309 is infinity
+    path = tmp_path / "stor.csv"
+    path.write_text("enhet;periode;indikator;teller;nevner\n"
+                    "0101;2024-01;B3;1e24;3\n"
+                    "0101;2024-02;B3;12;1e309\n"
+                    "0101;2024-03;B3;999999999999999;3\n", encoding="utf-8")
+    too_large = ("er utenfor det excelkort kan regne med (høyst 15 sifre: tall under "
+                 "1 000 000 000 000 000). Rett tallet i kilden.")
+    assert messages_of_error(path) == [
+        f"stor.csv, linje 2, kolonne «teller»: teller «1e24» {too_large}",
+        f"stor.csv, linje 3, kolonne «nevner»: nevner «1e309» {too_large}"]
+
+
+def test_a_stray_quote_that_would_swallow_rows_is_an_error(tmp_path):
+    # one unbalanced " once swallowed the rest of the file into one merknad, and sjekk said ok
+    path = tmp_path / "sitat.csv"
+    path.write_text("enhet;periode;indikator;teller;nevner;merknad\n"
+                    "0101;2024-01;B1;65;100;\n"
+                    '0101;2024-02;B1;65;100;"ny rutine\n'
+                    "0101;2024-03;B1;65;100;\n"
+                    "0101;2024-04;B1;65;100;\n", encoding="utf-8")
+    assert messages_of_error(path) == [
+        "sitat.csv, linje 3: et anførselstegn åpner her et felt som går helt til linje 5, så 2 "
+        "linjer som ser ut som datarader (linje 4 og 5) ville blitt lest som tekst i ett felt og "
+        'gått tapt. Et felt som starter med " må slutte med ": fjern anførselstegnet, eller sett '
+        "et til der feltet slutter."]
+
+
+def test_a_quoted_merknad_over_two_lines_is_one_field(tmp_path):
+    path = tmp_path / "to.csv"
+    path.write_text("enhet;periode;indikator;teller;nevner;merknad\n"
+                    '0101;2024-01;B1;65;100;"første linje\nandre; linje"\n'
+                    "0101;2024-02;B1;65;100;\n", encoding="utf-8")
+    extract = read_extract(path, CATALOGUE, UNITS)
+    assert [(r.merknad, r.line) for r in extract.rows] == [
+        ("første linje\nandre; linje", 2), (None, 4)]
+
+
+def test_a_tiny_nevner_that_makes_the_value_too_large_is_rejected(tmp_path):
+    # 9e14 / 1e-300 is infinity: fyll once rejected it as «Intern feil»
+    path = tmp_path / "liten.csv"
+    path.write_text("enhet;periode;indikator;teller;nevner\n"
+                    "0101;2024-01;B3;900000000000000;1e-300\n"
+                    "0101;2024-02;B3;12;0,5\n", encoding="utf-8")
+    assert messages_of_error(path) == [
+        "liten.csv, linje 2, kolonne «nevner»: teller (900000000000000) delt på nevner "
+        "(1e-300) gir et tall utenfor det excelkort kan regne med (høyst 15 "
+        "sifre). Rett nevner i kilden."]

@@ -317,3 +317,41 @@ def test_an_extract_workbook_with_a_far_cell_is_refused_before_it_is_read(tmp_pa
         "uttrekk.xlsx, celle XFD1048576: Arket har innhold langt utenfor det et uttrekk kan ha "
         "(høyst 1 048 576 rader og 60 kolonner). Slett radene og kolonnene utenfor tabellen og "
         "lagre filen på nytt.")
+
+
+# -- text that would turn into a formula (issue 14, point 11) ----------------------------------
+FORMULA_NAME = "=1+2.csv"
+
+
+def test_formula_like_text_in_the_control_workbook_keeps_a_quote_prefix(office, tmp_path):
+    import openpyxl
+    from excelkort.inputs.register import write_register_csv
+
+    lines = office["extract"].read_text(encoding="utf-8-sig").splitlines()
+    k = next(i for i, line in enumerate(lines) if f";{PERIOD};" in line)
+    assert lines[0].endswith(";merknad") and lines[k].endswith(";")
+    lines[k] += "'=SUM(1,2)"  # a merknad as write_extract_csv escapes it
+    extract = tmp_path / FORMULA_NAME
+    extract.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_register_csv(demo_register(), tmp_path / "enheter.csv")
+    out = tmp_path / "kontroll.xlsx"
+    result = CliRunner().invoke(main, ["kontroll", str(extract), "--register",
+                                       str(tmp_path / "enheter.csv"), "-o", str(out)])
+    assert result.exit_code in (0, 3), result.output
+    wb = openpyxl.load_workbook(out)
+    formula_like = [c for ws in wb for row in ws.iter_rows() for c in row
+                    if isinstance(c.value, str) and c.value and c.value[0] in "=+-@"]
+    assert {c.value for c in formula_like} >= {FORMULA_NAME, "=SUM(1,2)"}
+    assert all(c.quotePrefix for c in formula_like), [
+        (c.parent.title, c.coordinate, c.value) for c in formula_like if not c.quotePrefix]
+
+
+def test_formula_like_text_in_a_logg_row_gets_an_apostrophe(office, tmp_path):
+    from excelkort.scorecard.reader import read_log
+
+    shutil.copy2(office["extract"], tmp_path / FORMULA_NAME)
+    workbook = Path(shutil.copy2(office["workbook"], tmp_path / office["workbook"].name))
+    result = CliRunner().invoke(main, ["fyll", str(tmp_path / FORMULA_NAME), str(workbook)])
+    assert result.exit_code == 0, result.output
+    sources = {row[6] for row in read_log(workbook) if len(row) > 6}
+    assert sources == {"'" + FORMULA_NAME}

@@ -23,7 +23,7 @@ from ..files import (EXTRACT_FILE, MAX_EXTRACT_SIZE, MSG_UNREADABLE, check_file,
 from ..textfile import DecodeError, decode_text
 from ..xlsx.grid import EXTRACT, check_zip_extent, open_workbook, read_grid
 from .extract_values import REQUIRED_COLUMNS, map_cells, period_of, text_field, text_of
-from .tables import join_and
+from .tables import join_and, lines_text
 
 EXPECTED_TEXT = (
     "Uttrekket skal ha en overskriftsrad med kolonnene enhet, periode, indikator, teller, "
@@ -193,6 +193,8 @@ def _read_csv(p: Path, name: str) -> ExtractTable:
         try:
             for cells in reader:
                 start, prev = prev + 1, reader.line_num
+                if prev > start and (swallowed := _swallowed_lines(cells, start, sep)):
+                    raise _reject(_swallowed_message(swallowed[1], prev), name, line=swallowed[0])
                 if any(cells):
                     lines.append(start)
                     records.append(cells)
@@ -201,6 +203,31 @@ def _read_csv(p: Path, name: str) -> ExtractTable:
                 f"filen kan ikke leses som CSV ({exc}). Sjekk anførselstegnene rundt linjen.",
                 name, line=reader.line_num) from None
     return _table_from_records("csv", lines, records, name, None, sep)
+
+
+def _swallowed_lines(cells: list[str], start: int, sep: str) -> tuple[int, list[int]] | None:
+    """A record over several lines whose quoted field holds lines that look like records (a
+    stray ``"`` opened it): the line where that field opens, and the lines swallowed. A
+    merknad over two lines holds no such line, and passes."""
+    line = start
+    for cell in cells:
+        parts = cell.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        rowlike = [line + k for k, part in enumerate(parts)
+                   if k and part.count(sep) >= len(REQUIRED_COLUMNS) - 1]
+        if rowlike:
+            return line, rowlike
+        line += len(parts) - 1
+    return None
+
+
+def _swallowed_message(rowlike: list[int], closed: int) -> str:
+    n = len(rowlike)
+    what = "1 linje" if n == 1 else f"{n} linjer"
+    return (
+        f"et anførselstegn åpner her et felt som går helt til linje {closed}, så {what} som ser "
+        f"ut som datarader ({lines_text(rowlike)}) ville blitt lest som tekst i ett felt og gått "
+        "tapt. Et felt som starter med \" må slutte med \": fjern anførselstegnet, eller sett "
+        "et til der feltet slutter.")
 
 
 # ---- xlsx ----------------------------------------------------------------------------------

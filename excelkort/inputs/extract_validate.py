@@ -25,7 +25,8 @@ from ..errors import ERROR, WARNING, InputError, Problem
 from ..model import Catalogue
 from ..numtext import format_number
 from .extract_files import EXPECTED_TEXT, ExtractTable, norm_label
-from .extract_values import (COLUMNS, REQUIRED_COLUMNS, Extract, ExtractRow, map_cells, merknad_of,
+from .extract_values import (COLUMNS, MAX_MAGNITUDE, REQUIRED_COLUMNS, Extract, ExtractRow,
+                             map_cells, merknad_of,
                              number_of, period_is_date, period_of, text_field,
                              text_of)
 from .hints import indicator_advice, suggest_indicator, unknown_unit
@@ -248,7 +249,8 @@ def _check_rows(lines: list[int], cells: _Cells, kinds: dict[str, Kind],
             merknad) in enumerate(zip(lines, cells.units, cells.periods, cells.indicators,
                                       cells.tellers, cells.nevners, cells.merknads)):
         if (not (unit and period and ind_id and t_ok and n_ok)
-                or (teller is not None and teller < 0) or (nevner is not None and nevner < 0)):
+                or (teller is not None and not 0 <= teller < MAX_MAGNITUDE)
+                or (nevner is not None and not 0 <= nevner < MAX_MAGNITUDE)):
             if _report_bad_row(i, line, cells, cols, found):
                 rows_read += 1
             continue
@@ -262,6 +264,11 @@ def _check_rows(lines: list[int], cells: _Cells, kinds: dict[str, Kind],
             found.add(f"nevner er 0, men teller er {format_number(teller)}. Med nevner 0 kan "
                       "verdien ikke regnes ut: rett nevner, eller la både teller og nevner stå "
                       "tomme hvis tallet mangler.", line, col_n)
+            continue
+        elif teller and nevner and teller >= nevner * MAX_MAGNITUDE:  # a tiny nevner
+            found.add(f"teller ({text_of(cells.raw_tellers[i])}) delt på nevner "
+                      f"({text_of(cells.raw_nevners[i])}) gir et tall utenfor det excelkort kan regne med (høyst 15 sifre). Rett "
+                      "nevner i kilden.", line, col_n)
             continue
         elif kind is capped and teller is not None and nevner is not None and teller > nevner:
             found.add(f"andel over 100 %: teller ({format_number(teller)}) er større enn nevner "
@@ -311,11 +318,20 @@ def _report_bad_row(i: int, line: int, cells: _Cells, cols: _Columns, found: _Fi
         found.add(_text_in_number(text_of(cells.raw_tellers[i])), line, label["teller"])
     if not n_ok:
         found.add(_text_in_number(text_of(cells.raw_nevners[i])), line, label["nevner"])
-    if teller is not None and teller < 0:
-        found.add(f"negativ teller ({format_number(teller)}). {_NEGATIVE}", line, label["teller"])
-    if nevner is not None and nevner < 0:
-        found.add(f"negativ nevner ({format_number(nevner)}). {_NEGATIVE}", line, label["nevner"])
+    for value, raw, field_name in ((teller, cells.raw_tellers[i], "teller"),
+                                   (nevner, cells.raw_nevners[i], "nevner")):
+        if value is not None and value < 0:
+            found.add(f"negativ {field_name} ({format_number(value)}). {_NEGATIVE}", line,
+                      label[field_name])
+        elif value is not None and not value < MAX_MAGNITUDE:
+            found.add(_too_large(field_name, text_of(raw)), line, label[field_name])
     return True
+
+
+def _too_large(field_name: str, shown: str) -> str:
+    return (
+        f"{field_name} «{shown}» er utenfor det excelkort kan regne med (høyst 15 sifre: tall "
+        "under 1 000 000 000 000 000). Rett tallet i kilden.")
 
 
 def _text_in_number(shown: str) -> str:

@@ -19,6 +19,7 @@ from typing import Any, Iterator, NamedTuple
 from ..errors import Problem
 from ..numtext import parse_number_text
 from ..period import parse_period, period_from_date
+from ..xlsx.xmltext import FORMULA_CHARS
 
 #: The extract's columns, in the order write_extract_csv writes them.
 COLUMNS = ("enhet", "periode", "indikator", "teller", "nevner", "merknad")
@@ -47,6 +48,9 @@ SYMBOL_FOR_REASON = {
 }
 #: Statistics Norway's zero (and its typographic variants: en dash, minus sign)
 ZERO_SYMBOLS = ("-", "\u2013", "\u2212")
+#: The largest teller or nevner excelkort reads (exclusive): Excel keeps 15 significant digits,
+#: and counts and NOK sums stay far below. Larger (and infinite) values are rejected.
+MAX_MAGNITUDE = 1e15
 
 
 # --------------------------------------------------------------------------------------------
@@ -229,8 +233,8 @@ def text_of(cell: Any) -> str:
 
 # Formula-like text is escaped with one leading apostrophe on writing, as Excel itself marks
 # text ('=abc); reading removes exactly one such apostrophe. Bijective, so text round-trips.
-_FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
-_ESCAPED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
+_FORMULA_START = re.compile(f"'*[{re.escape(FORMULA_CHARS)}]")
+_ESCAPED_FORMULA = re.compile(f"'+[{re.escape(FORMULA_CHARS)}]")
 
 
 def unescape_text(s: str) -> str:

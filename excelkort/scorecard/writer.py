@@ -116,7 +116,7 @@ class _Styles(Formats):
         return self._cache[key]
 
 
-def _write(ws, row: int, col: int, cell: Cell, fmt) -> None:
+def _write(ws, row: int, col: int, cell: Cell, fmt, st: _Styles) -> None:
     value = cell.value
     if cell.formula is not None:
         ws.write_formula(row, col, "=" + cell.formula, fmt, value)
@@ -127,7 +127,7 @@ def _write(ws, row: int, col: int, cell: Cell, fmt) -> None:
     elif isinstance(value, (int, float)):
         ws.write_number(row, col, value, fmt)
     else:
-        ws.write_string(row, col, str(value), fmt)
+        st.write_text(ws, row, col, str(value), fmt)
 
 
 def _status_rules(ws, first_row: int, last_row: int, col: int, st: _Styles, colour_col: int | None = None):
@@ -286,7 +286,7 @@ def _write_indicator_row(ws, row: int, cols: dict[str, int], ind: Indicator, inp
         if m not in ind.reporting_months:
             ws.write_blank(row, cols[label], None, st.get(fmt_num, grey=True))
         elif not inputs.months_are_formulas:
-            _write(ws, row, cols[label], Cell(inputs.bare[m - 1]), st.get(fmt_num, input_cell=True))
+            _write(ws, row, cols[label], Cell(inputs.bare[m - 1]), st.get(fmt_num, input_cell=True), st)
     for label, cell in cells.items():
         if label.startswith(L.HELPER_PREFIX):
             fmt = None
@@ -296,7 +296,7 @@ def _write_indicator_row(ws, row: int, cols: dict[str, int], ind: Indicator, inp
             fmt = st.get("0 %", center=True)
         else:
             fmt = st.get(fmt_num)
-        _write(ws, row, cols[label], cell, fmt)
+        _write(ws, row, cols[label], cell, fmt, st)
     risk = content.risk_assessed.get(ind.id)
     ws.write(row, cols[L.COL_RISK_ASSESSED], risk if risk in RISKS else None,
              st.get(None, input_cell=True, center=True))
@@ -362,7 +362,7 @@ def _write_log_sheet(ws, rows: list[list], st: _Styles) -> None:
         ws.write_string(0, col, label, st.header)
     for r, values in enumerate(rows, start=1):
         for col, value in enumerate(values):
-            _write(ws, r, col, Cell(value), st.note)
+            _write(ws, r, col, Cell(value), st.note, st)
     # the rows fyll appends take the columns' wrapping format: long lists and paths wrap
     for col, width in enumerate((18, 10, 12, 24, 12, 34, 28)):
         ws.set_column(col, col, width, st.note)
@@ -393,7 +393,7 @@ def _write_data_row(ws, row: int, ind: Indicator, inputs: RowInputs, consolidate
             value = values[m - 1]
             reporting = m in ind.reporting_months and not (part == "nevner" and ind.measure == "antall")
             fmt = st.get("General", input_cell=typed and reporting, grey=not reporting)
-            _write(ws, row, col, Cell(value), fmt)
+            _write(ws, row, col, Cell(value), fmt, st)
     if typed:
         ws.data_validation(row, 2, row, len(L.DATA_LABELS) - 1, {
             "validate": "decimal", "criteria": ">=", "value": 0,

@@ -99,18 +99,19 @@ class _Styles:
     def __init__(self, wb, st):
         base = st.base
         self.header = st.header
-        self.header_wrap = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "font_size": 9,
-                                          "bg_color": HEADER_FILL, "text_wrap": True, "align": "center",
-                                          "valign": "top", "border": 1})
-        self.text = wb.add_format({**base, "border": 1, "border_color": "#BFBFBF"})
-        self.wrap = wb.add_format({**base, "border": 1, "border_color": "#BFBFBF", "text_wrap": True,
-                                   "valign": "top"})
-        self.bold = wb.add_format({**base, "bold": True})
-        self.bold_cell = wb.add_format({**base, "bold": True, "border": 1, "border_color": "#BFBFBF"})
-        self.note = wb.add_format({**base, "text_wrap": True, "valign": "top", "italic": True})
-        self.italic = wb.add_format({**base, "italic": True})
-        self.title = wb.add_format({**base, "bold": True, "font_size": 14, "font_color": HEADER_FILL})
+        self.header_wrap = st.add(bold=True, font_color="#FFFFFF", font_size=9,
+                                  bg_color=HEADER_FILL, text_wrap=True, align="center",
+                                  valign="top", border=1)
+        self.text = st.add(border=1, border_color="#BFBFBF")
+        self.wrap = st.add(border=1, border_color="#BFBFBF", text_wrap=True, valign="top")
+        self.bold = st.add(bold=True)
+        self.bold_cell = st.add(bold=True, border=1, border_color="#BFBFBF")
+        self.note = st.add(text_wrap=True, valign="top", italic=True)
+        self.italic = st.add(italic=True)
+        self.title = st.add(bold=True, font_size=14, font_color=HEADER_FILL)
         self.wb, self.base = wb, base
+        self.write_text = st.write_text  # formula-like text stays text (quote prefix)
+        self._add = st.add
         self._cache: dict[tuple, object] = {}
         self._rule_formats: dict[str, object] = {}
 
@@ -123,7 +124,7 @@ class _Styles:
                 spec["align"] = "right"
             if center:
                 spec["align"] = "center"
-            self._cache[key] = self.wb.add_format(spec)
+            self._cache[key] = self._add(**spec)
         return self._cache[key]
 
     def status_rules(self, ws, first_row: int, last_row: int, first_col: int, last_col: int,
@@ -150,13 +151,13 @@ def _print_setup(ws, header_row: int, widths) -> None:
     print_setup(ws, header_row, narrow_margins=True, repeat_columns=(0, 1) if wide else None)
 
 
-def _put(ws, row: int, col: int, value, fmt) -> None:
+def _put(ws, row: int, col: int, value, fmt, styles: _Styles) -> None:
     if value is None or value == "":
         ws.write_blank(row, col, None, fmt)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         ws.write_number(row, col, value, fmt)
     else:
-        ws.write_string(row, col, str(value), fmt)
+        styles.write_text(ws, row, col, str(value), fmt)
 
 
 def write_table(ws, styles: _Styles, labels, rows, widths) -> None:
@@ -165,7 +166,7 @@ def write_table(ws, styles: _Styles, labels, rows, widths) -> None:
         ws.write_string(0, col, label, styles.header)
     for r, values in enumerate(rows, start=1):
         for col, value in enumerate(values):
-            _put(ws, r, col, value, styles.wrap)
+            _put(ws, r, col, value, styles.wrap, styles)
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
     ws.set_row(0, 28)  # two lines for a wrapped label
@@ -223,10 +224,10 @@ def write_units_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
             else:
                 status = result.status if result is not None else GREY
                 shown = shown_value(ind, result)
-            _put(ws, row, col, shown, styles.cell(number_format(ind)))
-            _put(ws, row, col + 1, status, styles.cell(center=True))
+            _put(ws, row, col, shown, styles.cell(number_format(ind)), styles)
+            _put(ws, row, col + 1, status, styles.cell(center=True), styles)
             if sheets.show_risk:
-                _put(ws, row, col + 2, member.risk.get(ind.id), styles.cell(center=True))
+                _put(ws, row, col + 2, member.risk.get(ind.id), styles.cell(center=True), styles)
         row += 1
     for i in range(len(indicators)):
         col = 2 + i * per
@@ -295,11 +296,11 @@ def write_ranking_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
                 values = [place, m.unit.id, m.unit.name, shown_value(ind, result), result.target,
                           round(gap, 9), result.status]
             for col, value in enumerate(values[:3]):
-                _put(ws, row, col, value, styles.text)
-            _put(ws, row, 3, values[3], styles.cell(fmt))
-            _put(ws, row, 4, values[4], styles.cell(fmt))
-            _put(ws, row, 5, values[5], styles.cell(gap_fmt))
-            _put(ws, row, 6, values[6], styles.cell(center=True))
+                _put(ws, row, col, value, styles.text, styles)
+            _put(ws, row, 3, values[3], styles.cell(fmt), styles)
+            _put(ws, row, 4, values[4], styles.cell(fmt), styles)
+            _put(ws, row, 5, values[5], styles.cell(gap_fmt), styles)
+            _put(ws, row, 6, values[6], styles.cell(center=True), styles)
             row += 1
         row += 1
     # a ranked unit's value and status are coloured by its status (unranked ones stay plain)

@@ -200,7 +200,7 @@ class _Sheet:
         elif isinstance(value, (int, float)):
             ws.write_number(r, c, value, fmt)
         else:
-            ws.write_string(r, c, _text(value), fmt)
+            self.fm.write_text(ws, r, c, _text(value), fmt)
 
     def header(self, row: int, columns) -> None:
         for c, (label, width) in enumerate(columns):
@@ -245,7 +245,7 @@ def _write_summary_sheet(sheet: _Sheet, report: ControlReport) -> None:
         if isinstance(value, int):
             sheet.put(r, 1, value, fm.get("#,##0"))
         else:  # long lists wrap in B:D instead of running off the printed page
-            ws.merge_range(r, 1, r, 3, _text(value), fm.wrap)
+            ws.merge_range(r, 1, r, 3, _text(value), fm.for_text(value, fm.wrap))
             ws.set_row(r, 13 * math.ceil(len(value) / 150) + 2)
         r += 1
     r += 1

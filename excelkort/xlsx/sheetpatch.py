@@ -9,7 +9,9 @@ Rules, so Excel, LibreOffice, openpyxl and calamine all read the result:
 - an existing cell keeps its style (``s``) and other attributes; a new cell takes its row's or
   column's style as Excel would; rows and cells are inserted in sorted position;
 - strings are inline strings (``t="inlineStr"``), formula text results ``t="str"``: the shared
-  string table is never touched. Text starting with ``=`` is text, never a formula;
+  string table is never touched. Text starting with ``=`` is text, never a formula; in an
+  appended row (a Logg) such text gets a leading apostrophe, so editing the cell or exporting
+  the sheet as CSV cannot make it one;
 - numbers are written with ``repr`` (round-trip precision), ints as ints;
 - ``<dimension>`` and a row's ``spans`` grow when needed;
 - rows and cells without an ``r`` attribute (allowed, and written by some producers) are given
@@ -33,7 +35,8 @@ from ..errors import ExcelkortError
 from .cells import ErrorValue, typed_value
 from .package import MSG_BAD_XML, refuse
 from .refs import MAX_COLS, cell_ref, parse_ref, range_ref
-from .xmltext import escape_text, escape_xstring, from_raw, tag_attrs, to_raw, unescape_xml
+from .xmltext import (escape_text, escape_xstring, from_raw, tag_attrs, text_mark, to_raw,
+                      unescape_xml)
 
 
 class EditError(ExcelkortError):
@@ -252,6 +255,8 @@ class _SheetPatch:
         first = max(used, default=0) + 1
         for i, values in enumerate(append):
             for j, value in enumerate(values):
+                if isinstance(value, str):
+                    value = text_mark(value)
                 if value is not None:
                     edits[(first + i, j + 1)] = value if isinstance(value, CellEdit) else CellEdit(value)
         return list(range(first, first + len(append)))

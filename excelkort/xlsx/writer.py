@@ -20,6 +20,8 @@ import datetime as dt
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from .xmltext import looks_like_formula
+
 HEADER_FILL = "#1F4E79"
 INPUT_FILL = "#FFF2CC"
 GREEN_FILL, YELLOW_FILL, RED_FILL, GREY_FILL = "#C6EFCE", "#FFEB9C", "#FFC7CE", "#D9D9D9"
@@ -89,12 +91,33 @@ class Formats:
         self.wb = wb
         self.base = {**FONT, "valign": valign}
         self._cache: dict = {}
+        self._props: dict[int, dict] = {}  # id(format) → its properties, for its quoted twin
+        self._quoted: dict[int, object] = {}
         self.title = self.add(**TITLE)
         self.header = self.add(**{**HEADER, **(header or {})})
 
     def add(self, **spec):
         """A new format: the base (font, alignment) with ``spec`` on top."""
-        return self.wb.add_format({**self.base, **spec})
+        props = {**self.base, **spec}
+        fmt = self.wb.add_format(props)
+        self._props[id(fmt)] = props
+        return fmt
+
+    def write_text(self, ws, row: int, col: int, text: str, fmt=None) -> None:
+        """Text that stays text (see ``for_text``)."""
+        ws.write_string(row, col, text, self.for_text(text, fmt))
+
+    def for_text(self, text: str, fmt=None):
+        """The format for writing ``text``: ``fmt``, or for text Excel would make a formula when
+        the cell is edited (``=``, ``+``, ``-``, ``@``) its twin with Excel's quote prefix (the
+        mark Excel itself sets for «'=abc»; it is not part of the value)."""
+        if not looks_like_formula(text):
+            return fmt
+        key = id(fmt)
+        if key not in self._quoted:
+            props = self._props[key] if fmt is not None else self.base
+            self._quoted[key] = self.wb.add_format({**props, "quote_prefix": True})
+        return self._quoted[key]
 
 
 class ClassicFormulaWorksheet(Worksheet):

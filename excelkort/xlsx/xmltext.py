@@ -50,6 +50,22 @@ def from_raw(raw: str) -> str:
     return raw if raw.isascii() else raw.encode("latin-1").decode("utf-8")
 
 
+#: What text starts with that Excel takes as a formula when the cell is edited, and a CSV export
+#: or reader makes live (=, +, -, @, and the tab and CR of CSV injection).
+FORMULA_CHARS = "=+-@\t\r"
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether ``text`` would turn into a formula in Excel: written as text, it needs a mark."""
+    return text[:1] in FORMULA_CHARS if text else False
+
+
+def text_mark(text: str) -> str:
+    """Text for a record that is not data (a Logg row): formula-like text with one leading
+    apostrophe, so it stays text when the cell is edited or the sheet exported as CSV."""
+    return "'" + text if looks_like_formula(text) else text
+
+
 def escape_text(text: str) -> str:
     """XML-escape element text (``&``, ``<``, ``>``)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
