@@ -95,8 +95,26 @@ def _walk(xml: bytes) -> tuple[int, int]:
     return rows, cols
 
 
+_CELL_R_FIRST = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def _upper_bound(xml: bytes) -> tuple[int, int] | None:
+    """Rows and columns of every cell, empty ones too (so at least ``extent``), when every cell
+    is written ``<c r="…"`` as Excel, LibreOffice and XlsxWriter write them; else None. The
+    cheap check that lets an ordinary sheet pass without the exact walk."""
+    refs = _CELL_R_FIRST.findall(xml)
+    if len(refs) != xml.count(b"<c ") + xml.count(b"<c>"):
+        return None
+    if not refs:
+        return 0, 0
+    return max(map(int, (row for _, row in refs))), max(_col_number(c) for c in {c for c, _ in refs})
+
+
 def check_extent(xml: bytes, path: Path | str, sheet: str | None, limits: Limits) -> None:
     """InputError naming the farthest cell when the sheet reaches beyond ``limits``."""
+    bound = _upper_bound(xml)
+    if bound is not None and bound[0] <= limits.rows and bound[1] <= limits.cols:
+        return
     rows, cols = extent(xml)
     if rows > limits.rows or cols > limits.cols:
         cell = cell_ref(max(rows, 1) - 1, max(cols, 1) - 1)
