@@ -224,6 +224,28 @@ def test_a_second_run_refuses_while_the_first_holds_the_folder(office, tmp_path,
     assert result.exit_code == 0, result.output
 
 
+def test_gjenopprett_waits_for_a_run_in_the_folder(office, tmp_path, monkeypatch):
+    """Putting back a backup while a run writes the folder would lose one of the two."""
+    import excelkort.runlock as runlock
+
+    wb = Path(shutil.copy2(office["workbook"], tmp_path))
+    assert CliRunner().invoke(main, ["fyll", str(office["extract"]), str(wb)]).exit_code == 0
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holder"
+        monkeypatch.setattr(runlock, "WAIT_SECONDS", 0.3)
+        before = wb.read_bytes()
+        result = CliRunner().invoke(main, ["gjenopprett", str(wb)])
+        assert result.exit_code == 2, result.output
+        assert "En annen excelkort-kjøring holder på i denne mappen" in result.output
+        assert wb.read_bytes() == before
+    finally:
+        holder.kill()
+        holder.wait()
+    assert CliRunner().invoke(main, ["gjenopprett", str(wb)]).exit_code == 0
+
+
 def test_two_fills_at_once_lose_no_update(office, tmp_path):
     """Two `fyll` runs on the same 24 new workbooks, started together, the second with a
     corrected P1: every workbook's Logg has both runs' rows (one waited for the other; had they

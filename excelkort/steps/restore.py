@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..atomic import write_bytes_atomic
+from ..runlock import folder_lock
 from ..errors import InputError
 from ..numtext import format_number
 from ..period import parse_period
@@ -121,7 +122,8 @@ def restore(path: str | Path, *, nr: int | None = None, at: str | None = None) -
     if (lock := lock_file_for(path)) is not None:
         raise InputError(locked_message(lock), file=str(path))
     backup = _choose(path, list_backups(path), nr, at)
-    data = backup.path.read_bytes()
-    kept = backup_file(path)
-    write_bytes_atomic(path, data)
+    with folder_lock(path.parent, "gjenopprett"):  # never while another run writes the folder
+        data = backup.path.read_bytes()
+        kept = backup_file(path)
+        write_bytes_atomic(path, data)
     return RestoreResult(path, backup, kept)
