@@ -30,7 +30,7 @@ inside a work folder made by ``excelkort demo``::
     from excelkort import api
     files = api.new_scorecard("0101", "2026-10", outdir="kontor/0101", replace=True)
     report = api.fill("uttrekk/uttrekk_2026-10.csv", [files.scorecard])
-    print(len(report.changed), "målekort oppdatert")
+    updated = report.changed                 # the målekort that were written
 """
 from __future__ import annotations
 
