@@ -27,36 +27,6 @@ EXIT_BROKEN_PIPE = 141  # what a shell reports for a program whose reader went a
 clitext.install()  # click's own words (usage, options, its errors) in Norwegian
 
 
-class ExcelkortGroup(click.Group):
-    """The command group; its ``invoke`` turns every error into a message and an exit code."""
-
-    command_class = None  # set below: every command gets ``--json``
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except InputError as exc:
-            for problem in collapse_repeated(exc.problems):
-                click.echo(f"Feil: {problem}" if problem.is_error else str(problem), err=True)
-            click.echo("Ingenting ble endret.", err=True)
-            sys.exit(exc.exit_code)
-        except ExcelkortError as exc:
-            if exc.exit_code == EXIT_INTERNAL:  # ours, but a bug rather than the user's input
-                _internal_error(exc)
-            click.echo(f"Feil: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("Avbrutt.", err=True)
-            sys.exit(EXIT_INPUT)
-        except BrokenPipeError:
-            _silence_stdout()
-            sys.exit(EXIT_BROKEN_PIPE)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
-            raise
-        except Exception as exc:  # noqa: BLE001 - the last line of defence
-            _internal_error(exc)
-
-
 class ExcelkortCommand(click.Command):
     """A command with ``--json``: the same run, its summary as JSON on standard output (for a
     script or a scheduler): command, exit status, files written, warnings, errors, and the
@@ -82,6 +52,36 @@ class ExcelkortCommand(click.Command):
                               indent=2))
         if code:
             sys.exit(code)
+
+
+class ExcelkortGroup(click.Group):
+    """The command group; its ``invoke`` turns every error into a message and an exit code."""
+
+    command_class = ExcelkortCommand  # every command gets ``--json``
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            for problem in collapse_repeated(exc.problems):
+                click.echo(f"Feil: {problem}" if problem.is_error else str(problem), err=True)
+            click.echo("Ingenting ble endret.", err=True)
+            sys.exit(exc.exit_code)
+        except ExcelkortError as exc:
+            if exc.exit_code == EXIT_INTERNAL:  # ours, but a bug rather than the user's input
+                _internal_error(exc)
+            click.echo(f"Feil: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Avbrutt.", err=True)
+            sys.exit(EXIT_INPUT)
+        except BrokenPipeError:
+            _silence_stdout()
+            sys.exit(EXIT_BROKEN_PIPE)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            _internal_error(exc)
 
 
 _SUMMARY = re.compile(r"Oppsummering: (\d+) (?:fil|filer) (skrevet|sjekket), (\d+) advars(?:el|ler), (\d+) feil")
@@ -117,9 +117,6 @@ def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, fd)
     os.close(devnull)
-
-
-ExcelkortGroup.command_class = ExcelkortCommand
 
 
 @click.group(cls=ExcelkortGroup, context_settings=CONTEXT, options_metavar="[VALG]",

@@ -174,10 +174,10 @@ def _control(month: _Month, out: StepResult, bar) -> None:
 
 
 def _fill(month: _Month, out: StepResult, bar) -> None:
+    from .consolidate_read import candidate_files
     from .fill import fill_workbooks
 
-    workbooks = [p for p in sorted((month.folder / "kontor").rglob("målekort_*.xlsx"))
-                 if BACKUP_FOLDER not in p.parts and not p.name.startswith(("~$", ".~"))]
+    workbooks = [p for p in candidate_files(month.folder / "kontor") if p.name.startswith("målekort_")]
     report = fill_workbooks(month.extract, workbooks, month.catalogue, progress=bar)
     out.detail, out.warnings, out.errors = report, len(report.warnings), len(report.rejected)
     out.exit_code = EXIT_PARTIAL if report.rejected else EXIT_OK
