@@ -16,7 +16,7 @@ from ..model import Catalogue, Indicator, Unit
 from ..numbers.rules import GREEN, GREY, RED, YELLOW, Result, round_shown
 from ..scorecard.writer import number_format
 from ..xlsx.refs import cell_ref
-from ..xlsx.writer import (A3, GREEN_FILL, GREEN_FONT, GREY_FILL, GREY_FONT, HEADER_FILL, RED_FILL,
+from ..xlsx.writer import (A3, ClassicFormulaWorksheet, GREEN_FILL, GREEN_FONT, GREY_FILL, GREY_FONT, HEADER_FILL, RED_FILL,
                            RED_FONT, YELLOW_FILL, YELLOW_FONT, print_setup)
 
 SUPPRESSED = ":"
@@ -74,8 +74,11 @@ class SideSheets:
     def write(self, wb, st) -> None:
         """The ``extra_sheets`` hook of ``write_scorecard``."""
         styles = _Styles(wb, st)
-        write_units_sheet(wb.add_worksheet("Enheter"), self, styles)
-        write_ranking_sheet(wb.add_worksheet("Rangering"), self, styles)
+        # conditional-format formulas, classic functions only (``ClassicFormulaWorksheet``)
+        write_units_sheet(wb.add_worksheet("Enheter", worksheet_class=ClassicFormulaWorksheet),
+                          self, styles)
+        write_ranking_sheet(wb.add_worksheet("Rangering", worksheet_class=ClassicFormulaWorksheet),
+                            self, styles)
         write_table(wb.add_worksheet("Innlevering"), styles, DELIVERY_LABELS,
                     [[d.unit_id, d.name, d.county, d.file, d.status, d.period, d.local,
                       d.month_comment, d.reason] for d in self.deliveries],
@@ -127,21 +130,24 @@ class _Styles:
             self._cache[key] = self._add(**spec)
         return self._cache[key]
 
-    def status_rules(self, ws, first_row: int, last_row: int, first_col: int, last_col: int,
-                     status_col: int, only_if_col: int | None = None) -> None:
-        """Colour the cells by the status word in ``status_col`` of their row (only where
-        ``only_if_col`` of the row is not empty, when given)."""
-        if last_row < first_row:
+    def status_rules(self, ws, first_row: int, last_row: int, cols: list[int], status_offset: int,
+                     only_if_col: int | None = None) -> None:
+        """Colour the cells of ``cols`` by the status word ``status_offset`` columns to their
+        right (0: their own) in the same row (only where ``only_if_col`` of the row is not
+        empty, when given): one rule per word over all the columns (a relative reference)."""
+        if last_row < first_row or not cols:
             return
-        word_ref = cell_ref(first_row, status_col, abs_col=True)
+        word_ref = cell_ref(first_row, cols[0] + status_offset)
+        ranges = " ".join(f"{cell_ref(first_row, c)}:{cell_ref(last_row, c)}" for c in cols)
         for word, (fill, font) in STATUS_COLOURS.items():
             if word not in self._rule_formats:
                 self._rule_formats[word] = self.wb.add_format({"bg_color": fill, "font_color": font})
             test = f'{word_ref}="{word}"'
             if only_if_col is not None:
                 test = f'AND({cell_ref(first_row, only_if_col, abs_col=True)}<>"",{test})'
-            ws.conditional_format(first_row, first_col, last_row, last_col, {
-                "type": "formula", "criteria": "=" + test, "format": self._rule_formats[word]})
+            ws.conditional_format(first_row, cols[0], last_row, cols[0], {
+                "type": "formula", "criteria": "=" + test, "format": self._rule_formats[word],
+                "multi_range": ranges})
 
 
 def _print_setup(ws, header_row: int, widths) -> None:
@@ -229,9 +235,9 @@ def write_units_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
             if sheets.show_risk:
                 _put(ws, row, col + 2, member.risk.get(ind.id), styles.cell(center=True), styles)
         row += 1
-    for i in range(len(indicators)):
-        col = 2 + i * per
-        styles.status_rules(ws, first, row - 1, col, col + 1, col + 1)
+    value_cols = [2 + i * per for i in range(len(indicators))]
+    styles.status_rules(ws, first, row - 1, value_cols, 1)  # Hittil i år, by its status word
+    styles.status_rules(ws, first, row - 1, [c + 1 for c in value_cols], 0)  # the word itself
     ws.set_column(0, 0, 7)
     ws.set_column(1, 1, 26)
     for i in range(len(indicators)):
@@ -304,8 +310,8 @@ def write_ranking_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
             row += 1
         row += 1
     # a ranked unit's value and status are coloured by its status (unranked ones stay plain)
-    styles.status_rules(ws, first, row - 1, 3, 3, 6, only_if_col=0)
-    styles.status_rules(ws, first, row - 1, 6, 6, 6, only_if_col=0)
+    styles.status_rules(ws, first, row - 1, [3], 6 - 3, only_if_col=0)
+    styles.status_rules(ws, first, row - 1, [6], 0, only_if_col=0)
     for col, width in enumerate(RANKING_WIDTHS):
         ws.set_column(col, col, width)
     ws.freeze_panes(4, 0)

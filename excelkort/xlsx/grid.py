@@ -95,26 +95,34 @@ def _walk(xml: bytes) -> tuple[int, int]:
     return rows, cols
 
 
-_CELL_R_FIRST = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+def _column_letters(n: int) -> str:
+    letters = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
-def _upper_bound(xml: bytes) -> tuple[int, int] | None:
-    """Rows and columns of every cell, empty ones too (so at least ``extent``), when every cell
-    is written ``<c r="…"`` as Excel, LibreOffice and XlsxWriter write them; else None. The
-    cheap check that lets an ordinary sheet pass without the exact walk."""
-    refs = _CELL_R_FIRST.findall(xml)
-    if len(refs) != xml.count(b"<c ") + xml.count(b"<c>"):
-        return None
-    if not refs:
-        return 0, 0
-    return max(map(int, (row for _, row in refs))), max(_col_number(c) for c in {c for c, _ in refs})
+def _suspect_cell_pattern(limits: Limits) -> re.Pattern:
+    """One scan for whatever needs the exact walk: a cell reference that may lie beyond
+    ``limits`` (a superset: as many row digits as the limit or more, or as many column letters
+    starting at or after the limit's first letter), a cell without a plain ``r="A1"``, or a cell
+    tag written otherwise than ``<c r=`` (other white space, a namespace prefix)."""
+    digits, letters = len(str(limits.rows)), _column_letters(limits.cols)
+    far = [f"[{letters[0]}-Z][A-Z]{{{len(letters) - 1}}}[0-9]", f"[A-Z]{{1,3}}[0-9]{{{digits},}}"]
+    if len(letters) < 3:
+        far.append(f"[A-Z]{{{len(letters) + 1},3}}[0-9]")
+    return re.compile(('<(?:c r="(?:' + "|".join(far) + '|(?![A-Z]{1,3}[0-9]{1,7}"))'
+                       r'|c(?! r=")[\s>/]|\w+:c[\s>/])').encode())
+
+
+_SUSPECT = {limits: _suspect_cell_pattern(limits) for limits in (WORKBOOK, TABLE, EXTRACT)}
 
 
 def check_extent(xml: bytes, path: Path | str, sheet: str | None, limits: Limits) -> None:
     """InputError naming the farthest cell when the sheet reaches beyond ``limits``."""
-    bound = _upper_bound(xml)
-    if bound is not None and bound[0] <= limits.rows and bound[1] <= limits.cols:
-        return
+    if (_SUSPECT.get(limits) or _suspect_cell_pattern(limits)).search(xml) is None:
+        return  # the common case: one scan, no walk
     rows, cols = extent(xml)
     if rows > limits.rows or cols > limits.cols:
         cell = cell_ref(max(rows, 1) - 1, max(cols, 1) - 1)

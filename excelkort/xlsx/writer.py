@@ -33,7 +33,10 @@ HEADER = {"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL, "text_
 GRID = {"border": 1, "border_color": "#BFBFBF"}  # the light border of table cells
 INPUT = {"locked": False, "bg_color": INPUT_FILL}  # a cell the user types in (unlocked, yellow)
 
-WORKBOOK_OPTIONS = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+#: text stays text; the parts are assembled in memory (XlsxWriter's default writes each part to
+#: a temp file and removes it: a fifth of the time of a consolidated workbook)
+WORKBOOK_OPTIONS = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
+                    "in_memory": True}
 A4, A3 = 9, 8  # XlsxWriter's paper codes
 #: the print scale of a table too wide for one page: 10 pt text prints at 8 pt
 READABLE_SCALE = 80
