@@ -58,12 +58,14 @@ def month_rows(result, catalogue: Catalogue) -> list[dict]:
 
 
 def frame(rows: list[dict]) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=list(COLUMNS))
-    for col in ("teller", "nevner", "verdi"):
-        df[col] = df[col].astype("float64")
-    for col in ("enhet", "nivå", "periode", "indikator", "status", "kilde"):
-        df[col] = df[col].astype("string")
-    return df
+    return typed(pd.DataFrame(rows, columns=list(COLUMNS)))
+
+
+def typed(df: pd.DataFrame) -> pd.DataFrame:
+    """The history's column types: numbers as float64, the rest as pandas strings."""
+    return df.astype({**{col: "float64" for col in ("teller", "nevner", "verdi")},
+                      **{col: "string" for col in ("enhet", "nivå", "periode", "indikator", "status",
+                                                   "kilde")}})
 
 
 def write_history(workdir: str | Path, result, catalogue: Catalogue) -> Path:
@@ -75,7 +77,7 @@ def write_history(workdir: str | Path, result, catalogue: Catalogue) -> Path:
         old = old[old["periode"] != result.period]
         new = pd.concat([old, new], ignore_index=True)
     new = new.sort_values(["periode", "nivå", "enhet", "indikator"], kind="stable", ignore_index=True)
-    new = frame(new.to_dict("records"))
+    new = typed(new)
     buffer = io.BytesIO()
     new.to_parquet(buffer, index=False, compression="zstd")
     write_bytes_atomic(path, buffer.getvalue())
@@ -89,7 +91,7 @@ def read_history(workdir: str | Path, year: int | None = None) -> pd.DataFrame:
     frames = [pd.read_parquet(p) for p in paths if p.exists()]
     if not frames:
         return frame([])
-    return frame(pd.concat(frames, ignore_index=True).to_dict("records"))
+    return typed(pd.concat(frames, ignore_index=True))
 
 
 def scorecard_rows(path: str | Path, catalogue: Catalogue | None = None, level: str = "kontor") -> list[dict]:
