@@ -184,6 +184,17 @@ def test_rerun_leaves_every_file_byte_identical(work):
     assert not (work / "konsolidert" / "F1" / ".excelkort").exists()
 
 
+def test_two_worker_processes_write_the_bytes_of_one(work, tmp_path):
+    """The pool (big batches) reads the offices and renders each unit's workbook in workers:
+    the files are the same as from one process."""
+    other = tmp_path / "to"
+    shutil.copytree(work, other)
+    api.consolidate(work / "kontor", workers=1)
+    api.consolidate(other / "kontor", workers=2)
+    assert _hashes(work) == _hashes(other)
+    assert len(_hashes(work)) == 4  # F1, F2, NO and the history
+
+
 def test_history_has_no_duplicates_after_two_runs(work):
     assert _run(work).exit_code == 0
     assert _run(work).exit_code == 0

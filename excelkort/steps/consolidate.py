@@ -12,7 +12,6 @@ A re-run with the same inputs leaves every file byte-identical.
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from ..scorecard.writer import ScorecardContent, scorecard_bytes
 from ..xlsx.package import lock_file_for, locked_message
 from ..xlsx.backup import backup_file
 from .consolidate_read import (OfficeFile, candidate_files, local_delivery, prepare_office,
-                               process_pool, read_offices, ytd_nevner)
+                               read_offices, reading_pool, ytd_nevner)
 from .consolidate_sheets import Delivery, Member, SideSheets
 from .consolidate_update import update_in_place
 from .fill import default_workers
@@ -203,51 +202,55 @@ def consolidate(folder, register: Register, catalogue: Catalogue, period: str | 
         outdir = Path(outdir) if outdir is not None else workdir / "konsolidert"
         targets = dict(targets or {})
         month = int(period[5:7]) if period else None
-        offices = read_offices(candidate_files(folder, outdir), catalogue, targets, month,
-                               workers=workers, progress=progress)
-        period = period or _default_period(offices)
-        month, year = int(period[5:7]), int(period[:4])
-        result = ConsolidationResult(period, outdir, register=register.source or "",
-                                     catalogue=catalogue.source or "")
-        accepted = _accept(offices, register, period, result)
-        result.offices = accepted
-        tree = register.tree(period)
-        for office in accepted.values():
-            result.warnings += office.warnings  # the reader's notes on typed values (guesses)
-            if office.month != month:  # read before the period was known, for another month
-                prepare_office(office, catalogue, targets, month)
-        partials = {ind.id: {u: o.partials[ind.id] for u, o in accepted.items() if ind.id in o.partials}
-                    for ind in catalogue}
-        result.office_results = {u: o.results for u, o in accepted.items()}
-        office_nevner = {u: o.ytd_nevner for u, o in accepted.items()}
-
-        units = tree.counties() + ([tree.nation()] if tree.nation() is not None else [])
-        for unit in units:
-            path = outdir / unit.id / f"målekort_{unit.id}_{year}.xlsx"
-            cu = ConsolidatedUnit(unit, tree.leaves(unit.id), path)
-            cu.carried = _read_carried(path, catalogue, result)
-            _consolidate_unit(cu, partials, catalogue, targets, period)
-            result.units[unit.id] = cu
-
-        deliveries = _deliveries(tree, accepted, offices, catalogue, period, folder, result)
-        jobs, to_store = [], []
-        for cu in result.units.values():
-            if (lock := lock_file_for(cu.path)) is not None:  # the county has it open: not now
-                result.rejected.append((cu.path, locked_message(lock, then="kjør konsolider på nytt")))
-                continue
-            sheets = _side_sheets(cu, tree, result, deliveries, office_nevner, catalogue, prikk, folder, offices)
-            jobs.append((cu.content, sheets))
-            to_store.append(cu)
-
-        def write_history_file():  # while the workbooks are rendered in worker processes
-            from .history import write_history
-            result.history = write_history(workdir, result, catalogue)
-
-        rendered = render_all(jobs, workers or default_workers(len(accepted)),
-                              meanwhile=write_history_file if history else None)
-        for cu, data in zip(to_store, rendered):
-            _store(cu, data, result)
+        paths = candidate_files(folder, outdir)
+        with reading_pool(workers or default_workers(len(paths)), catalogue, targets, month) as pool:
+            offices = read_offices(paths, catalogue, targets, month, pool=pool, progress=progress)
+            period = period or _default_period(offices)
+            result = ConsolidationResult(period, outdir, register=register.source or "",
+                                         catalogue=catalogue.source or "")
+            _consolidate_all(offices, register, catalogue, targets, prikk, folder, workdir, pool,
+                             history, result)
         return result
+
+
+def _consolidate_all(offices, register, catalogue, targets, prikk, folder, workdir, pool, history,
+                     result: ConsolidationResult) -> None:
+    """Every county unit, then the nation: each one's numbers, and its workbook rendered in the
+    pool as soon as they are known (while this process goes on with the next unit and the
+    history); then every workbook stored."""
+    period = result.period
+    month, year = int(period[5:7]), int(period[:4])
+    accepted = _accept(offices, register, period, result)
+    result.offices = accepted
+    tree = register.tree(period)
+    for office in accepted.values():
+        result.warnings += office.warnings  # the reader's notes on typed values (guesses)
+        if office.month != month:  # read before the period was known, for another month
+            prepare_office(office, catalogue, targets, month)
+    partials = {ind.id: {u: o.partials[ind.id] for u, o in accepted.items() if ind.id in o.partials}
+                for ind in catalogue}
+    result.office_results = {u: o.results for u, o in accepted.items()}
+    office_nevner = {u: o.ytd_nevner for u, o in accepted.items()}
+    deliveries = _deliveries(tree, accepted, offices, catalogue, period, folder, result)
+
+    pending = []  # (unit, its workbook's bytes to come)
+    units = tree.counties() + ([tree.nation()] if tree.nation() is not None else [])
+    for unit in units:  # the counties first: the nation's Enheter lists them
+        path = result.outdir / unit.id / f"målekort_{unit.id}_{year}.xlsx"
+        cu = ConsolidatedUnit(unit, tree.leaves(unit.id), path)
+        cu.carried = _read_carried(cu.path, catalogue, result)
+        _consolidate_unit(cu, partials, catalogue, targets, period)
+        result.units[unit.id] = cu
+        if (lock := lock_file_for(cu.path)) is not None:  # the county has it open: not now
+            result.rejected.append((cu.path, locked_message(lock, then="kjør konsolider på nytt")))
+            continue
+        sheets = _side_sheets(cu, tree, result, deliveries, office_nevner, catalogue, prikk, folder, offices)
+        pending.append((cu, _render_later(pool, (cu.content, sheets))))
+    if history:
+        from .history import write_history
+        result.history = write_history(workdir, result, catalogue)
+    for cu, rendered in pending:
+        _store(cu, rendered(), result)
 
 
 def _deliveries(tree, accepted, offices, catalogue, period, folder, result) -> dict[str, Delivery]:
@@ -337,36 +340,16 @@ def _comment_rows(unit, month_comment, comments, risks, catalogue):
     return rows
 
 
+def _render_later(pool, job):
+    """A function that returns the job's workbook bytes: rendered in ``pool`` from now on, or
+    (without a pool) here when asked."""
+    return pool.submit(render, job).result if pool is not None else lambda: render(job)
+
+
 def render(job: tuple[ScorecardContent, SideSheets]) -> bytes:
     """The bytes of one consolidated workbook."""
     content, sheets = job
     return scorecard_bytes(content, extra_sheets=sheets.write)
-
-
-_JOBS: list = []
-
-
-def _render_in_worker(index: int) -> bytes:
-    return render(_JOBS[index])
-
-
-def render_all(jobs: list, workers: int, meanwhile=None) -> list[bytes]:
-    """Every workbook's bytes, over ``workers`` processes (forked, so the jobs are not copied);
-    ``meanwhile()``, if given, runs in this process while they work."""
-    if workers <= 1 or len(jobs) < 2 or "fork" not in mp.get_all_start_methods():
-        out = [render(job) for job in jobs]
-        if meanwhile is not None:
-            meanwhile()
-        return out
-    _JOBS[:] = jobs
-    try:
-        with process_pool(min(workers, len(jobs))) as pool:
-            futures = [pool.submit(_render_in_worker, i) for i in range(len(jobs))]
-            if meanwhile is not None:
-                meanwhile()
-            return [f.result() for f in futures]
-    finally:
-        _JOBS.clear()
 
 
 def _store(cu: ConsolidatedUnit, data: bytes, result: ConsolidationResult) -> None:

@@ -193,23 +193,30 @@ def _read_in_worker(path: Path) -> OfficeFile:
 
 
 def read_offices(paths: list[Path], catalogue: Catalogue, targets: dict, month: int | None,
-                 workers: int | None = None, progress=None) -> list[OfficeFile]:
-    """Read every file, in worker processes for big batches; the result keeps the input order."""
-    workers = workers or default_workers(len(paths))
-    if workers == 1:
-        results = []
-        for i, p in enumerate(paths):
-            results.append(read_office(p, catalogue, targets, month))
-            if progress:
-                progress(i + 1, len(paths))
-        return results
-    with process_pool(workers, initializer=_init, initargs=(catalogue, targets, month)) as pool:
-        results = []
-        for i, office in enumerate(pool.map(_read_in_worker, paths, chunksize=8)):
-            results.append(office)
-            if progress:
-                progress(i + 1, len(paths))
+                 pool=None, progress=None) -> list[OfficeFile]:
+    """Read every file, in ``pool``'s worker processes when given (``reading_pool``); the
+    result keeps the input order."""
+    if pool is None:
+        offices = (read_office(p, catalogue, targets, month) for p in paths)
+    else:
+        offices = pool.map(_read_in_worker, paths, chunksize=8)
+    results = []
+    for i, office in enumerate(offices):
+        results.append(office)
+        if progress:
+            progress(i + 1, len(paths))
     return results
+
+
+@contextmanager
+def reading_pool(workers: int, catalogue: Catalogue, targets: dict, month: int | None):
+    """A process pool whose workers can read offices (``read_offices``) and do any other
+    picklable work; None (work in this process) for one worker."""
+    if workers <= 1:
+        yield None
+        return
+    with process_pool(workers, initializer=_init, initargs=(catalogue, targets, month)) as pool:
+        yield pool
 
 
 @contextmanager
