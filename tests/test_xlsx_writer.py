@@ -29,8 +29,23 @@ def _sheet_xml(path, worksheet_class=None) -> bytes:
     ws = wb.add_worksheet("Ark", worksheet_class=worksheet_class)
     for row, formula in enumerate(_scorecard_formulas()):
         ws.write_formula(row, 0, formula, None, 0)
+    fmt = Formats(wb)
     ws.conditional_format(0, 1, 9, 1, {"type": "formula", "criteria": '=$A1="grønn"',
-                                       "format": Formats(wb).add(bold=True)})
+                                       "format": fmt.add(bold=True)})
+    # the plain cells the fast path writes, beside formats from a row, a column or none
+    ws.set_row(3, None, fmt.add(italic=True))
+    ws.set_column(4, 4, 12, fmt.add(bold=True))
+    for row, value in enumerate((1, 2.5, 1e-20, -0.1 + 0.3, "tekst & <mer>", "", None, True)):
+        for col in (1, 4):
+            cell_format = fmt.header if row % 2 else None
+            if value is None or value == "":
+                ws.write_blank(row, col, value, cell_format)
+            elif isinstance(value, bool):
+                ws.write_boolean(row, col, value, cell_format)
+            elif isinstance(value, str):
+                ws.write_string(row, col, value, cell_format)
+            else:
+                ws.write_number(row, col, value, cell_format)
     print_setup(ws, 0, narrow_margins=True)
     wb.close()
     return zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")

@@ -74,18 +74,17 @@ class SideSheets:
     def write(self, wb, st) -> None:
         """The ``extra_sheets`` hook of ``write_scorecard``."""
         styles = _Styles(wb, st)
-        # conditional-format formulas, classic functions only (``ClassicFormulaWorksheet``)
         write_units_sheet(wb.add_worksheet("Enheter", worksheet_class=ClassicFormulaWorksheet),
                           self, styles)
         write_ranking_sheet(wb.add_worksheet("Rangering", worksheet_class=ClassicFormulaWorksheet),
                             self, styles)
-        write_table(wb.add_worksheet("Innlevering"), styles, DELIVERY_LABELS,
+        write_table(wb.add_worksheet("Innlevering", worksheet_class=ClassicFormulaWorksheet), styles, DELIVERY_LABELS,
                     [[d.unit_id, d.name, d.county, d.file, d.status, d.period, d.local,
                       d.month_comment, d.reason] for d in self.deliveries],
                     widths=(8, 24, 12, 34, 10, 9, 16, 16, 40))
-        write_table(wb.add_worksheet("Kilder"), styles, SOURCE_LABELS,
+        write_table(wb.add_worksheet("Kilder", worksheet_class=ClassicFormulaWorksheet), styles, SOURCE_LABELS,
                     [list(s) for s in self.sources], widths=(48, 66, 20, 10))
-        write_table(wb.add_worksheet("Kommentarer"), styles, COMMENT_LABELS,
+        write_table(wb.add_worksheet("Kommentarer", worksheet_class=ClassicFormulaWorksheet), styles, COMMENT_LABELS,
                     [list(c) for c in self.comments], widths=(8, 30, 10, 20, 90))
 
 

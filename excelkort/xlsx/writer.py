@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 
 import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import Worksheet
 
 from .xmltext import looks_like_formula
@@ -124,7 +125,8 @@ class Formats:
 
 
 class ClassicFormulaWorksheet(Worksheet):
-    """A worksheet whose formulas use only classic functions (Excel 2016 / LibreOffice 7.4; see
+    """The worksheet of the målekort's and consolidated workbooks' sheets: its formulas use only
+    classic functions (Excel 2016 / LibreOffice 7.4; see
     ``test_formulas_use_only_classic_functions``): ``wb.add_worksheet(name,
     worksheet_class=ClassicFormulaWorksheet)``.
 
@@ -140,3 +142,22 @@ class ClassicFormulaWorksheet(Worksheet):
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
         return formula[1:] if formula.startswith("=") else formula
+
+    def _write_cell(self, row: int, col: int, cell) -> None:
+        """XlsxWriter's innermost loop, for the common cells of our tables (a number, a shared
+        string or a blank, each with its format) written straight, without its generic
+        attribute escaping (a reference and a style index need none); the same bytes."""
+        kind, fmt = cell.__class__.__name__, cell.format
+        if fmt is None or kind not in _PLAIN_CELLS:
+            super()._write_cell(row, col, cell)
+            return
+        head = f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}"'
+        if kind == "Number":
+            self.fh.write(f"{head}><v>{cell.number:.16G}</v></c>")
+        elif kind == "String":
+            self.fh.write(f'{head} t="s"><v>{cell.string}</v></c>')
+        else:
+            self.fh.write(f"{head}/>")
+
+
+_PLAIN_CELLS = frozenset(("Number", "String", "Blank"))
