@@ -28,20 +28,22 @@ def _num(v):
     return None if v is None or isinstance(v, str) else float(v)
 
 
-def month_rows(result, catalogue: Catalogue) -> list[dict]:
-    """The month's rows of a ``ConsolidationResult``: every accepted office, then each
-    consolidated unit."""
+def month_rows(result, catalogue: Catalogue) -> dict[str, list]:
+    """The month's rows of a ``ConsolidationResult``, column by column: every accepted office,
+    then each consolidated unit."""
     period, month = result.period, int(result.period[5:7])
-    rows = []
+    columns: dict[str, list] = {col: [] for col in COLUMNS}
+    add_row = [columns[col].append for col in COLUMNS]
 
     def add(unit_id, level, series_of, results, source):
         for ind in catalogue:
             r = results.get(ind.id)
             teller, nevner = series_of(ind.id)
-            rows.append({"enhet": unit_id, "nivå": level, "periode": period, "indikator": ind.id,
-                         "teller": _num(teller), "nevner": _num(nevner),
-                         "verdi": _num(r.month_values[month - 1]) if r is not None else None,
-                         "status": r.status if r is not None else None, "kilde": source})
+            row = (unit_id, level, period, ind.id, _num(teller), _num(nevner),
+                   _num(r.month_values[month - 1]) if r is not None else None,
+                   r.status if r is not None else None, source)
+            for append, value in zip(add_row, row):
+                append(value)
 
     for unit_id, office in sorted(result.offices.items()):
         def office_series(ind_id, office=office):
@@ -54,10 +56,11 @@ def month_rows(result, catalogue: Catalogue) -> list[dict]:
         add(unit_id, cu.unit.level,
             lambda ind_id, c=content: (c.teller[ind_id][month - 1], c.nevner[ind_id][month - 1]),
             cu.results, CONSOLIDATED)
-    return rows
+    return columns
 
 
-def frame(rows: list[dict]) -> pd.DataFrame:
+def frame(rows: list[dict] | dict[str, list]) -> pd.DataFrame:
+    """The history's frame from rows (dicts) or columns (``month_rows``)."""
     return typed(pd.DataFrame(rows, columns=list(COLUMNS)))
 
 
