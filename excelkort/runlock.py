@@ -102,8 +102,11 @@ def folder_lock(folder: str | Path, command: str, wait: float | None = None):
             fd = None
         if fd is not None:
             stack.callback(os.close, fd)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\t{dt.datetime.now():%H:%M:%S}\t{command}".encode(), 0)
+            try:  # who holds the folder, for the message of a second run; a full disk may refuse
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\t{dt.datetime.now():%H:%M:%S}\t{command}".encode(), 0)
+            except OSError:
+                pass
             remove_stale_temp_files(folder)
         _held.append(folder)
         stack.callback(_held.remove, folder)

@@ -240,14 +240,24 @@ def consolidate(folder, register: Register, catalogue: Catalogue, period: str | 
             to_store.append(cu)
 
         def write_history_file():  # while the workbooks are rendered in worker processes
-            from .history import write_history
-            result.history = write_history(workdir, result, catalogue)
+            from .history import history_path, write_history
+            try:
+                result.history = write_history(workdir, result, catalogue)
+            except InputError as exc:  # a full disk, a folder we may not write: one rejected file
+                result.rejected.append((history_path(workdir, year), _reason(exc)))
 
         rendered = render_all(jobs, workers or default_workers(len(accepted)),
                               meanwhile=write_history_file if history else None)
         for cu, data in zip(to_store, rendered):
-            _store(cu, data, result)
+            try:
+                _store(cu, data, result)
+            except InputError as exc:  # changed while we worked, read-only, a full disk …: said so
+                result.rejected.append((cu.path, _reason(exc)))
         return result
+
+
+def _reason(exc: InputError) -> str:
+    return "; ".join(str(p) for p in exc.errors or exc.problems)
 
 
 def _deliveries(tree, accepted, offices, catalogue, period, folder, result) -> dict[str, Delivery]:
@@ -379,25 +389,26 @@ def _store(cu: ConsolidatedUnit, data: bytes, result: ConsolidationResult) -> No
         return
     reason = None
     if current is not None and cu.carried.file is not None:
-        try:
-            update = update_in_place(cu.carried.file, cu.content, data)
-        except InputError as exc:  # e.g. changed while we worked: left as it is, and said so
-            result.rejected.append((path, "; ".join(str(p) for p in exc.errors or exc.problems)))
-            return
+        update = update_in_place(cu.carried.file, cu.content, data)
         if update.patch is not None:
             (result.written if update.patch.written else result.unchanged).append(path)
             if update.patch.backup is not None:
                 result.backups.append(update.patch.backup)
             return
         reason = update.reason
-    if current is not None:
-        backup = backup_file(path)
-        result.backups.append(backup)
-        if reason is not None:
-            result.warnings.append(Problem(
-                f"Det konsoliderte målekortet ble laget på nytt fordi {reason}. Risiko (vurdering), "
-                "kommentarer og månedskommentar er tatt med over; annet som var lagt til i filen "
-                f"(diagrammer, bilder, egne ark) finnes i den gamle filen: {backup}.",
-                file=str(path), severity=WARNING))
-    write_bytes_atomic(path, data, current=current)
+    backup = backup_file(path) if current is not None else None
+    try:
+        write_bytes_atomic(path, data, current=current)
+    except InputError:  # nothing changed: no backup of it either
+        if backup is not None:
+            backup.unlink(missing_ok=True)
+        raise
     result.written.append(path)
+    if backup is not None:
+        result.backups.append(backup)
+    if reason is not None:
+        result.warnings.append(Problem(
+            f"Det konsoliderte målekortet ble laget på nytt fordi {reason}. Risiko (vurdering), "
+            "kommentarer og månedskommentar er tatt med over; annet som var lagt til i filen "
+            f"(diagrammer, bilder, egne ark) finnes i den gamle filen: {backup}.",
+            file=str(path), severity=WARNING))
