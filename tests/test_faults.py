@@ -224,6 +224,32 @@ def test_a_second_run_refuses_while_the_first_holds_the_folder(office, tmp_path,
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.parametrize("command", ["ny", "kontroll"])
+def test_ny_and_kontroll_refuse_while_a_run_holds_the_folder(command, office, tmp_path, monkeypatch):
+    """``ny`` and ``kontroll`` write into a work folder too: never beside a run that writes it."""
+    import excelkort.runlock as runlock
+    from excelkort.inputs.register import write_register_csv
+
+    register = tmp_path / "enheter.csv"
+    write_register_csv(demo_register(), register)
+    extract = Path(shutil.copy2(office["extract"], tmp_path))
+    args = {"ny": ["ny", "--enhet", "0101", "--periode", PERIOD, "--ut", str(tmp_path / "kontor")],
+            "kontroll": ["kontroll", str(extract)]}[command] + ["--register", str(register)]
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holder"
+        monkeypatch.setattr(runlock, "WAIT_SECONDS", 0.3)
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, result.output
+        assert f"Feil: {tmp_path.name}: En annen excelkort-kjøring holder på i denne mappen" in result.output
+        assert sorted(p.name for p in tmp_path.rglob("*.xlsx")) == []
+    finally:
+        holder.kill()
+        holder.wait()
+    assert CliRunner().invoke(main, args).exit_code in (0, 3)
+
+
 def test_gjenopprett_waits_for_a_run_in_the_folder(office, tmp_path, monkeypatch):
     """Putting back a backup while a run writes the folder would lose one of the two."""
     import excelkort.runlock as runlock

@@ -257,7 +257,8 @@ def consolidate(folder, register: Register, catalogue: Catalogue, period: str | 
 
 
 def _reason(exc: InputError) -> str:
-    return "; ".join(str(p) for p in exc.errors or exc.problems)
+    """A rejected file's reason, shown after its path (so without the file's name again)."""
+    return "; ".join(p.message for p in exc.errors or exc.problems)
 
 
 def _deliveries(tree, accepted, offices, catalogue, period, folder, result) -> dict[str, Delivery]:
