@@ -90,9 +90,18 @@ def write_errors(path: str | Path, folder: str | Path | None = None, what: str =
         os_error = _os_error_of(exc)
         if os_error is None:
             raise
-        message = write_error_message(os_error, folder or Path(path).parent, existed=existed,
-                                      what=what)
+        message = write_error_message(os_error, _nearest_existing(folder or Path(path).parent),
+                                      existed=existed, what=what)
         raise InputError(Problem(message, file=str(path))) from exc
+
+
+def _nearest_existing(folder: str | Path) -> Path:
+    """The folder a write failed in, as the user can find it: absolute, and the nearest one
+    that exists (``.excelkort/backup`` not yet made in a read-only folder: that folder)."""
+    folder = Path(os.path.abspath(folder))
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    return folder
 
 
 def _default_mode() -> int:

@@ -302,3 +302,16 @@ def test_ny_with_room_for_the_målekort_only_writes_neither(pristine, tmp_path, 
     plan = f"tiltaksplan_0101_{PERIOD[:4]}.xlsx"
     assert f"Feil: {plan}: {disk_full(out, NEW)}" in result.output
     assert [p.name for p in out.iterdir() if p.is_file()] == []
+
+
+def test_tiltak_with_room_for_a_new_plan_only_leaves_none(pristine, tmp_path, monkeypatch):
+    """A tiltaksplan ``tiltak`` makes and then cannot fill goes again: nothing half done."""
+    work = Path(shutil.copytree(pristine, tmp_path / "arbeidsmappe"))
+    office = work / "kontor" / "0101"
+    plan = office / "tiltaksplan_0101_2026.xlsx"
+    plan.unlink()
+    _disk_full_after(monkeypatch, room=1)
+    result = CliRunner().invoke(main, ["tiltak", str(office / "målekort_0101_2026.xlsx")])
+    assert result.exit_code == 2, result.output
+    assert f"Feil: {plan.name}: {disk_full(office)}" in result.output
+    assert not plan.exists() and _temp_files(work) == []
