@@ -136,6 +136,21 @@ def test_a_symlinked_tiltaksplan_is_written_through(office, tmp_path):
     assert not backup.is_symlink() and backup.read_bytes() == original
 
 
+def test_a_symlinked_workbook_open_in_excel_where_it_lives_is_not_filled(office, tmp_path):
+    (real,) = _copies(office, tmp_path, "ekte")
+    (real.parent / f"~${real.name}").write_bytes(b"")
+    (tmp_path / "lenker").mkdir()
+    link = tmp_path / "lenker" / real.name
+    link.symlink_to(real)
+    before = real.read_bytes()
+    result = _fill(office, link)
+    assert result.exit_code == 3, result.output
+    assert (f"Avvist: {real.name}: Filen er åpen i Excel (låsefilen «~${real.name}» finnes). Lukk "
+            "den i Excel og kjør fyll på nytt. Er filen ikke åpen, kan du slette låsefilen."
+            ) in result.output.splitlines()
+    assert real.read_bytes() == before
+
+
 # ---- owner and mode -------------------------------------------------------------------------
 def test_a_write_keeps_the_files_mode(office, tmp_path):
     (wb,) = _copies(office, tmp_path, "a")
