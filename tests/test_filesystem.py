@@ -251,9 +251,9 @@ def pristine(tmp_path_factory) -> Path:
 
 
 def _hashes(folder: Path) -> dict[str, str]:
-    """Every file a user sees (excelkort's own folder left out)."""
+    """Every file a user sees, and every backup (lock files left out)."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and ".excelkort" not in p.parts}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "kjoring.lock"}
 
 
 def _commands(w: Path, corrected: Path) -> dict[str, tuple[list[str], int, str]]:

@@ -1,7 +1,6 @@
 """``excelkort ny``: a unit's målekort and tiltaksplan from the templates (SPEC §8)."""
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,26 +91,48 @@ def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = No
             month_comment=month_comment or carried.month_comment,
             risk_assessed={**carried.risk_assessed, **(risk_assessed or {})},
             comments={**carried.comments, **(comments or {})}, log_rows=carried.log_rows)
-        write_scorecard(content, sc)
-        try:
-            write_action_plan(ap, unit.id, unit.name, period, carried.plan_rows)
-        except InputError:  # the pair changes together or not at all
-            _undo(sc, backups.get(sc))
-            raise
+        _write_pair(content, sc, ap, (unit.id, unit.name, period, carried.plan_rows), backups)
         not_placed = [Problem(text + (f" (se sikkerhetskopien {_shown(backups[src], outdir)})"
                                       if src in backups else "") + ".",
                               file=str(src), severity=WARNING) for src, text in carried.lost]
         return NewFiles(sc, ap, carried.notes, not_placed, list(backups.values()))
 
 
-def _undo(path: Path, backup: Path | None) -> None:
-    """Put a målekort back as it was (gone, or its backup's bytes) when its tiltaksplan could
-    not be written."""
+def _write_pair(content: ScorecardContent, sc: Path, ap: Path, plan: tuple,
+                backups: dict[Path, Path]) -> None:
+    """Write the målekort and its tiltaksplan (``plan``: the arguments of
+    ``write_action_plan`` after the path) together or not at all: when one cannot be written (a
+    full disk, a folder without write access), the other is put back as it was and this run's
+    backups go again."""
+    try:
+        write_scorecard(content, sc)
+    except InputError:
+        _drop(backups)
+        raise
+    try:
+        write_action_plan(ap, *plan)
+    except InputError:
+        if _undo(sc, backups.get(sc)):
+            _drop(backups)
+        raise
+
+
+def _undo(path: Path, backup: Path | None) -> bool:
+    """Put a målekort back as it was (gone, or its backup's bytes); False when even that cannot
+    be written (the new one stays, and the backup of the old one with it)."""
     if backup is None:
         path.unlink(missing_ok=True)
-        return
-    with contextlib.suppress(InputError):  # the disk may be too full even for that: the new one stays
+        return True
+    try:
         write_bytes_atomic(path, backup.read_bytes())
+    except InputError:
+        return False
+    return True
+
+
+def _drop(backups: dict[Path, Path]) -> None:
+    for backup in backups.values():
+        backup.unlink(missing_ok=True)
 
 
 def _shown(path: Path, outdir: Path) -> str:

@@ -125,5 +125,9 @@ def restore(path: str | Path, *, nr: int | None = None, at: str | None = None) -
     with folder_lock(path.parent, "gjenopprett"):  # never while another run writes the folder
         data = backup.path.read_bytes()
         kept = backup_file(path)
-        write_bytes_atomic(path, data)
+        try:
+            write_bytes_atomic(path, data)
+        except InputError:  # nothing changed: no backup of it either
+            kept.unlink(missing_ok=True)
+            raise
     return RestoreResult(path, backup, kept)
