@@ -50,9 +50,12 @@ def lock_path(folder: Path) -> Path:
 
 
 def common_folder(paths) -> Path:
-    """The one folder holding every path (files stand for their folder)."""
-    folders = [str(Path(p).resolve() if Path(p).is_dir() else Path(p).resolve().parent) for p in paths]
-    return Path(os.path.commonpath(folders)) if folders else Path.cwd()
+    """The one folder holding every path (files stand for their folder; a symlink for its own
+    folder, where its backups go, and its target's, where the write goes)."""
+    folders = []
+    for p in map(Path, paths):
+        folders += [p.resolve()] if p.is_dir() else [p.parent.resolve(), p.resolve().parent]
+    return Path(os.path.commonpath([str(f) for f in folders])) if folders else Path.cwd()
 
 
 def _holder(fd: int) -> str:

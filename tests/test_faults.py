@@ -250,6 +250,35 @@ def test_ny_and_kontroll_refuse_while_a_run_holds_the_folder(command, office, tm
     assert CliRunner().invoke(main, args).exit_code in (0, 3)
 
 
+HOLD_FILES = HOLD.replace("folder_lock(sys.argv[1]", "folder_lock(common_folder(sys.argv[1:])").replace(
+    "import folder_lock", "import common_folder, folder_lock")
+
+
+def test_a_run_on_a_symlinks_target_waits_for_a_run_through_the_symlink(office, tmp_path, monkeypatch):
+    """A symlinked workbook is written where its target lives: a run given the symlink holds
+    the target's folder too, so a run given the target itself waits."""
+    import excelkort.runlock as runlock
+
+    (tmp_path / "ekte").mkdir()
+    (tmp_path / "lenker").mkdir()
+    real = Path(shutil.copy2(office["workbook"], tmp_path / "ekte"))
+    link = tmp_path / "lenker" / real.name
+    link.symlink_to(real)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_FILES, str(link)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holder"
+        monkeypatch.setattr(runlock, "WAIT_SECONDS", 0.3)
+        before = real.read_bytes()
+        result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(real)])
+        assert result.exit_code == 2, result.output
+        assert f"Feil: {tmp_path.name}: En annen excelkort-kjøring holder på i denne mappen" in result.output
+        assert real.read_bytes() == before
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_gjenopprett_waits_for_a_run_in_the_folder(office, tmp_path, monkeypatch):
     """Putting back a backup while a run writes the folder would lose one of the two."""
     import excelkort.runlock as runlock
