@@ -50,9 +50,12 @@ def lock_path(folder: Path) -> Path:
 
 
 def common_folder(paths) -> Path:
-    """The one folder holding every path (files stand for their folder)."""
-    folders = [str(Path(p).resolve() if Path(p).is_dir() else Path(p).resolve().parent) for p in paths]
-    return Path(os.path.commonpath(folders)) if folders else Path.cwd()
+    """The one folder holding every path (files stand for their folder; a symlink for its own
+    folder, where its backups go, and its target's, where the write goes)."""
+    folders = []
+    for p in map(Path, paths):
+        folders += [p.resolve()] if p.is_dir() else [p.parent.resolve(), p.resolve().parent]
+    return Path(os.path.commonpath([str(f) for f in folders])) if folders else Path.cwd()
 
 
 def _holder(fd: int) -> str:
@@ -102,8 +105,11 @@ def folder_lock(folder: str | Path, command: str, wait: float | None = None):
             fd = None
         if fd is not None:
             stack.callback(os.close, fd)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\t{dt.datetime.now():%H:%M:%S}\t{command}".encode(), 0)
+            try:  # who holds the folder, for the message of a second run; a full disk may refuse
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\t{dt.datetime.now():%H:%M:%S}\t{command}".encode(), 0)
+            except OSError:
+                pass
             remove_stale_temp_files(folder)
         _held.append(folder)
         stack.callback(_held.remove, folder)

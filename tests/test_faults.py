@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -200,49 +201,86 @@ def _logged_sources(path: Path) -> set[str]:
     return {str(cell) for row in rows for cell in row if str(cell).startswith("uttrekk_")}
 
 
-def test_a_second_run_refuses_while_the_first_holds_the_folder(office, tmp_path, monkeypatch):
+@contextmanager
+def _holding(monkeypatch, *args, script: str = HOLD):
+    """A run in another process holding the folder of ``args`` until the block ends; a second
+    run waits for it only 0.3 s."""
     import excelkort.runlock as runlock
 
-    wb = Path(shutil.copy2(office["workbook"], tmp_path))
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE,
+    holder = subprocess.Popen([sys.executable, "-c", script, *map(str, args)], stdout=subprocess.PIPE,
                               text=True)
     try:
         assert holder.stdout.readline().strip() == "holder"
-        started = (tmp_path / ".excelkort" / "kjoring.lock").read_text().split("\t")[1]
         monkeypatch.setattr(runlock, "WAIT_SECONDS", 0.3)
-        before = wb.read_bytes()
+        yield holder
+    finally:
+        holder.kill()  # a killed holder leaves no lock behind: the OS releases a flock
+        holder.wait()
+
+
+def test_a_second_run_refuses_while_the_first_holds_the_folder(office, tmp_path, monkeypatch):
+    wb = Path(shutil.copy2(office["workbook"], tmp_path))
+    before = wb.read_bytes()
+    with _holding(monkeypatch, tmp_path) as holder:
+        started = (tmp_path / ".excelkort" / "kjoring.lock").read_text().split("\t")[1]
         result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(wb)])
         assert result.exit_code == 2, result.output
         assert (f"Feil: {tmp_path.name}: En annen excelkort-kjøring holder på i denne mappen (startet kl. {started} "
                 f"av prosess {holder.pid}, excelkort fyll). Vent til den er ferdig, og kjør på nytt."
                 ) in result.output.splitlines()
         assert wb.read_bytes() == before
-    finally:
-        holder.kill()  # a killed holder leaves no lock behind: the OS releases a flock
-        holder.wait()
     result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(wb)])
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.parametrize("command", ["ny", "kontroll"])
+def test_ny_and_kontroll_refuse_while_a_run_holds_the_folder(command, office, tmp_path, monkeypatch):
+    """``ny`` and ``kontroll`` write into a work folder too: never beside a run that writes it."""
+    from excelkort.inputs.register import write_register_csv
+
+    register = tmp_path / "enheter.csv"
+    write_register_csv(demo_register(), register)
+    extract = Path(shutil.copy2(office["extract"], tmp_path))
+    args = {"ny": ["ny", "--enhet", "0101", "--periode", PERIOD, "--ut", str(tmp_path / "kontor")],
+            "kontroll": ["kontroll", str(extract)]}[command] + ["--register", str(register)]
+    with _holding(monkeypatch, tmp_path):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, result.output
+        assert f"Feil: {tmp_path.name}: En annen excelkort-kjøring holder på i denne mappen" in result.output
+        assert sorted(p.name for p in tmp_path.rglob("*.xlsx")) == []
+    assert CliRunner().invoke(main, args).exit_code in (0, 3)
+
+
+HOLD_FILES = HOLD.replace("folder_lock(sys.argv[1]", "folder_lock(common_folder(sys.argv[1:])").replace(
+    "import folder_lock", "import common_folder, folder_lock")
+
+
+def test_a_run_on_a_symlinks_target_waits_for_a_run_through_the_symlink(office, tmp_path, monkeypatch):
+    """A symlinked workbook is written where its target lives: a run given the symlink holds
+    the target's folder too, so a run given the target itself waits."""
+    (tmp_path / "ekte").mkdir()
+    (tmp_path / "lenker").mkdir()
+    real = Path(shutil.copy2(office["workbook"], tmp_path / "ekte"))
+    link = tmp_path / "lenker" / real.name
+    link.symlink_to(real)
+    before = real.read_bytes()
+    with _holding(monkeypatch, link, script=HOLD_FILES):
+        result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(real)])
+        assert result.exit_code == 2, result.output
+        assert f"Feil: {tmp_path.name}: En annen excelkort-kjøring holder på i denne mappen" in result.output
+        assert real.read_bytes() == before
+
+
 def test_gjenopprett_waits_for_a_run_in_the_folder(office, tmp_path, monkeypatch):
     """Putting back a backup while a run writes the folder would lose one of the two."""
-    import excelkort.runlock as runlock
-
     wb = Path(shutil.copy2(office["workbook"], tmp_path))
     assert CliRunner().invoke(main, ["fyll", str(office["extract"]), str(wb)]).exit_code == 0
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE,
-                              text=True)
-    try:
-        assert holder.stdout.readline().strip() == "holder"
-        monkeypatch.setattr(runlock, "WAIT_SECONDS", 0.3)
-        before = wb.read_bytes()
+    before = wb.read_bytes()
+    with _holding(monkeypatch, tmp_path):
         result = CliRunner().invoke(main, ["gjenopprett", str(wb)])
         assert result.exit_code == 2, result.output
         assert "En annen excelkort-kjøring holder på i denne mappen" in result.output
         assert wb.read_bytes() == before
-    finally:
-        holder.kill()
-        holder.wait()
     assert CliRunner().invoke(main, ["gjenopprett", str(wb)]).exit_code == 0
 
 

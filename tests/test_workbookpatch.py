@@ -353,7 +353,7 @@ def test_failure_while_writing_leaves_source_intact(book, monkeypatch):
         raise OSError("disken er full")
 
     monkeypatch.setattr(atomic.os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="Kunne ikke skrive filen .*disken er full"):
         patch(book, None)
     assert book.read_bytes() == original and _no_temp_files(book.parent)
 
@@ -366,7 +366,7 @@ def test_a_failed_write_leaves_no_backup_linked_to_the_file(book, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(atomic.tempfile, "mkstemp", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="Disken er full"):
         patch(book, None, backup=True)
     assert book.read_bytes() == original
     folder = book.parent / ".excelkort" / "backup"

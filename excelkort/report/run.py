@@ -122,7 +122,8 @@ def _one(path: Path):
         kind = other_workbook_kind(path) if path.exists() else None
         if kind:
             return path, None, None, f"{path.name} er en {kind}, ikke et målekort."
-        return path, None, "; ".join(p.message for p in (exc.errors or exc.problems)), None
+        return path, None, "; ".join(p.message if p.file in (None, str(path)) else str(p)
+                                     for p in (exc.errors or exc.problems)), None
     except OSError as exc:
         return path, None, f"Filen kan ikke leses ({exc.__class__.__name__}: {exc}).", None
     except Exception as exc:  # noqa: BLE001 - one odd file never stops the run

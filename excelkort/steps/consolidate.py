@@ -247,10 +247,21 @@ def _consolidate_all(offices, register, catalogue, targets, prikk, folder, workd
         sheets = _side_sheets(cu, tree, result, deliveries, office_nevner, catalogue, prikk, folder, offices)
         pending.append((cu, _render_later(pool, (cu.content, sheets))))
     if history:
-        from .history import write_history
-        result.history = write_history(workdir, result, catalogue)
+        from .history import history_path, write_history
+        try:
+            result.history = write_history(workdir, result, catalogue)
+        except InputError as exc:  # a full disk, a folder we may not write: one rejected file
+            result.rejected.append((history_path(workdir, year), _reason(exc)))
     for cu, rendered in pending:
-        _store(cu, rendered(), result)
+        try:
+            _store(cu, rendered(), result)
+        except InputError as exc:  # changed while we worked, read-only, a full disk …: said so
+            result.rejected.append((cu.path, _reason(exc)))
+
+
+def _reason(exc: InputError) -> str:
+    """A rejected file's reason, shown after its path (so without the file's name again)."""
+    return "; ".join(p.message for p in exc.errors or exc.problems)
 
 
 def _deliveries(tree, accepted, offices, catalogue, period, folder, result) -> dict[str, Delivery]:
@@ -362,25 +373,26 @@ def _store(cu: ConsolidatedUnit, data: bytes, result: ConsolidationResult) -> No
         return
     reason = None
     if current is not None and cu.carried.file is not None:
-        try:
-            update = update_in_place(cu.carried.file, cu.content, data)
-        except InputError as exc:  # e.g. changed while we worked: left as it is, and said so
-            result.rejected.append((path, "; ".join(str(p) for p in exc.errors or exc.problems)))
-            return
+        update = update_in_place(cu.carried.file, cu.content, data)
         if update.patch is not None:
             (result.written if update.patch.written else result.unchanged).append(path)
             if update.patch.backup is not None:
                 result.backups.append(update.patch.backup)
             return
         reason = update.reason
-    if current is not None:
-        backup = backup_file(path)
-        result.backups.append(backup)
-        if reason is not None:
-            result.warnings.append(Problem(
-                f"Det konsoliderte målekortet ble laget på nytt fordi {reason}. Risiko (vurdering), "
-                "kommentarer og månedskommentar er tatt med over; annet som var lagt til i filen "
-                f"(diagrammer, bilder, egne ark) finnes i den gamle filen: {backup}.",
-                file=str(path), severity=WARNING))
-    write_bytes_atomic(path, data, current=current)
+    backup = backup_file(path) if current is not None else None
+    try:
+        write_bytes_atomic(path, data, current=current)
+    except InputError:  # nothing changed: no backup of it either
+        if backup is not None:
+            backup.unlink(missing_ok=True)
+        raise
     result.written.append(path)
+    if backup is not None:
+        result.backups.append(backup)
+    if reason is not None:
+        result.warnings.append(Problem(
+            f"Det konsoliderte målekortet ble laget på nytt fordi {reason}. Risiko (vurdering), "
+            "kommentarer og månedskommentar er tatt med over; annet som var lagt til i filen "
+            f"(diagrammer, bilder, egne ark) finnes i den gamle filen: {backup}.",
+            file=str(path), severity=WARNING))

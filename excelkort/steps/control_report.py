@@ -109,13 +109,15 @@ def write_control_workbook(report: ControlReport, path: str | os.PathLike | None
     """Write the check as a workbook (atomically; byte-identical when re-run). Returns the
     path (default ``kontroll_<periode>.xlsx`` beside the extract)."""
     from ..atomic import atomic_output
+    from ..runlock import folder_lock
     from ..xlsx.package import lock_file_for, locked_message
 
     out = Path(path) if path is not None else report.default_output
-    if (lock := lock_file_for(out)) is not None:  # the county has last run's check open
-        raise InputError(Problem(locked_message(lock), file=str(out)))
-    with atomic_output(out) as tmp:
-        _write_workbook(report, str(tmp))
+    with folder_lock(out.parent, "kontroll"):
+        if (lock := lock_file_for(out)) is not None:  # the county has last run's check open
+            raise InputError(Problem(locked_message(lock), file=str(out)))
+        with atomic_output(out) as tmp:
+            _write_workbook(report, str(tmp))
     return out
 
 

@@ -165,12 +165,16 @@ def _control(month: _Month, out: StepResult, bar) -> None:
     folder = month.folder
     history = folder if (folder / "historikk").is_dir() else None
     report = run_control(month.extract, (), month.catalogue, month.register, history=history)
-    write_control_workbook(report, folder / "kontroll" / f"kontroll_{month.period}.xlsx")
     counts = report.count_by_severity()
     out.detail, out.errors, out.warnings = report, counts.get("feil", 0), counts.get("advarsel", 0)
     out.exit_code = EXIT_PARTIAL if out.errors else EXIT_OK
     out.lines = summary_lines(report)
     month.result.worst = out.lines[2:]
+    try:  # the findings stand (and gate fyll) when their workbook cannot be written
+        write_control_workbook(report, folder / "kontroll" / f"kontroll_{month.period}.xlsx")
+    except InputError as exc:
+        out.exit_code = EXIT_PARTIAL
+        out.lines += [f"Avvist: {p}" for p in exc.problems]
 
 
 def _fill(month: _Month, out: StepResult, bar) -> None:

@@ -13,6 +13,7 @@ from ..actionplan.layout import ACTION_HEADER_ROW, ACTION_SHEET, column_of
 from ..actionplan.reader import date_serial
 from ..model import Catalogue, Unit
 from ..period import check_period, shift
+from ..runlock import folder_lock
 from ..xlsx.refs import cell_ref
 from ..xlsx.workbookpatch import patch_workbook
 from ..xlsx.writer import period_datetime
@@ -72,11 +73,12 @@ def build_demo(folder: str | Path, period: str = DEMO_PERIOD, seed: int = DEMO_S
     offices: list[Unit] = tree.offices()
     year = generate_year(catalogue, offices, int(period[:4]), seed=seed)
     summary = DemoSummary(folder, period, len(offices), len(tree.counties()), 0)
-    _, targets = _write_inputs(folder, register, catalogue, year, period, summary)
-    workbooks = _write_offices(folder, register, catalogue, year, targets, offices, period, summary,
-                               progress)
-    if run_month:  # False: the work folder as the month begins (the cycle benchmark runs it)
-        _run_month(folder, workbooks, period, summary)
+    with folder_lock(folder, "demo"):  # one lock for the whole folder: the steps' own pass through
+        _, targets = _write_inputs(folder, register, catalogue, year, period, summary)
+        workbooks = _write_offices(folder, register, catalogue, year, targets, offices, period,
+                                   summary, progress)
+        if run_month:  # False: the work folder as the month begins (the cycle benchmark runs it)
+            _run_month(folder, workbooks, period, summary)
     return summary
 
 

@@ -101,7 +101,12 @@ def plan_measures(scorecard_path: str | Path, action_plan_path: str | Path | Non
     out.effect_cells = _effect_edits(plan, sc, indicators, edits)
     out.proposals = _proposals(plan, indicators, today, edits)
     if edits:
-        patched = patch_workbook(path, edits={ACTION_SHEET: edits}, backup=not out.created)
+        try:
+            patched = patch_workbook(path, edits={ACTION_SHEET: edits}, backup=not out.created)
+        except InputError:
+            if out.created:  # the plan made for this run goes with it: nothing is left half done
+                path.unlink(missing_ok=True)
+            raise
         out.written = out.written or patched.written
         out.backup = patched.backup
     return out

@@ -12,6 +12,7 @@ import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ..atomic import real_path, refuse_read_only, write_errors
 from ..files import MSG_MISSING
 from .package import refuse
 
@@ -25,30 +26,42 @@ def backup_file(path: str | Path, *, link: bool = False) -> Path:
     is only for a caller that surely renames a new file over ``path`` next (``patch_workbook``:
     its content differs, and a failed write removes the link), so that afterwards the old bytes
     live on only under the backup's name and later edits of the file cannot reach them.
+
+    A backup is taken just before ``path`` is replaced, so a read-only file is refused here,
+    before anything is copied. A symlink's backup holds its target's bytes (beside the link,
+    where ``gjenopprett`` on the link finds it); an OS error is an InputError naming the file.
     """
     path = Path(path)
-    if not path.is_file():
+    source = real_path(path)
+    if not source.is_file():
         refuse(path, MSG_MISSING)
+    refuse_read_only(source, path)
     folder = path.parent / BACKUP_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now()
-    while True:
-        target = folder / f"{path.stem}.{stamp:%Y%m%d-%H%M%S-%f}{path.suffix}"
-        if not target.exists():
-            break
-        stamp += timedelta(microseconds=1)
-    tmp = folder / f".~{target.name}"
-    linked = False
+    with write_errors(path, folder, what="sikkerhetskopien"):
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now()
+        while True:
+            target = folder / f"{path.stem}.{stamp:%Y%m%d-%H%M%S-%f}{path.suffix}"
+            if not target.exists():
+                break
+            stamp += timedelta(microseconds=1)
+        tmp = folder / f".~{target.name}"
+        try:
+            _copy(source, tmp, link)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return target
+
+
+def _copy(source: Path, tmp: Path, link: bool) -> None:
     if link:
         try:
-            os.link(path, tmp)
-            linked = True
+            os.link(source, tmp)
+            return
         except OSError:  # a file system without hard links (some network shares): copy
-            pass
-    if not linked:
-        shutil.copy2(path, tmp)
-    os.replace(tmp, target)
-    return target
+            tmp.unlink(missing_ok=True)
+    shutil.copy2(source, tmp)
 
 
 def backups(path: str | Path) -> list[tuple[Path, datetime]]:
@@ -59,7 +72,7 @@ def backups(path: str | Path) -> list[tuple[Path, datetime]]:
         return []
     pattern = re.compile(re.escape(path.stem) + r"\.(\d{8}-\d{6}-\d{6})" + re.escape(path.suffix))
     found = [(folder / p.name, datetime.strptime(m.group(1), "%Y%m%d-%H%M%S-%f"))
-             for p in folder.iterdir() if (m := pattern.fullmatch(p.name))]
+             for p in folder.iterdir() if (m := pattern.fullmatch(p.name)) and p.is_file()]
     return sorted(found, key=lambda item: item[1], reverse=True)
 
 

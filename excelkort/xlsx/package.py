@@ -19,6 +19,7 @@ from typing import NoReturn
 
 from lxml import etree
 
+from ..atomic import real_path
 from ..errors import InputError, Problem
 from ..files import (MAX_FILE_SIZE, MAX_RATIO, MAX_UNPACKED, RATIO_MIN_SIZE, XLSX_FILE, check_file,
                      check_unpacked, read_bytes)
@@ -70,11 +71,13 @@ def locked_message(lock: Path, then: str = "prøv igjen") -> str:
 
 
 def lock_file_for(path: str | Path) -> Path | None:
-    """The lock file Excel (``~$name``) or LibreOffice (``.~lock.name#``) keeps beside an open file."""
+    """The lock file Excel (``~$name``) or LibreOffice (``.~lock.name#``) keeps beside an open file
+    (beside a symlink, or beside the file it points to: either may be the one opened)."""
     path = Path(path)
-    for lock in (path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")):
-        if lock.exists():
-            return lock
+    for named in dict.fromkeys((path, real_path(path))):
+        for lock in (named.with_name("~$" + named.name), named.with_name(f".~lock.{named.name}#")):
+            if lock.exists():
+                return lock
     return None
 
 
