@@ -349,3 +349,18 @@ def test_reading_a_consolidated_workbook_gives_no_false_warnings(work):
     unweighted = [item.name for item in sc.rows.values() if item.name.endswith("(uvektet)")]
     assert unweighted, "the small work folder has typed andel values, so some rows are uvektet"
     assert [str(p) for p in sc.warnings if "større enn nevner" in p.message] == []
+
+
+def test_candidate_files_skip_backups_locks_plans_and_the_output_folder(tmp_path):
+    files = ["a/målekort_0101_2026.xlsx", "a-b/målekort_0102_2026.xlsx", "a/.excelkort/backup/x.xlsx",
+             "a/~$målekort_0101_2026.xlsx", "a/.~lock.x.xlsx#", "a/tiltaksplan_0101_2026.xlsx",
+             "a/kontroll_2026-10.xlsx", "ut/F1/målekort_F1_2026.xlsx", "a/notat.txt"]
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "lenke.xlsx").symlink_to(tmp_path / "ut" / "F1" / "målekort_F1_2026.xlsx")
+    (tmp_path / "lenkemappe").symlink_to(tmp_path / "a")  # a linked folder is not walked
+    found = candidate_files(tmp_path, tmp_path / "ut")
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == [
+        "a/målekort_0101_2026.xlsx", "a-b/målekort_0102_2026.xlsx"]
+    assert len(candidate_files(tmp_path)) == 4  # the output folder and the link count without -o

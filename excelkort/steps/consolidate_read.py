@@ -11,6 +11,7 @@ import datetime as dt
 import gc
 import hashlib
 import multiprocessing as mp
+import os
 import re
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
@@ -57,20 +58,29 @@ class OfficeFile:
 
 def candidate_files(folder: Path, outdir: Path | None = None) -> list[Path]:
     """Every .xlsx under ``folder`` that may be a målekort, sorted: no backups (``.excelkort/``),
-    no lock files, no tiltaksplan or kontroll workbooks by name, nothing under ``outdir``."""
+    no lock files, no tiltaksplan or kontroll workbooks by name, nothing under ``outdir``
+    (symlinked folders are not followed; a symlinked file into ``outdir`` is left out too)."""
+    skip = os.path.realpath(outdir) if outdir is not None else None
+    root = os.path.realpath(folder)
     out = []
-    skip = outdir.resolve() if outdir is not None else None
-    for path in sorted(folder.rglob("*.xlsx")):
-        rel = path.relative_to(folder).parts
-        name = path.name
-        if any(part.startswith(BACKUP_FOLDER) for part in rel[:-1]):
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(BACKUP_FOLDER)]
+        real = os.path.normpath(os.path.join(root, os.path.relpath(dirpath, folder)))
+        if skip is not None and _within(real, skip):  # (a walked folder is no link: no lookup)
+            dirnames[:] = []
             continue
-        if name.startswith(("~$", ".~lock", ".~")) or name.startswith(("tiltaksplan_", "kontroll_")):
-            continue
-        if skip is not None and (skip == path.parent.resolve() or skip in path.resolve().parents):
-            continue
-        out.append(path)
-    return out
+        for name in filenames:
+            if not name.endswith(".xlsx") or name.startswith(("~$", ".~", "tiltaksplan_", "kontroll_")):
+                continue
+            path = os.path.join(dirpath, name)
+            if skip is not None and os.path.islink(path) and _within(os.path.realpath(path), skip):
+                continue
+            out.append(Path(path))
+    return sorted(out)
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def leaf_series(indicator: Indicator, item: IndicatorRow) -> Series:
