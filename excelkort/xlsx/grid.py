@@ -3,7 +3,7 @@
 calamine builds a dense grid from A1 to the farthest cell it finds, so one value at XFD1048576
 asks for hundreds of GB before anything can look at it. ``sheet_values`` first finds the
 farthest cell in the sheet's XML (the bytes are already in memory) and refuses a sheet larger
-than the file can hold; and every error calamine raises (``XmlError``, ``CalamineError``,
+than the file can hold (and one with a row or cell twice); and every error calamine raises (``XmlError``, ``CalamineError``,
 ``WorksheetNotFound``, a panic …) becomes one Norwegian ``InputError`` naming file and sheet.
 Every reader that uses calamine goes through here.
 """
@@ -21,6 +21,7 @@ from python_calamine import CalamineWorkbook
 from ..errors import InputError, Problem
 from .package import Package
 from .refs import cell_ref
+from .sheetshape import check_unique
 
 MSG_UNREADABLE = "Arket kan ikke leses ({reason}). Åpne filen i Excel og lagre den på nytt."
 MSG_UNREADABLE_BOOK = ("Filen kan ikke leses som Excel-arbeidsbok ({reason}). Åpne filen i Excel og "
@@ -162,8 +163,11 @@ def read_grid(wb: CalamineWorkbook, sheet: str | int, path: Path | str,
 
 def package_grid(package: Package, sheet: str, wb: CalamineWorkbook | None = None,
                  limits: Limits = WORKBOOK) -> Grid:
-    """A package's sheet, bounded by ``limits`` before calamine builds it."""
-    check_extent(package.read(package.sheet_member(sheet)), package.path, sheet, limits)
+    """A package's sheet, bounded by ``limits`` before calamine builds it, and refused when a row
+    or cell is there twice (``sheetshape``: which one calamine keeps is no answer)."""
+    xml = package.read(package.sheet_member(sheet))
+    check_extent(xml, package.path, sheet, limits)
+    check_unique(xml, package.path, sheet)
     return read_grid(wb if wb is not None else open_workbook(package.data, package.path), sheet,
                      package.path)
 

@@ -56,6 +56,9 @@ MSG_BAD_MEMBER = ("Filen er skadet (delen «{member}» kan ikke leses). Åpne de
                   "på nytt, eller hent en sikkerhetskopi.")
 MSG_BAD_XML = ("Filen er skadet (delen «{member}» er ikke gyldig XML). Åpne den i Excel og lagre den "
                "på nytt, eller hent en sikkerhetskopi.")
+MSG_SHARED_PART = ("Arkene «{first}» og «{second}» er lagret i samme del av filen («{member}»), så det "
+                   "som skrives i det ene arket, havner i det andre. Filen er skadet og brukes ikke: legg "
+                   "tilbake en sikkerhetskopi (excelkort gjenopprett) eller lag filen på nytt.")
 MSG_NO_SHEET = "Arket «{sheet}» mangler (arkene i filen er {names}). Gi arket tilbake navnet «{sheet}»."
 
 
@@ -240,14 +243,19 @@ class Package:
 
     @cached_property
     def sheets(self) -> dict[str, str]:
-        """Worksheet name → member path, in the workbook's tab order (chart sheets left out)."""
+        """Worksheet name → member path, in the workbook's tab order (chart sheets left out).
+        Two sheets stored in one part refuse the file: a write to one would land in the other."""
         rels = self.rels(self.workbook_member)
         out: dict[str, str] = {}
         for el in self._workbook_root.iter(etree.Element):
             if localname(el) == "sheet":
                 rel = rels.get(_attr(el, "id") or "")
                 if rel and rel[0].endswith("/worksheet") and rel[1] in self._infos:
-                    out[el.get("name", "")] = rel[1]
+                    name = el.get("name", "")
+                    first = next((other for other, member in out.items() if member == rel[1]), None)
+                    if first is not None:
+                        _failer(self.path)(MSG_SHARED_PART.format(first=first, second=name, member=rel[1]))
+                    out[name] = rel[1]
         return out
 
     def sheet_names(self) -> list[str]:

@@ -16,6 +16,9 @@ Rules, so Excel, LibreOffice, openpyxl and calamine all read the result:
 - ``<dimension>`` and a row's ``spans`` grow when needed;
 - rows and cells without an ``r`` attribute (allowed, and written by some producers) are given
   one before anything is inserted, so an insertion cannot shift them;
+- rows and cells out of order are put in order first, as Excel does on save (each element's
+  text moved unchanged), and a row or cell that is there twice refuses the sheet (``sheetshape``),
+  so one run settles the sheet and a second finds nothing to change;
 - the sheet may use a namespace prefix (``<x:worksheet xmlns:x=…>``); new elements use it too;
 - overwriting the first cell of a shared formula turns the other cells of that group into
   ordinary formulas (translated with openpyxl's Translator), keeping their cached values;
@@ -35,6 +38,7 @@ from ..errors import ExcelkortError
 from .cells import ErrorValue, typed_value
 from .package import MSG_BAD_XML, refuse
 from .refs import MAX_COLS, cell_ref, parse_ref, range_ref
+from .sheetshape import Shape, check_unique, in_order
 from .xmltext import (escape_text, escape_xstring, from_raw, tag_attrs, text_mark, to_raw,
                       unescape_xml)
 
@@ -193,6 +197,7 @@ class _SheetPatch:
     def apply(self, edits: dict[tuple[int, int], CellEdit], append: list[list] | None) -> tuple[str, list[int]]:
         """The sheet's new XML text, and the numbers of the appended rows."""
         xml, p = self.xml, self.p
+        shape = check_unique(xml, self.path, self.sheet)
         m = self.pat["sheetData"].search(xml)
         if m is None:
             self.fail()
@@ -209,6 +214,8 @@ class _SheetPatch:
             if any(_ROW_R.search(r.attrs) is None for r in rows):
                 body = self._number_rows(body, rows)
                 rows = self._rows(body)
+            if not shape.in_order:
+                body, rows = self._sort(body, rows, shape)
             appended = self._append(rows, body, edits, append or [])
             self._unshare(rows, body, edits)
             written = [key for key, edit in edits.items() if _has_content(edit)]
@@ -241,6 +248,20 @@ class _SheetPatch:
                 parts += [body[pos:row.start], f'<{self.p}row r="{row.number}"{row.attrs}{close}']
                 pos = row.tag_end
         return "".join(parts) + body[pos:]
+
+    def _sort(self, body: str, rows: list[_Row], shape: Shape) -> tuple[str, list[_Row]]:
+        """Rows in ascending order, and the cells of each row ``shape`` names by column; sorting
+        keeps the length of the text, so each row's place is known without parsing again."""
+        if not shape.rows_sorted:
+            body = in_order(body, [(r.number, r.start, r.end) for r in rows])
+            rows = self._rows(body)
+        for row in rows:
+            if row.number in shape.unsorted_rows:
+                s, e = self._inner(row)
+                cells = [(c.col, c.start - s, c.end - s) for c in self._scan(body, row)]
+                body = body[:s] + in_order(body[s:e], cells) + body[e:]
+        self._scanned.clear()
+        return body, rows
 
     def _inner(self, row: _Row) -> tuple[int, int]:
         """Start and end of a row's content."""

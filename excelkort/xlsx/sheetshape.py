@@ -1,0 +1,156 @@
+"""A sheet's rows and cells: each once, and in order (SPEC §9 "Odd structure").
+
+Excel writes each ``<row>`` once, in ascending order, and each ``<c>`` of a row once, in
+ascending column order. A sheet that breaks this was made or edited by another program:
+
+- a row number or a cell twice is ambiguous (which value counts?), so ``check_unique`` refuses
+  the sheet with one Norwegian message naming file, sheet and row or cell. Every reader of a
+  package's sheet (``grid.package_grid``) and the patcher (``sheetpatch``) call it, so ``sjekk``
+  and ``fyll`` give the same verdict;
+- rows or cells out of order read correctly (a cell is placed by its ``r``), and the patcher
+  puts them in order before it splices, as Excel does when it saves: ``in_order`` moves whole
+  elements, so every row's and cell's own text stays byte for byte as it was.
+"""
+from __future__ import annotations
+
+import operator
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import InputError, Problem
+from .refs import cell_ref
+
+_BROKEN = "Filen er skadet: åpne den i Excel og lagre den på nytt, eller hent en sikkerhetskopi."
+MSG_ROW_TWICE = ("Rad {row} står to ganger i arket (to rader med samme nummer i filens XML), så det "
+                 f"er uklart hva raden inneholder. {_BROKEN}")
+MSG_CELL_TWICE = ("Cellen står to ganger i arket (to celler med samme adresse i filens XML), så det "
+                  f"er uklart hvilken verdi som gjelder. {_BROKEN}")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a sheet's rows and cells are laid out (rows and columns numbered from 1, as in XML)."""
+
+    rows_sorted: bool = True
+    unsorted_rows: frozenset[int] = frozenset()  # rows whose cells are out of column order
+    row_twice: int | None = None  # the first row number met twice
+    cell_twice: tuple[int, int] | None = None  # the first (row, column) met twice
+
+    @property
+    def in_order(self) -> bool:
+        return self.rows_sorted and not self.unsorted_rows
+
+
+_SPAN = {str: re.compile(r"<(?:\w+:)?sheetData[\s>/]"), bytes: re.compile(rb"<(?:\w+:)?sheetData[\s>/]")}
+_END = {str: re.compile(r"</(?:\w+:)?sheetData\s*>"), bytes: re.compile(rb"</(?:\w+:)?sheetData\s*>")}
+# the fast case: no namespace prefix, and every row and cell written with ``r`` first, as Excel,
+# LibreOffice and XlsxWriter write them
+_ROW_FIRST = {str: re.compile(r'<row r="([0-9]+)"'), bytes: re.compile(rb'<row r="([0-9]+)"')}
+_CELL_FIRST = {str: re.compile(r'<c r="([A-Z]{1,3})([0-9]+)"'), bytes: re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')}
+_OPENERS = {str: ("<row", "<c"), bytes: (b"<row", b"<c")}  # inside sheetData: rows, cells (and <color> of rich text)
+_PLAIN = {str: ("<sheetData", "</sheetData>"), bytes: (b"<sheetData", b"</sheetData>")}
+_TAGS = {str: re.compile(r"<(?:\w+:)?(row|c)\b([^>]*)>"), bytes: re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")}
+_R = {str: re.compile(r"""\sr\s*=\s*["']\$?([A-Za-z]{0,3})\$?([0-9]{0,7})["']"""),
+      bytes: re.compile(rb"""\sr\s*=\s*["']\$?([A-Za-z]{0,3})\$?([0-9]{0,7})["']""")}
+
+
+@lru_cache(maxsize=4096)
+def _col(letters: str | bytes) -> int:
+    n = 0
+    for ch in letters.upper() if isinstance(letters, str) else letters.upper().decode("ascii"):
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _sheet_data(xml: str | bytes) -> tuple[int, int]:
+    """Where the content of ``<sheetData>`` starts and ends."""
+    kind = type(xml)
+    opener, closer = _PLAIN[kind]
+    start, end = xml.find(opener), xml.rfind(closer)
+    if 0 <= start < end:
+        return start + len(opener), end
+    start = _SPAN[kind].search(xml)
+    if start is None:
+        return 0, 0
+    end = _END[kind].search(xml, start.end())
+    return start.end(), end.start() if end else len(xml)
+
+
+def sheet_shape(xml: str | bytes) -> Shape:
+    """The layout of a worksheet's rows and cells (its XML as text or bytes)."""
+    kind = type(xml)
+    start, end = _sheet_data(xml)
+    rows = _ROW_FIRST[kind].findall(xml, start, end)
+    cells = _CELL_FIRST[kind].findall(xml, start, end)
+    if len(rows) + len(cells) == sum(xml.count(opener, start, end) for opener in _OPENERS[kind]):
+        row_numbers = [int(r) for r in rows]
+        cols = {letters: _col(letters) for letters in {c for c, _r in cells}}
+        keys = [int(r) * 20_000 + cols[c] for c, r in cells]  # 16,384 columns at most
+        if all(map(operator.lt, row_numbers, row_numbers[1:])) and all(map(operator.lt, keys, keys[1:])):
+            return Shape()  # the common case: strictly ascending, so each once and in order
+    return _walk(xml, start, end)
+
+
+def _walk(xml: str | bytes, start: int, end: int) -> Shape:
+    """``sheet_shape`` element by element: a row or cell without ``r`` comes next after the one
+    before it (as calamine, Excel and the patcher place it)."""
+    kind = type(xml)
+    row_tag = "row" if kind is str else b"row"
+    rows_seen: set[int] = set()
+    cells_seen: set[tuple[int, int]] = set()
+    unsorted: set[int] = set()
+    rows_sorted, row_twice, cell_twice = True, None, None
+    row = col = 0
+    for m in _TAGS[kind].finditer(xml, start, end):
+        tag, attrs = m.groups()
+        ref = _R[kind].search(attrs)
+        if tag == row_tag:
+            number = int(ref.group(2)) if ref and ref.group(2) else row + 1
+            rows_sorted &= number > row
+            if number in rows_seen and row_twice is None:
+                row_twice = number
+            rows_seen.add(number)
+            row, col = number, 0
+            continue
+        if ref and ref.group(1) and ref.group(2):
+            new_col = _col(ref.group(1))
+            if new_col <= col:
+                unsorted.add(row)
+            col = new_col
+            key = (int(ref.group(2)), col)
+        else:
+            col += 1
+            key = (row, col)
+        if key in cells_seen and cell_twice is None:
+            cell_twice = key
+        cells_seen.add(key)
+    return Shape(rows_sorted, frozenset(unsorted), row_twice, cell_twice)
+
+
+def check_unique(xml: str | bytes, path: str | Path, sheet: str | None,
+                 shape: Shape | None = None) -> Shape:
+    """The sheet's shape; InputError naming file, sheet and row or cell when a row number or a
+    cell is there twice."""
+    shape = sheet_shape(xml) if shape is None else shape
+    if shape.row_twice is not None:
+        raise InputError(Problem(MSG_ROW_TWICE.format(row=shape.row_twice), file=str(path), sheet=sheet))
+    if shape.cell_twice is not None:
+        row, col = shape.cell_twice
+        raise InputError(Problem(MSG_CELL_TWICE, file=str(path), sheet=sheet, cell=cell_ref(row - 1, col - 1)))
+    return shape
+
+
+def in_order(text: str, elements: list[tuple[object, int, int]]) -> str:
+    """``text`` with its elements ((key, start, end), in text order, not overlapping) sorted by
+    key (stably); the text between and around them stays where it was."""
+    if not elements:
+        return text
+    ordered = sorted(elements, key=lambda e: e[0])
+    parts = [text[:elements[0][1]]]
+    for i, (_key, start, end) in enumerate(ordered):
+        parts.append(text[start:end])
+        after = elements[i][2]
+        parts.append(text[after:elements[i + 1][1]] if i + 1 < len(elements) else text[after:])
+    return "".join(parts)
