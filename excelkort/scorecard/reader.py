@@ -21,7 +21,6 @@ from ..numbers.rules import RISKS
 from ..xlsx.grid import open_workbook, package_grid, sheet_values
 from ..xlsx.package import Package, open_package
 from ..xlsx.refs import cell_ref, parse_ref, range_ref
-from ..xlsx.sheetshape import check_unique
 
 REQUIRED_SCORECARD = (L.COL_ID, L.COL_NAME, *L.MONTHS_BY_NUMBER.values(), L.COL_YTD,
                       L.COL_STATUS, L.COL_RISK_ASSESSED, L.COL_COMMENT)
@@ -294,7 +293,7 @@ class _Book:
         for sheet in (L.SCORECARD_SHEET, L.DATA_SHEET):
             self.package.sheet_member(sheet)  # InputError naming the sheet and the sheets the file has
         if L.LOG_SHEET in self.package.sheets:  # fyll appends to it: a cell twice refuses it here too
-            check_unique(self.package.read(self.package.sheets[L.LOG_SHEET]), path, L.LOG_SHEET)
+            self.package.sheet_shape(L.LOG_SHEET)
         self.wb = open_workbook(self.package.data, path)  # the bytes already read
         self._percent: set[str] | None = None
 

@@ -21,7 +21,6 @@ from python_calamine import CalamineWorkbook
 from ..errors import InputError, Problem
 from .package import Package
 from .refs import cell_ref
-from .sheetshape import check_unique
 
 MSG_UNREADABLE = "Arket kan ikke leses ({reason}). Åpne filen i Excel og lagre den på nytt."
 MSG_UNREADABLE_BOOK = ("Filen kan ikke leses som Excel-arbeidsbok ({reason}). Åpne filen i Excel og "
@@ -111,9 +110,11 @@ def _upper_bound(xml: bytes) -> tuple[int, int] | None:
     return max(map(int, (row for _, row in refs))), max(_col_number(c) for c in {c for c, _ in refs})
 
 
-def check_extent(xml: bytes, path: Path | str, sheet: str | None, limits: Limits) -> None:
-    """InputError naming the farthest cell when the sheet reaches beyond ``limits``."""
-    bound = _upper_bound(xml)
+def check_extent(xml: bytes, path: Path | str, sheet: str | None, limits: Limits,
+                 bound: tuple[int, int] | None = None) -> None:
+    """InputError naming the farthest cell when the sheet reaches beyond ``limits``; ``bound``
+    is ``_upper_bound(xml)`` when the caller knows it (``sheetshape.Shape.bound``)."""
+    bound = _upper_bound(xml) if bound is None else bound
     if bound is not None and bound[0] <= limits.rows and bound[1] <= limits.cols:
         return
     rows, cols = extent(xml)
@@ -166,8 +167,8 @@ def package_grid(package: Package, sheet: str, wb: CalamineWorkbook | None = Non
     """A package's sheet, bounded by ``limits`` before calamine builds it, and refused when a row
     or cell is there twice (``sheetshape``: which one calamine keeps is no answer)."""
     xml = package.read(package.sheet_member(sheet))
-    check_extent(xml, package.path, sheet, limits)
-    check_unique(xml, package.path, sheet)
+    shape = package.sheet_shape(sheet, xml)
+    check_extent(xml, package.path, sheet, limits, shape.bound)
     return read_grid(wb if wb is not None else open_workbook(package.data, package.path), sheet,
                      package.path)
 

@@ -20,6 +20,7 @@ from typing import NoReturn
 from lxml import etree
 
 from ..errors import InputError, Problem
+from .sheetshape import Shape, check_unique, sheet_shape
 from ..files import (MAX_FILE_SIZE, MAX_RATIO, MAX_UNPACKED, RATIO_MIN_SIZE, XLSX_FILE, check_file,
                      check_unpacked, read_bytes)
 
@@ -138,6 +139,7 @@ class Package:
     def __init__(self, path: Path, data: bytes):
         self.path = path
         self.data = data
+        self._shapes: dict[str, Shape] = {}
         fail = _failer(path)
         suffix = path.suffix.lower()
         if data[:8] == OLE_SIGNATURE:
@@ -267,6 +269,15 @@ class Package:
             names = ", ".join(f"«{n}»" for n in self.sheets) or "ingen"
             _failer(self.path)(MSG_NO_SHEET.format(sheet=sheet, names=names), sheet=sheet)
         return self.sheets[sheet]
+
+    def sheet_shape(self, sheet: str, xml: bytes | None = None) -> Shape:
+        """How a worksheet's rows and cells are laid out (``sheetshape``), worked out once from
+        ``xml`` (its part, when the caller has read it); InputError naming file, sheet and row or
+        cell when one is there twice."""
+        member = self.sheet_member(sheet)
+        if member not in self._shapes:
+            self._shapes[member] = sheet_shape(self.read(member) if xml is None else xml)
+        return check_unique(self._shapes[member], self.path, sheet)
 
     def defined_names(self) -> dict[str, str]:
         """Workbook-scoped defined names → reference text (``'Målekort'!$C$2``).

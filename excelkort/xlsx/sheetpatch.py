@@ -38,7 +38,7 @@ from ..errors import ExcelkortError
 from .cells import ErrorValue, typed_value
 from .package import MSG_BAD_XML, refuse
 from .refs import MAX_COLS, cell_ref, parse_ref, range_ref
-from .sheetshape import Shape, check_unique, in_order
+from .sheetshape import Shape, check_unique, in_order, sheet_shape
 from .xmltext import (escape_text, escape_xstring, from_raw, tag_attrs, text_mark, to_raw,
                       unescape_xml)
 
@@ -180,8 +180,9 @@ class _Cell(NamedTuple):
 class _SheetPatch:
     """Splices cell edits into one worksheet's XML text."""
 
-    def __init__(self, xml: str, path: Path, member: str, sheet: str):
+    def __init__(self, xml: str, path: Path, member: str, sheet: str, shape: Shape | None):
         self.xml, self.path, self.member, self.sheet = xml, path, member, sheet
+        self.shape = check_unique(shape or sheet_shape(xml), path, sheet)
         root = re.search(r"<(\w+:)?worksheet[\s>]", xml)
         self.p = p = (root.group(1) or "") if root else ""
         self.pat = _patterns(p)
@@ -197,7 +198,6 @@ class _SheetPatch:
     def apply(self, edits: dict[tuple[int, int], CellEdit], append: list[list] | None) -> tuple[str, list[int]]:
         """The sheet's new XML text, and the numbers of the appended rows."""
         xml, p = self.xml, self.p
-        shape = check_unique(xml, self.path, self.sheet)
         m = self.pat["sheetData"].search(xml)
         if m is None:
             self.fail()
@@ -214,8 +214,8 @@ class _SheetPatch:
             if any(_ROW_R.search(r.attrs) is None for r in rows):
                 body = self._number_rows(body, rows)
                 rows = self._rows(body)
-            if not shape.in_order:
-                body, rows = self._sort(body, rows, shape)
+            if not self.shape.in_order:
+                body, rows = self._sort(body, rows, self.shape)
             appended = self._append(rows, body, edits, append or [])
             self._unshare(rows, body, edits)
             written = [key for key, edit in edits.items() if _has_content(edit)]
@@ -600,14 +600,16 @@ def sheet_edits(sheet: str, cells: dict[str, CellEdit | object]) -> SheetEdits:
 
 
 def patch_sheet_xml(xml: str, edits: SheetEdits, append_rows: list[list] | None = None, *,
-                    path: str | Path = "", member: str = "", sheet: str = "") -> SplicedSheet:
+                    path: str | Path = "", member: str = "", sheet: str = "",
+                    shape: Shape | None = None) -> SplicedSheet:
     """One worksheet's XML text with ``edits`` spliced in, and ``append_rows`` (rows of values
     from column A) added after the last row that holds a value or formula.
 
     ``edits`` comes from ``sheet_edits`` and is used up (shared-formula groups and appended rows
     are added to it). ``path``, ``member`` and ``sheet`` name the part in the InputError raised
-    for XML the patcher cannot follow; EditError is raised for a value or formula it cannot write.
+    for XML the patcher cannot follow or a row or cell twice; EditError is raised for a value or
+    formula it cannot write. ``shape`` is ``sheetshape.sheet_shape(xml)`` when the caller has it.
     """
-    patch = _SheetPatch(xml, Path(path), member, sheet)
+    patch = _SheetPatch(xml, Path(path), member, sheet, shape)
     new, appended = patch.apply(edits, append_rows)
     return SplicedSheet(new, appended, patch.formulas_changed)

@@ -5,8 +5,8 @@ ascending column order. A sheet that breaks this was made or edited by another p
 
 - a row number or a cell twice is ambiguous (which value counts?), so ``check_unique`` refuses
   the sheet with one Norwegian message naming file, sheet and row or cell. Every reader of a
-  package's sheet (``grid.package_grid``) and the patcher (``sheetpatch``) call it, so ``sjekk``
-  and ``fyll`` give the same verdict;
+  package's sheet (``grid.package_grid``) and the patcher (``sheetpatch``) call it, through
+  ``Package.sheet_shape`` (worked out once per file), so ``sjekk`` and ``fyll`` agree;
 - rows or cells out of order read correctly (a cell is placed by its ``r``), and the patcher
   puts them in order before it splices, as Excel does when it saves: ``in_order`` moves whole
   elements, so every row's and cell's own text stays byte for byte as it was.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import operator
 import re
+from itertools import islice, repeat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +38,9 @@ class Shape:
     unsorted_rows: frozenset[int] = frozenset()  # rows whose cells are out of column order
     row_twice: int | None = None  # the first row number met twice
     cell_twice: tuple[int, int] | None = None  # the first (row, column) met twice
+    #: the last row and column of any cell, empty ones too, known in the fast case (else None):
+    #: ``grid.check_extent``'s cheap bound, so the cells are gone through once
+    bound: tuple[int, int] | None = None
 
     @property
     def in_order(self) -> bool:
@@ -48,9 +52,28 @@ _END = {str: re.compile(r"</(?:\w+:)?sheetData\s*>"), bytes: re.compile(rb"</(?:
 # the fast case: no namespace prefix, and every row and cell written with ``r`` first, as Excel,
 # LibreOffice and XlsxWriter write them
 _ROW_FIRST = {str: re.compile(r'<row r="([0-9]+)"'), bytes: re.compile(rb'<row r="([0-9]+)"')}
-_CELL_FIRST = {str: re.compile(r'<c r="([A-Z]{1,3})([0-9]+)"'), bytes: re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')}
-_OPENERS = {str: ("<row", "<c"), bytes: (b"<row", b"<c")}  # inside sheetData: rows, cells (and <color> of rich text)
+_CELL_FIRST = {str: re.compile(r'<c r="([A-Z]{1,3}[0-9]+)"'), bytes: re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"')}
+_OPENERS = {str: ("<row", "<c"), bytes: (b"<row", b"<c")}  # in sheetData: rows, cells (and <color> of rich text)
 _PLAIN = {str: ("<sheetData", "</sheetData>"), bytes: (b"<sheetData", b"</sheetData>")}
+
+
+class _Keys(dict):
+    """A1 text (str or bytes) → a number that sorts as (row, column); filled on first use, so
+    the same layout in a thousand workbooks is computed once and then looked up from C."""
+
+    def __missing__(self, ref: str | bytes) -> int:
+        if len(self) > 500_000:
+            self.clear()
+        text = ref if isinstance(ref, str) else ref.decode("ascii")
+        digits = text.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        key = self[ref] = int(digits) * _ROW + _col(text[:len(text) - len(digits)])
+        return key
+
+
+_KEYS = _Keys()
+_ROW = 20_000  # a key is row * _ROW + column (a sheet has at most 16,384 columns)
+
+
 _TAGS = {str: re.compile(r"<(?:\w+:)?(row|c)\b([^>]*)>"), bytes: re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")}
 _R = {str: re.compile(r"""\sr\s*=\s*["']\$?([A-Za-z]{0,3})\$?([0-9]{0,7})["']"""),
       bytes: re.compile(rb"""\sr\s*=\s*["']\$?([A-Za-z]{0,3})\$?([0-9]{0,7})["']""")}
@@ -85,11 +108,12 @@ def sheet_shape(xml: str | bytes) -> Shape:
     rows = _ROW_FIRST[kind].findall(xml, start, end)
     cells = _CELL_FIRST[kind].findall(xml, start, end)
     if len(rows) + len(cells) == sum(xml.count(opener, start, end) for opener in _OPENERS[kind]):
-        row_numbers = [int(r) for r in rows]
-        cols = {letters: _col(letters) for letters in {c for c, _r in cells}}
-        keys = [int(r) * 20_000 + cols[c] for c, r in cells]  # 16,384 columns at most
-        if all(map(operator.lt, row_numbers, row_numbers[1:])) and all(map(operator.lt, keys, keys[1:])):
-            return Shape()  # the common case: strictly ascending, so each once and in order
+        row_numbers = list(map(int, rows))
+        keys = list(map(_KEYS.__getitem__, cells))
+        if all(map(operator.lt, row_numbers, islice(row_numbers, 1, None))) and \
+                all(map(operator.lt, keys, islice(keys, 1, None))):
+            bound = (keys[-1] // _ROW, max(map(operator.mod, keys, repeat(_ROW)))) if keys else (0, 0)
+            return Shape(bound=bound)  # the common case: strictly ascending, so each once and in order
     return _walk(xml, start, end)
 
 
@@ -129,11 +153,9 @@ def _walk(xml: str | bytes, start: int, end: int) -> Shape:
     return Shape(rows_sorted, frozenset(unsorted), row_twice, cell_twice)
 
 
-def check_unique(xml: str | bytes, path: str | Path, sheet: str | None,
-                 shape: Shape | None = None) -> Shape:
-    """The sheet's shape; InputError naming file, sheet and row or cell when a row number or a
-    cell is there twice."""
-    shape = sheet_shape(xml) if shape is None else shape
+def check_unique(shape: Shape, path: str | Path, sheet: str | None) -> Shape:
+    """``shape`` (from ``sheet_shape``); InputError naming file, sheet and row or cell when a
+    row number or a cell is there twice."""
     if shape.row_twice is not None:
         raise InputError(Problem(MSG_ROW_TWICE.format(row=shape.row_twice), file=str(path), sheet=sheet))
     if shape.cell_twice is not None:
