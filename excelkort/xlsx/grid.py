@@ -3,8 +3,9 @@
 calamine builds a dense grid from A1 to the farthest cell it finds, so one value at XFD1048576
 asks for hundreds of GB before anything can look at it. ``sheet_values`` first finds the
 farthest cell in the sheet's XML (the bytes are already in memory) and refuses a sheet larger
-than the file can hold (and one with a row or cell twice); and every error calamine raises (``XmlError``, ``CalamineError``,
-``WorksheetNotFound``, a panic …) becomes one Norwegian ``InputError`` naming file and sheet.
+than the file can hold, or with a row or cell twice (``sheetshape``); and every error calamine
+raises (``XmlError``, ``CalamineError``, ``WorksheetNotFound``, a panic …) becomes one Norwegian
+``InputError`` naming file and sheet.
 Every reader that uses calamine goes through here.
 """
 from __future__ import annotations

@@ -20,9 +20,9 @@ from typing import NoReturn
 from lxml import etree
 
 from ..errors import InputError, Problem
-from .sheetshape import Shape, check_unique, sheet_shape
 from ..files import (MAX_FILE_SIZE, MAX_RATIO, MAX_UNPACKED, RATIO_MIN_SIZE, XLSX_FILE, check_file,
                      check_unpacked, read_bytes)
+from .sheetshape import Shape, check_unique, sheet_shape
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _REL_OFFICE_DOCUMENT = "/officeDocument"

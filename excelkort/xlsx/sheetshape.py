@@ -1,4 +1,4 @@
-"""A sheet's rows and cells: each once, and in order (SPEC §9 "Odd structure").
+"""A sheet's rows and cells: each once, and in order (SPEC §9; issue 14, "odd structure").
 
 Excel writes each ``<row>`` once, in ascending order, and each ``<c>`` of a row once, in
 ascending column order. A sheet that breaks this was made or edited by another program:
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import operator
 import re
-from itertools import islice, repeat
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice, repeat
 from pathlib import Path
 
 from ..errors import InputError, Problem
@@ -47,13 +47,17 @@ class Shape:
         return self.rows_sorted and not self.unsorted_rows
 
 
-_SPAN = {str: re.compile(r"<(?:\w+:)?sheetData[\s>/]"), bytes: re.compile(rb"<(?:\w+:)?sheetData[\s>/]")}
-_END = {str: re.compile(r"</(?:\w+:)?sheetData\s*>"), bytes: re.compile(rb"</(?:\w+:)?sheetData\s*>")}
+def _both(pattern: str) -> dict[type, re.Pattern]:
+    """``pattern`` compiled for XML as text and as bytes."""
+    return {str: re.compile(pattern), bytes: re.compile(pattern.encode("ascii"))}
+
+
+_SPAN, _END = _both(r"<(?:\w+:)?sheetData[\s>/]"), _both(r"</(?:\w+:)?sheetData\s*>")
 # the fast case: no namespace prefix, and every row and cell written with ``r`` first, as Excel,
 # LibreOffice and XlsxWriter write them
-_ROW_FIRST = {str: re.compile(r'<row r="([0-9]+)"'), bytes: re.compile(rb'<row r="([0-9]+)"')}
-_CELL_FIRST = {str: re.compile(r'<c r="([A-Z]{1,3}[0-9]+)"'), bytes: re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"')}
-_OPENERS = {str: ("<row", "<c"), bytes: (b"<row", b"<c")}  # in sheetData: rows, cells (and <color> of rich text)
+_ROW_FIRST, _CELL_FIRST = _both(r'<row r="([0-9]+)"'), _both(r'<c r="([A-Z]{1,3}[0-9]+)"')
+# what opens a row or cell inside sheetData (and <color> of rich text, which takes the slow path)
+_OPENERS = {str: ("<row", "<c"), bytes: (b"<row", b"<c")}
 _PLAIN = {str: ("<sheetData", "</sheetData>"), bytes: (b"<sheetData", b"</sheetData>")}
 
 
@@ -74,9 +78,8 @@ _KEYS = _Keys()
 _ROW = 20_000  # a key is row * _ROW + column (a sheet has at most 16,384 columns)
 
 
-_TAGS = {str: re.compile(r"<(?:\w+:)?(row|c)\b([^>]*)>"), bytes: re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")}
-_R = {str: re.compile(r"""\sr\s*=\s*["']\$?([A-Za-z]{0,3})\$?([0-9]{0,7})["']"""),
-      bytes: re.compile(rb"""\sr\s*=\s*["']\$?([A-Za-z]{0,3})\$?([0-9]{0,7})["']""")}
+_TAGS = _both(r"<(?:\w+:)?(row|c)\b([^>]*)>")
+_R = _both(r"""\sr\s*=\s*["']\$?([A-Za-z]{0,3})\$?([0-9]{0,7})["']""")
 
 
 @lru_cache(maxsize=4096)
@@ -160,7 +163,8 @@ def check_unique(shape: Shape, path: str | Path, sheet: str | None) -> Shape:
         raise InputError(Problem(MSG_ROW_TWICE.format(row=shape.row_twice), file=str(path), sheet=sheet))
     if shape.cell_twice is not None:
         row, col = shape.cell_twice
-        raise InputError(Problem(MSG_CELL_TWICE, file=str(path), sheet=sheet, cell=cell_ref(row - 1, col - 1)))
+        raise InputError(Problem(MSG_CELL_TWICE, file=str(path), sheet=sheet,
+                                 cell=cell_ref(row - 1, col - 1)))
     return shape
 
 
