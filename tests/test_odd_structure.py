@@ -36,7 +36,8 @@ SHARED_PART = ("Arkene «Data» og «Logg» er lagret i samme del av filen («xl
 @pytest.fixture(scope="module")
 def office(tmp_path_factory):
     files = office_files(tmp_path_factory.mktemp("office"))
-    return {"workbook": files["workbook"], "extract": files["extracts"][PERIOD]}
+    return {"workbook": files["workbook"], "extract": files["extracts"][PERIOD],
+            "september": files["extracts"]["2026-09"]}
 
 
 def _members(path: Path) -> dict[str, bytes]:
@@ -140,6 +141,29 @@ def test_rows_and_cells_out_of_order_settle_in_one_run(case, office, tmp_path):
     filled, backed_up = odd.read_bytes(), len(backups(odd))
     second = _fyll(office, odd)
     assert second.exit_code == 0, second.output
+    assert UNCHANGED in second.output.splitlines()
+    assert odd.read_bytes() == filled and len(backups(odd)) == backed_up == 1
+
+
+def test_logg_rows_out_of_order_settle_in_one_run(office, tmp_path):
+    """A Logg whose last two rows swapped places: October's rows go after the last, in order."""
+    (tmp_path / "a").mkdir()
+    workbook = Path(shutil.copy2(office["workbook"], tmp_path / "a"))
+    assert CliRunner().invoke(main, ["fyll", str(office["september"]), str(workbook)]).exit_code == 0
+    member = _sheet_member(workbook, L.LOG_SHEET)
+    rows = [int(r) for r in re.findall(r'<row r="([0-9]+)"', _members(workbook)[member].decode())]
+    assert len(rows) >= 2
+    odd = _rewritten(workbook, tmp_path / "b", member, lambda xml: _swap(xml, _row(xml, rows[-2]),
+                                                                           _row(xml, rows[-1])))
+    before = _members(odd)[member].decode()
+    first = _fyll(office, odd)
+    assert first.exit_code == 0, first.output
+    after = _members(odd)[member].decode()
+    numbers = [int(r) for r in re.findall(r'<row r="([0-9]+)"', after)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) > len(rows)
+    assert all(_row(after, r) == _row(before, r) for r in rows)  # the old rows, each as it was
+    filled, backed_up = odd.read_bytes(), len(backups(odd))
+    second = _fyll(office, odd)
     assert UNCHANGED in second.output.splitlines()
     assert odd.read_bytes() == filled and len(backups(odd)) == backed_up == 1
 
