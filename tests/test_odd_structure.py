@@ -28,6 +28,8 @@ ROW_TWICE = ("ark «Data»: Rad 11 står to ganger i arket (to rader med samme n
              f"det er uklart hva raden inneholder. {BROKEN}")
 LOG_CELL_TWICE = ("ark «Logg», celle A1: Cellen står to ganger i arket (to celler med samme adresse i "
                   f"filens XML), så det er uklart hvilken verdi som gjelder. {BROKEN}")
+CELL_ASTRAY = ("ark «Data», celle K12: Cellen ligger inne i rad 11 i filens XML, ikke i sin egen rad, "
+               f"så den kan ikke endres trygt. {BROKEN}")
 SHARED_PART = ("Arkene «Data» og «Logg» er lagret i samme del av filen («xl/worksheets/sheet2.xml»), "
                "så det som skrives i det ene arket, havner i det andre. Filen er skadet og brukes "
                "ikke: legg tilbake en sikkerhetskopi (excelkort gjenopprett) eller lag filen på nytt.")
@@ -96,6 +98,11 @@ def _k11_twice(xml: str) -> str:
 def _row_11_twice(xml: str) -> str:
     row = _row(xml, 11)
     return xml.replace(row, row + '<row r="11"><c r="AA11"><v>1</v></c></row>')
+
+
+def _k12_inside_row_11(xml: str) -> str:
+    k12, row11 = _cell(xml, "K12"), _row(xml, 11)
+    return xml.replace(k12, "").replace(row11, row11.replace("</row>", k12 + "</row>"))
 
 
 def _refs(xml: str) -> list[tuple[int, int]]:
@@ -168,17 +175,18 @@ def test_logg_rows_out_of_order_settle_in_one_run(office, tmp_path):
     assert odd.read_bytes() == filled and len(backups(odd)) == backed_up == 1
 
 
-# -- twice: refused by every command -----------------------------------------------------------------
+# -- twice, or a cell inside another row: refused by every command -----------------------------------------------------------------
 TWICE_CASES = {
     "K11 twice in Data": (L.DATA_SHEET, _k11_twice, CELL_TWICE),
     "row 11 twice in Data": (L.DATA_SHEET, _row_11_twice, ROW_TWICE),
+    "K12 inside row 11 of Data": (L.DATA_SHEET, _k12_inside_row_11, CELL_ASTRAY),
     "A1 twice in Logg": (L.LOG_SHEET, lambda xml: xml.replace(_cell(xml, "A1"), _cell(xml, "A1") * 2),
                          LOG_CELL_TWICE),
 }
 
 
 @pytest.mark.parametrize("case", list(TWICE_CASES))
-def test_a_row_or_cell_twice_is_refused_by_sjekk_and_fyll_alike(case, office, tmp_path):
+def test_a_row_or_cell_twice_or_astray_is_refused_by_sjekk_and_fyll_alike(case, office, tmp_path):
     sheet, change, message = TWICE_CASES[case]
     odd = _rewritten(office["workbook"], tmp_path, _sheet_member(office["workbook"], sheet), change)
     before = odd.read_bytes()

@@ -28,6 +28,8 @@ MSG_ROW_TWICE = ("Rad {row} står to ganger i arket (to rader med samme nummer i
                  f"er uklart hva raden inneholder. {_BROKEN}")
 MSG_CELL_TWICE = ("Cellen står to ganger i arket (to celler med samme adresse i filens XML), så det "
                   f"er uklart hvilken verdi som gjelder. {_BROKEN}")
+MSG_CELL_ASTRAY = ("Cellen ligger inne i rad {row} i filens XML, ikke i sin egen rad, så den kan "
+                   f"ikke endres trygt. {_BROKEN}")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Shape:
     unsorted_rows: frozenset[int] = frozenset()  # rows whose cells are out of column order
     row_twice: int | None = None  # the first row number met twice
     cell_twice: tuple[int, int] | None = None  # the first (row, column) met twice
+    cell_astray: tuple[int, int, int] | None = None  # (row, column) of a cell inside another row, and that row
     #: the last row and column of any cell, empty ones too, known in the fast case (else None):
     #: ``grid.check_extent``'s cheap bound, so the cells are gone through once
     bound: tuple[int, int] | None = None
@@ -55,27 +58,31 @@ def _both(pattern: str) -> dict[type, re.Pattern]:
 _SPAN, _END = _both(r"<(?:\w+:)?sheetData[\s>/]"), _both(r"</(?:\w+:)?sheetData\s*>")
 # the fast case: no namespace prefix, and every row and cell written with ``r`` first, as Excel,
 # LibreOffice and XlsxWriter write them
-_ROW_FIRST, _CELL_FIRST = _both(r'<row r="([0-9]+)"'), _both(r'<c r="([A-Z]{1,3}[0-9]+)"')
+_FIRST = _both(r'<(row r="[0-9]+|c r="[A-Z]{1,3}[0-9]+)"')
 # what opens a row or cell inside sheetData (and <color> of rich text, which takes the slow path)
 _OPENERS = {str: ("<row", "<c"), bytes: (b"<row", b"<c")}
 _PLAIN = {str: ("<sheetData", "</sheetData>"), bytes: (b"<sheetData", b"</sheetData>")}
 
 
 class _Keys(dict):
-    """A1 text (str or bytes) → a number that sorts as (row, column); filled on first use, so
-    the same layout in a thousand workbooks is computed once and then looked up from C."""
+    """``row r="7`` or ``c r="C7`` (text or bytes, as ``_FIRST`` finds them) → a number: row 7
+    is 7 * _ROW, cell C7 is 7 * _ROW + 3. In a sheet as Excel writes it these numbers strictly
+    ascend. Filled on first use, so the same layout in a thousand workbooks is worked out once
+    and then looked up from C."""
 
-    def __missing__(self, ref: str | bytes) -> int:
+    def __missing__(self, found: str | bytes) -> int:
         if len(self) > 500_000:
             self.clear()
-        text = ref if isinstance(ref, str) else ref.decode("ascii")
-        digits = text.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-        key = self[ref] = int(digits) * _ROW + _col(text[:len(text) - len(digits)])
+        text = found if isinstance(found, str) else found.decode("ascii")
+        ref = text[text.index('"') + 1:]
+        digits = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        col = _col(ref[:len(ref) - len(digits)]) if text[0] == "c" else 0
+        self[found] = key = int(digits) * _ROW + col
         return key
 
 
 _KEYS = _Keys()
-_ROW = 20_000  # a key is row * _ROW + column (a sheet has at most 16,384 columns)
+_ROW = 20_000  # more than a sheet's 16,384 columns
 
 
 _TAGS = _both(r"<(?:\w+:)?(row|c)\b([^>]*)>")
@@ -108,16 +115,25 @@ def sheet_shape(xml: str | bytes) -> Shape:
     """The layout of a worksheet's rows and cells (its XML as text or bytes)."""
     kind = type(xml)
     start, end = _sheet_data(xml)
-    rows = _ROW_FIRST[kind].findall(xml, start, end)
-    cells = _CELL_FIRST[kind].findall(xml, start, end)
-    if len(rows) + len(cells) == sum(xml.count(opener, start, end) for opener in _OPENERS[kind]):
-        row_numbers = list(map(int, rows))
-        keys = list(map(_KEYS.__getitem__, cells))
-        if all(map(operator.lt, row_numbers, islice(row_numbers, 1, None))) and \
-                all(map(operator.lt, keys, islice(keys, 1, None))):
-            bound = (keys[-1] // _ROW, max(map(operator.mod, keys, repeat(_ROW)))) if keys else (0, 0)
-            return Shape(bound=bound)  # the common case: strictly ascending, so each once and in order
+    found = _FIRST[kind].findall(xml, start, end)
+    rows = xml.count(_OPENERS[kind][0], start, end)
+    if len(found) == rows + xml.count(_OPENERS[kind][1], start, end):
+        keys = list(map(_KEYS.__getitem__, found))
+        # strictly ascending: rows and cells in order, each once; and with a row element for
+        # every cell's row, each cell is inside its own row (rows ascend, so none lies between)
+        if all(map(operator.lt, keys, islice(keys, 1, None))) and \
+                len(set(map(operator.floordiv, keys, repeat(_ROW)))) == rows:
+            return Shape(bound=_bound(keys))
     return _walk(xml, start, end)
+
+
+def _bound(keys: list[int]) -> tuple[int, int]:
+    """The last row and column of any cell (``grid.check_extent``'s cheap bound), from the
+    ascending keys of a sheet's rows and cells."""
+    last_cell = next((k for k in reversed(keys) if k % _ROW), None)
+    if last_cell is None:
+        return 0, 0
+    return last_cell // _ROW, max(map(operator.mod, keys, repeat(_ROW)))
 
 
 def _walk(xml: str | bytes, start: int, end: int) -> Shape:
@@ -128,7 +144,7 @@ def _walk(xml: str | bytes, start: int, end: int) -> Shape:
     rows_seen: set[int] = set()
     cells_seen: set[tuple[int, int]] = set()
     unsorted: set[int] = set()
-    rows_sorted, row_twice, cell_twice = True, None, None
+    rows_sorted, row_twice, cell_twice, astray = True, None, None, None
     row = col = 0
     for m in _TAGS[kind].finditer(xml, start, end):
         tag, attrs = m.groups()
@@ -147,13 +163,15 @@ def _walk(xml: str | bytes, start: int, end: int) -> Shape:
                 unsorted.add(row)
             col = new_col
             key = (int(ref.group(2)), col)
+            if key[0] != row and astray is None:
+                astray = (*key, row)
         else:
             col += 1
             key = (row, col)
         if key in cells_seen and cell_twice is None:
             cell_twice = key
         cells_seen.add(key)
-    return Shape(rows_sorted, frozenset(unsorted), row_twice, cell_twice)
+    return Shape(rows_sorted, frozenset(unsorted), row_twice, cell_twice, astray)
 
 
 def check_unique(shape: Shape, path: str | Path, sheet: str | None) -> Shape:
@@ -164,6 +182,10 @@ def check_unique(shape: Shape, path: str | Path, sheet: str | None) -> Shape:
     if shape.cell_twice is not None:
         row, col = shape.cell_twice
         raise InputError(Problem(MSG_CELL_TWICE, file=str(path), sheet=sheet,
+                                 cell=cell_ref(row - 1, col - 1)))
+    if shape.cell_astray is not None:
+        row, col, inside = shape.cell_astray
+        raise InputError(Problem(MSG_CELL_ASTRAY.format(row=inside), file=str(path), sheet=sheet,
                                  cell=cell_ref(row - 1, col - 1)))
     return shape
 
