@@ -3,7 +3,8 @@
 Excel writes each ``<row>`` once, in ascending order, and each ``<c>`` of a row once, in
 ascending column order. A sheet that breaks this was made or edited by another program:
 
-- a row number or a cell twice is ambiguous (which value counts?), so ``check_unique`` refuses
+- a row number or a cell twice is ambiguous (which value counts?), and a cell inside another
+  row's element (K12 in row 11) is one the patcher would miss, so ``check_unique`` refuses
   the sheet with one Norwegian message naming file, sheet and row or cell. Every reader of a
   package's sheet (``grid.package_grid``) and the patcher (``sheetpatch``) call it, through
   ``Package.sheet_shape`` (worked out once per file), so ``sjekk`` and ``fyll`` agree;
