@@ -8,6 +8,7 @@ from hypothesis import given, settings, strategies as st
 from excelkort.errors import InputError
 from excelkort.xlsx import grid
 from excelkort.xlsx.refs import cell_ref
+from excelkort.xlsx.sheetshape import sheet_shape
 
 TAGS = ('<c r="{ref}"><v>1</v></c>', '<c r="{ref}" s="2"><v>1</v></c>', '<c r="{ref}" s="2"/>',
         '<c s="2" r="{ref}"><v>1</v></c>', '<x:c r="{ref}"><x:v>1</x:v></x:c>', '<c><v>1</v></c>',
@@ -37,6 +38,18 @@ def test_the_fast_check_refuses_exactly_what_the_walk_refuses(cells, limits):
     xml = _sheet(cells)
     rows, cols = grid.extent(xml)
     assert _refused(xml, limits) == (rows > limits.rows or cols > limits.cols)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=cells)
+def test_the_bound_a_sheet_shape_gives_holds_every_cell(cells):
+    """``sheetshape``'s fast path hands ``check_extent`` its bound: it must cover every cell
+    calamine would place, whatever the tags look like."""
+    xml = _sheet(sorted(cells))
+    bound = sheet_shape(xml).bound
+    if bound is not None:
+        rows, cols = grid.extent(xml)
+        assert bound[0] >= rows and bound[1] >= cols
 
 
 @pytest.mark.parametrize("ref, refused", [("KN5000", False), ("KO1", True), ("A5001", True),

@@ -6,9 +6,13 @@ Only ``<sheetData>``'s content is written out in each case; ``ws()`` wraps it in
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
 
 from excelkort.errors import InputError
 from excelkort.xlsx.cells import ErrorValue
+from excelkort.xlsx.refs import cell_ref
 from excelkort.xlsx.sheetpatch import CellEdit, EditError, patch_sheet_xml, sheet_edits
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -245,3 +249,150 @@ def test_a_cell_given_twice_or_a_bad_ref_is_refused_before_any_xml():
         sheet_edits("Ark", {"C3": 1, "$c$3": 2})
     with pytest.raises(ValueError, match="not a cell reference"):
         sheet_edits("Ark", {"C": 1})
+
+
+# -- rows and cells out of order, or twice (issue 14, point 10) -----------------------------------------
+ORDER = {
+    "rows out of order are put in order, each row's text as it was": (
+        row(12, v("A12", 12)) + row(11, v("A11", 11), attrs=' ht="20" customHeight="1"'), {"B11": 5},
+        row(11, v("A11", 11), v("B11", 5), attrs=' ht="20" customHeight="1"') + row(12, v("A12", 12))),
+    "a new row among rows out of order": (
+        row(3, v("A3", 3)) + row(1, v("A1", 1)), {"A2": 2},
+        row(1, v("A1", 1)) + row(2, v("A2", 2)) + row(3, v("A3", 3))),
+    "text between rows stays where it was": (
+        "\n  " + row(2, v("A2", 2)) + "\n  " + row(1, v("A1", 1)) + "\n", {"A1": 5},
+        "\n  " + row(1, v("A1", 5)) + "\n  " + row(2, v("A2", 2)) + "\n"),
+    "cells out of order are put in order": (
+        row(1, v("C1", 3), v("A1", 1, ' s="4"')), {"B1": 2},
+        row(1, v("A1", 1, ' s="4"'), v("B1", 2), v("C1", 3))),
+    "only the rows with cells out of order change": (
+        row(1, v("B1", 2), v("A1", 1)) + row(2, v("A2", 1), v("B2", 2)), {"B2": 7},
+        row(1, v("A1", 1), v("B1", 2)) + row(2, v("A2", 1), v("B2", 7))),
+    "a cell without r keeps its column when its row is sorted": (
+        row(1, v("C1", 3), v("A1", 1), "<c><v>2</v></c>"), {"D1": 4},
+        row(1, v("A1", 1), v("B1", 2), v("C1", 3), v("D1", 4))),  # named, as before an insertion
+    "rows without r are numbered, then put in order": (
+        row(3, v("A3", 3)) + "<row><c><v>4</v></c></row>" + row(1, v("A1", 1)), {"B1": 2},
+        row(1, v("A1", 1), v("B1", 2)) + row(3, v("A3", 3)) + '<row r="4"><c><v>4</v></c></row>'),
+}
+
+
+@pytest.mark.parametrize("data, edits, expected", ORDER.values(), ids=ORDER)
+def test_rows_and_cells_out_of_order(data, edits, expected):
+    out = patched(ws(data), edits)
+    assert out.xml == ws(expected)
+    assert patched(out.xml, edits).xml == out.xml  # one patch settles it
+
+
+def test_a_sheet_is_put_in_order_only_when_it_is_out_of_order():
+    data = row(1, v("A1", 1), v("B1", 2)) + row(2, v("A2", 1))
+    assert patched(ws(data), {}).xml == ws(data)
+    assert patched(ws(row(2, v("A2", 1)) + row(1, v("B1", 2), v("A1", 1))), {}).xml == ws(data)
+
+
+TWICE = "Filen er skadet: åpne den i Excel og lagre den på nytt, eller hent en sikkerhetskopi."
+
+
+@pytest.mark.parametrize("data, message", [
+    (row(11, v("J11", 1), v("K11", 2), v("K11", 3)),
+     "bok.xlsx, ark «Ark», celle K11: Cellen står to ganger i arket (to celler med samme adresse i "
+     f"filens XML), så det er uklart hvilken verdi som gjelder. {TWICE}"),
+    (row(11, v("K11", 2)) + row(12, v("A12", 1)) + row(11, v("L11", 2)),
+     "bok.xlsx, ark «Ark»: Rad 11 står to ganger i arket (to rader med samme nummer i filens XML), så "
+     f"det er uklart hva raden inneholder. {TWICE}"),
+    (row(1, v("A1", 1), "<c><v>2</v></c>", v("B1", 3)),
+     "bok.xlsx, ark «Ark», celle B1: Cellen står to ganger i arket (to celler med samme adresse i "
+     f"filens XML), så det er uklart hvilken verdi som gjelder. {TWICE}"),
+    (row(11, v("J11", 1), v("K12", 2)) + row(12, v("A12", 1)),  # K11 would have been written to K12
+     "bok.xlsx, ark «Ark», celle K12: Cellen ligger inne i rad 11 i filens XML, ikke i sin egen rad, "
+     f"så den kan ikke endres trygt. {TWICE}"),
+    (row(11, v("J11", 1), v("K12", 2)) + row(13, v("A13", 1)),  # in order, but row 12 is missing
+     "bok.xlsx, ark «Ark», celle K12: Cellen ligger inne i rad 11 i filens XML, ikke i sin egen rad, "
+     f"så den kan ikke endres trygt. {TWICE}"),
+], ids=["a cell twice", "a row twice", "a cell without r that lands on another", "a cell in another row",
+        "a cell in another row, all in order"])
+def test_a_row_or_cell_twice_is_refused(data, message):
+    with pytest.raises(InputError) as exc:
+        patched(ws(data), {"A1": 5})
+    assert str(exc.value) == message
+
+
+KEYS = st.tuples(st.integers(1, 12), st.integers(1, 8))
+
+
+@st.composite
+def shuffled_sheets(draw):
+    """(cells {(row, col): value}, sheetData text with its rows and each row's cells in a random
+    order, and empty rows among them)."""
+    cells = draw(st.dictionaries(KEYS, st.integers(-99, 99), max_size=40))
+    by_row: dict[int, list[int]] = {}
+    for r, c in sorted(cells):
+        by_row.setdefault(r, []).append(c)
+    empty = draw(st.sets(st.integers(1, 14).filter(lambda r: r not in by_row), max_size=3))
+    parts = []
+    for r in draw(st.permutations(sorted([*by_row, *empty]))):
+        cols = draw(st.permutations(by_row.get(r, [])))
+        parts.append(row(r, *(v(cell_ref(r - 1, c - 1), cells[r, c]) for c in cols)) if cols
+                     else f'<row r="{r}"/>')
+    return cells, "".join(parts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(sheet=shuffled_sheets(),
+       edits=st.dictionaries(st.tuples(st.integers(1, 14), st.integers(1, 10)),
+                             st.one_of(st.none(), st.integers(-99, 99)), max_size=15))
+def test_patching_a_shuffled_sheet_twice_is_a_fixed_point(sheet, edits):
+    cells, data = sheet
+    by_ref = {cell_ref(r - 1, c - 1): value for (r, c), value in edits.items()}
+    once = patched(ws(data), by_ref).xml
+    assert patched(once, by_ref).xml == once
+    root = etree.fromstring(once.encode())
+    numbers = [int(r.get("r")) for r in root.iter(f"{{{MAIN}}}row")]
+    assert numbers == sorted(set(numbers))  # in order, each row once
+    for r in root.iter(f"{{{MAIN}}}row"):
+        keys = [(len(c.get("r")), c.get("r")) for c in r.iter(f"{{{MAIN}}}c")]
+        assert keys == sorted(set(keys))  # in column order, each cell once
+    expected = {**cells, **edits}
+    got = {}
+    for c in root.iter(f"{{{MAIN}}}c"):
+        value = c.find(f"{{{MAIN}}}v")
+        if value is not None:
+            got[c.get("r")] = int(value.text)
+    assert got == {cell_ref(r - 1, c - 1): value for (r, c), value in expected.items() if value is not None}
+    for (r, c), value in cells.items():  # what was not edited is there byte for byte
+        if (r, c) not in edits:
+            assert v(cell_ref(r - 1, c - 1), value) in once
+
+
+def _moved_into_another_row(data: str) -> str:
+    """The first cell moved into the first row element of another number (when there is one);
+    the row it leaves goes too when that leaves it empty."""
+    import re
+
+    cell = re.search(r'<c r="[A-Z]+([0-9]+)"><v>[^<]*</v></c>', data)
+    if cell is None:
+        return data
+    rest = (data[:cell.start()] + data[cell.end():]).replace(f'<row r="{cell.group(1)}"></row>', "")
+    to = next((m for m in re.finditer(r'<row r="([0-9]+)">', rest) if m.group(1) != cell.group(1)), None)
+    return data if to is None else rest[:to.end()] + cell.group(0) + rest[to.end():]
+
+
+@settings(max_examples=300, deadline=None)
+@given(sheet=shuffled_sheets(), twice=st.booleans(), astray=st.booleans())
+def test_the_shape_check_takes_the_fast_path_only_when_the_walk_agrees(sheet, twice, astray):
+    from dataclasses import replace
+
+    from excelkort.xlsx.grid import extent
+    from excelkort.xlsx.sheetshape import _sheet_data, _walk, sheet_shape
+
+    cells, data = sheet
+    if twice and cells:  # the first row written again
+        data += data[:data.index("</row>") + len("</row>")] if "</row>" in data else ""
+    if astray:
+        data = _moved_into_another_row(data)
+    for xml in (ws(data), ws(data).encode()):
+        shape = sheet_shape(xml)
+        assert replace(shape, bound=None) == _walk(xml, *_sheet_data(xml))
+        if shape.bound is not None:  # the fast path: grid's cheap bound, worked out on the way
+            rows, cols = extent(ws(data).encode())
+            assert shape.bound[0] >= rows and shape.bound[1] >= cols

@@ -292,6 +292,8 @@ class _Book:
         self.names = self.package.defined_names()
         for sheet in (L.SCORECARD_SHEET, L.DATA_SHEET):
             self.package.sheet_member(sheet)  # InputError naming the sheet and the sheets the file has
+        if L.LOG_SHEET in self.package.sheets:  # fyll appends to it: a cell twice refuses it here too
+            self.package.sheet_shape(L.LOG_SHEET)
         self.wb = open_workbook(self.package.data, path)  # the bytes already read
         self._percent: set[str] | None = None
 

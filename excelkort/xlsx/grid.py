@@ -3,8 +3,9 @@
 calamine builds a dense grid from A1 to the farthest cell it finds, so one value at XFD1048576
 asks for hundreds of GB before anything can look at it. ``sheet_values`` first finds the
 farthest cell in the sheet's XML (the bytes are already in memory) and refuses a sheet larger
-than the file can hold; and every error calamine raises (``XmlError``, ``CalamineError``,
-``WorksheetNotFound``, a panic …) becomes one Norwegian ``InputError`` naming file and sheet.
+than the file can hold, or with a row or cell twice (``sheetshape``); and every error calamine
+raises (``XmlError``, ``CalamineError``, ``WorksheetNotFound``, a panic …) becomes one Norwegian
+``InputError`` naming file and sheet.
 Every reader that uses calamine goes through here.
 """
 from __future__ import annotations
@@ -119,9 +120,15 @@ def _suspect_cell_pattern(limits: Limits) -> re.Pattern:
 _SUSPECT = {limits: _suspect_cell_pattern(limits) for limits in (WORKBOOK, TABLE, EXTRACT)}
 
 
-def check_extent(xml: bytes, path: Path | str, sheet: str | None, limits: Limits) -> None:
-    """InputError naming the farthest cell when the sheet reaches beyond ``limits``."""
-    if (_SUSPECT.get(limits) or _suspect_cell_pattern(limits)).search(xml) is None:
+def check_extent(xml: bytes, path: Path | str, sheet: str | None, limits: Limits,
+                 bound: tuple[int, int] | None = None) -> None:
+    """InputError naming the farthest cell when the sheet reaches beyond ``limits``; ``bound``
+    is an upper bound of every cell's row and column when the caller knows one
+    (``sheetshape.Shape.bound``), else one regex scan finds whether the exact walk is needed."""
+    if bound is not None:
+        if bound[0] <= limits.rows and bound[1] <= limits.cols:
+            return
+    elif (_SUSPECT.get(limits) or _suspect_cell_pattern(limits)).search(xml) is None:
         return  # the common case: one scan, no walk
     rows, cols = extent(xml)
     if rows > limits.rows or cols > limits.cols:
@@ -170,8 +177,11 @@ def read_grid(wb: CalamineWorkbook, sheet: str | int, path: Path | str,
 
 def package_grid(package: Package, sheet: str, wb: CalamineWorkbook | None = None,
                  limits: Limits = WORKBOOK) -> Grid:
-    """A package's sheet, bounded by ``limits`` before calamine builds it."""
-    check_extent(package.read(package.sheet_member(sheet)), package.path, sheet, limits)
+    """A package's sheet, bounded by ``limits`` before calamine builds it, and refused when a row
+    or cell is there twice (``sheetshape``: which one calamine keeps is no answer)."""
+    xml = package.read(package.sheet_member(sheet))
+    shape = package.sheet_shape(sheet, xml)
+    check_extent(xml, package.path, sheet, limits, shape.bound)
     return read_grid(wb if wb is not None else open_workbook(package.data, package.path), sheet,
                      package.path)
 

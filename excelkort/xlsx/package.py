@@ -23,6 +23,7 @@ from ..atomic import real_path
 from ..errors import InputError, Problem
 from ..files import (MAX_FILE_SIZE, MAX_RATIO, MAX_UNPACKED, RATIO_MIN_SIZE, XLSX_FILE, check_file,
                      check_unpacked, read_bytes)
+from .sheetshape import Shape, check_unique, sheet_shape
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _REL_OFFICE_DOCUMENT = "/officeDocument"
@@ -57,6 +58,9 @@ MSG_BAD_MEMBER = ("Filen er skadet (delen «{member}» kan ikke leses). Åpne de
                   "på nytt, eller hent en sikkerhetskopi.")
 MSG_BAD_XML = ("Filen er skadet (delen «{member}» er ikke gyldig XML). Åpne den i Excel og lagre den "
                "på nytt, eller hent en sikkerhetskopi.")
+MSG_SHARED_PART = ("Arkene «{first}» og «{second}» er lagret i samme del av filen («{member}»), så det "
+                   "som skrives i det ene arket, havner i det andre. Filen er skadet og brukes ikke: legg "
+                   "tilbake en sikkerhetskopi (excelkort gjenopprett) eller lag filen på nytt.")
 MSG_NO_SHEET = "Arket «{sheet}» mangler (arkene i filen er {names}). Gi arket tilbake navnet «{sheet}»."
 
 
@@ -138,6 +142,7 @@ class Package:
     def __init__(self, path: Path, data: bytes):
         self.path = path
         self.data = data
+        self._shapes: dict[str, Shape] = {}
         fail = _failer(path)
         suffix = path.suffix.lower()
         if data[:8] == OLE_SIGNATURE:
@@ -243,14 +248,19 @@ class Package:
 
     @cached_property
     def sheets(self) -> dict[str, str]:
-        """Worksheet name → member path, in the workbook's tab order (chart sheets left out)."""
+        """Worksheet name → member path, in the workbook's tab order (chart sheets left out).
+        Two sheets stored in one part refuse the file: a write to one would land in the other."""
         rels = self.rels(self.workbook_member)
         out: dict[str, str] = {}
         for el in self._workbook_root.iter(etree.Element):
             if localname(el) == "sheet":
                 rel = rels.get(_attr(el, "id") or "")
                 if rel and rel[0].endswith("/worksheet") and rel[1] in self._infos:
-                    out[el.get("name", "")] = rel[1]
+                    name = el.get("name", "")
+                    first = next((other for other, member in out.items() if member == rel[1]), None)
+                    if first is not None:
+                        _failer(self.path)(MSG_SHARED_PART.format(first=first, second=name, member=rel[1]))
+                    out[name] = rel[1]
         return out
 
     def sheet_names(self) -> list[str]:
@@ -262,6 +272,15 @@ class Package:
             names = ", ".join(f"«{n}»" for n in self.sheets) or "ingen"
             _failer(self.path)(MSG_NO_SHEET.format(sheet=sheet, names=names), sheet=sheet)
         return self.sheets[sheet]
+
+    def sheet_shape(self, sheet: str, xml: bytes | None = None) -> Shape:
+        """How a worksheet's rows and cells are laid out (``sheetshape``), worked out once from
+        ``xml`` (its part, when the caller has read it); InputError naming file, sheet and row or
+        cell when one is there twice."""
+        member = self.sheet_member(sheet)
+        if member not in self._shapes:
+            self._shapes[member] = sheet_shape(self.read(member) if xml is None else xml)
+        return check_unique(self._shapes[member], self.path, sheet)
 
     def defined_names(self) -> dict[str, str]:
         """Workbook-scoped defined names → reference text (``'Målekort'!$C$2``).

@@ -16,6 +16,9 @@ Rules, so Excel, LibreOffice, openpyxl and calamine all read the result:
 - ``<dimension>`` and a row's ``spans`` grow when needed;
 - rows and cells without an ``r`` attribute (allowed, and written by some producers) are given
   one before anything is inserted, so an insertion cannot shift them;
+- rows and cells out of order are put in order first, as Excel does on save (each element's
+  text moved unchanged), and a row or cell that is there twice refuses the sheet (``sheetshape``),
+  so one run settles the sheet and a second finds nothing to change;
 - the sheet may use a namespace prefix (``<x:worksheet xmlns:x=…>``); new elements use it too;
 - overwriting the first cell of a shared formula turns the other cells of that group into
   ordinary formulas (translated with openpyxl's Translator), keeping their cached values;
@@ -35,6 +38,7 @@ from ..errors import ExcelkortError
 from .cells import ErrorValue, typed_value
 from .package import MSG_BAD_XML, refuse
 from .refs import MAX_COLS, cell_ref, parse_ref, range_ref
+from .sheetshape import Shape, check_unique, in_order, sheet_shape
 from .xmltext import (escape_text, escape_xstring, from_raw, tag_attrs, text_mark, to_raw,
                       unescape_xml)
 
@@ -176,8 +180,9 @@ class _Cell(NamedTuple):
 class _SheetPatch:
     """Splices cell edits into one worksheet's XML text."""
 
-    def __init__(self, xml: str, path: Path, member: str, sheet: str):
+    def __init__(self, xml: str, path: Path, member: str, sheet: str, shape: Shape | None):
         self.xml, self.path, self.member, self.sheet = xml, path, member, sheet
+        self.shape = check_unique(shape or sheet_shape(xml), path, sheet)
         root = re.search(r"<(\w+:)?worksheet[\s>]", xml)
         self.p = p = (root.group(1) or "") if root else ""
         self.pat = _patterns(p)
@@ -209,6 +214,8 @@ class _SheetPatch:
             if any(_ROW_R.search(r.attrs) is None for r in rows):
                 body = self._number_rows(body, rows)
                 rows = self._rows(body)
+            if not self.shape.in_order:
+                body, rows = self._sort(body, rows, self.shape)
             appended = self._append(rows, body, edits, append or [])
             self._unshare(rows, body, edits)
             written = [key for key, edit in edits.items() if _has_content(edit)]
@@ -241,6 +248,20 @@ class _SheetPatch:
                 parts += [body[pos:row.start], f'<{self.p}row r="{row.number}"{row.attrs}{close}']
                 pos = row.tag_end
         return "".join(parts) + body[pos:]
+
+    def _sort(self, body: str, rows: list[_Row], shape: Shape) -> tuple[str, list[_Row]]:
+        """Rows in ascending order, and the cells of each row ``shape`` names by column; sorting
+        keeps the length of the text, so each row's place is known without parsing again."""
+        if not shape.rows_sorted:
+            body = in_order(body, [(r.number, r.start, r.end) for r in rows])
+            rows = self._rows(body)
+        for row in rows:
+            if row.number in shape.unsorted_rows:
+                s, e = self._inner(row)
+                cells = [(c.col, c.start - s, c.end - s) for c in self._scan(body, row)]
+                body = body[:s] + in_order(body[s:e], cells) + body[e:]
+        self._scanned.clear()
+        return body, rows
 
     def _inner(self, row: _Row) -> tuple[int, int]:
         """Start and end of a row's content."""
@@ -579,14 +600,16 @@ def sheet_edits(sheet: str, cells: dict[str, CellEdit | object]) -> SheetEdits:
 
 
 def patch_sheet_xml(xml: str, edits: SheetEdits, append_rows: list[list] | None = None, *,
-                    path: str | Path = "", member: str = "", sheet: str = "") -> SplicedSheet:
+                    path: str | Path = "", member: str = "", sheet: str = "",
+                    shape: Shape | None = None) -> SplicedSheet:
     """One worksheet's XML text with ``edits`` spliced in, and ``append_rows`` (rows of values
     from column A) added after the last row that holds a value or formula.
 
     ``edits`` comes from ``sheet_edits`` and is used up (shared-formula groups and appended rows
     are added to it). ``path``, ``member`` and ``sheet`` name the part in the InputError raised
-    for XML the patcher cannot follow; EditError is raised for a value or formula it cannot write.
+    for XML the patcher cannot follow or a row or cell twice; EditError is raised for a value or
+    formula it cannot write. ``shape`` is ``sheetshape.sheet_shape(xml)`` when the caller has it.
     """
-    patch = _SheetPatch(xml, Path(path), member, sheet)
+    patch = _SheetPatch(xml, Path(path), member, sheet, shape)
     new, appended = patch.apply(edits, append_rows)
     return SplicedSheet(new, appended, patch.formulas_changed)

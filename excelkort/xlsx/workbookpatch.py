@@ -103,7 +103,8 @@ def _patch_sheets(package: Package, edits: dict[str, SheetEdits], append_rows: d
         member = package.sheet_member(sheet)
         data = package.read(member)
         spliced = patch_sheet_xml(decode_part(member, data, package.path), edits.get(sheet, {}),
-                                  append_rows.get(sheet), path=package.path, member=member, sheet=sheet)
+                                  append_rows.get(sheet), path=package.path, member=member, sheet=sheet,
+                                  shape=package.sheet_shape(sheet, data))
         if sheet in append_rows:
             appended[sheet] = spliced.appended_rows
         new = encode_part(spliced.xml)
