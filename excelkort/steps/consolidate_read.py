@@ -26,7 +26,7 @@ from ..numbers.aggregate import leaf_partial
 from ..numbers.rules import Result, evaluate
 from ..scorecard.reader import IndicatorRow, read_scorecard
 from ..xlsx.package import lock_file_for, locked_message
-from .fill import default_workers, other_workbook_kind
+from .fill import other_workbook_kind
 
 BACKUP_FOLDER = ".excelkort"
 

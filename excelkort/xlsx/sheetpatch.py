@@ -27,6 +27,7 @@ Rules, so Excel, LibreOffice, openpyxl and calamine all read the result:
 from __future__ import annotations
 
 import bisect
+import math
 import numbers
 import re
 from dataclasses import dataclass
