@@ -12,8 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-#: the name of excelkort's own temp files (``.~excelkort-abc123.xlsx``); one left by a killed run
-#: is removed by the next run in its folder (``runlock.folder_lock``)
+#: the name of excelkort's own temp files (``.~excelkort-<pid>-abc123.xlsx``, with the id of the
+#: process writing it); one left by a killed run is removed by the next run in its folder
+#: (``runlock.folder_lock``)
 TEMP_PREFIX = ".~excelkort-"
 
 
@@ -25,7 +26,8 @@ def _default_mode() -> int:
 
 def _temp_beside(path: Path) -> tuple[int, str]:
     """A new temp file in the target's folder (so the rename stays on one file system)."""
-    return tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
+    return tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=path.suffix,
+                            dir=path.parent)
 
 
 def _put_in_place(tmp: str | Path, path: Path) -> None:

@@ -12,6 +12,7 @@ import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ..atomic import TEMP_PREFIX
 from ..files import MSG_MISSING
 from .package import refuse
 
@@ -37,7 +38,7 @@ def backup_file(path: str | Path, *, link: bool = False) -> Path:
         if not target.exists():
             break
         stamp += timedelta(microseconds=1)
-    tmp = folder / f".~{target.name}"
+    tmp = folder / f"{TEMP_PREFIX}{os.getpid()}-{target.name}"  # a killed run's: see runlock
     linked = False
     if link:
         try:
