@@ -26,6 +26,7 @@ from typing import Callable
 import pytest
 
 from scorecard_files import office_files
+from test_consolidate import make_work_folder
 
 pytestmark = [pytest.mark.kill,
               pytest.mark.skipif(not sys.platform.startswith("linux"),
@@ -91,6 +92,30 @@ def fill_case(tmp_path_factory) -> Case:
                                                  *(str(folder / n) for n in names)], names)
 
 
+@pytest.fixture(scope="session")
+def offices_folder(tmp_path_factory) -> Path:
+    """A work folder: the register and 24 offices' målekort and tiltaksplaner under kontor/."""
+    return make_work_folder(tmp_path_factory.mktemp("kill-kontor") / "mappe", counties=3, per=8)
+
+
+@pytest.fixture(scope="session")
+def consolidate_case(offices_folder, tmp_path_factory) -> Case:
+    """``konsolider`` of the 24 offices: four consolidated målekort and the history."""
+    root = tmp_path_factory.mktemp("kill-konsolider")
+    names = [f"konsolidert/{u}/målekort_{u}_2026.xlsx" for u in ("NO", "F1", "F2", "F3")] + [
+        "historikk/målekort_2026.parquet"]
+    return _case(root, offices_folder, lambda folder: ["konsolider", str(folder / "kontor")], names)
+
+
+@pytest.fixture(scope="session")
+def plans_case(offices_folder, tmp_path_factory) -> Case:
+    """``tiltak`` on the 24 offices: a proposal in every tiltaksplan."""
+    root = tmp_path_factory.mktemp("kill-tiltak")
+    names = sorted(str(p.relative_to(offices_folder))
+                   for p in offices_folder.glob("kontor/*/tiltaksplan_*.xlsx"))
+    return _case(root, offices_folder, lambda folder: ["tiltak", str(folder / "kontor")], names)
+
+
 # -- the processes of a run --------------------------------------------------------------------
 def _session_members(sid: int) -> list[int]:
     """The live processes of session ``sid`` (the run was started as a session of its own)."""
@@ -152,6 +177,16 @@ def _trials(case: Case, n: int, tmp_path: Path) -> list[int]:
 
 
 def test_fyll_killed_at_random_moments(fill_case, tmp_path):
-    written = _trials(fill_case, 10, tmp_path)
+    written = _trials(fill_case, 8, tmp_path)
     print(f"fyll: {fill_case.seconds:.2f} s uavbrutt; skrevet ved drap: {written}")
     assert any(0 < w < WORKBOOKS for w in written), written  # some kills came mid-run
+
+
+def test_konsolider_killed_at_random_moments(consolidate_case, tmp_path):
+    written = _trials(consolidate_case, 3, tmp_path)
+    print(f"konsolider: {consolidate_case.seconds:.2f} s uavbrutt; skrevet ved drap: {written}")
+
+
+def test_tiltak_killed_at_random_moments(plans_case, tmp_path):
+    written = _trials(plans_case, 4, tmp_path)
+    print(f"tiltak: {plans_case.seconds:.2f} s uavbrutt; skrevet ved drap: {written}")
