@@ -64,7 +64,7 @@ def _temp_files(folder: Path) -> list[Path]:
 
 
 def _case(root: Path, pristine: Path, args, names: list[str]) -> Case:
-    done = root / "uavbrutt"
+    done = root / "uninterrupted"
     shutil.copytree(pristine, done)
     t0 = time.monotonic()
     result = _run(args(done), done)
@@ -80,7 +80,7 @@ def fill_case(tmp_path_factory) -> Case:
     """40 office målekort (one office's, copied) and the month's extract, and what an
     uninterrupted ``fyll`` makes of them."""
     root = tmp_path_factory.mktemp("kill-fyll")
-    source = office_files(root / "kilde")
+    source = office_files(root / "source")
     pristine = root / "mappe"
     names = []
     for i in range(WORKBOOKS):
@@ -157,36 +157,36 @@ def _trials(case: Case, n: int, tmp_path: Path) -> list[int]:
     rng = random.Random(SEED)
     written = []
     for k in range(n):
-        delay = case.seconds * (0.2 + 0.7 * (k + rng.random()) / n)
-        work = tmp_path / f"forsok{k}"
+        delay = case.seconds * (0.2 + 0.8 * (k + rng.random()) / n)
+        work = tmp_path / f"trial{k}"
         shutil.copytree(case.pristine, work)
         lived_on = _killed_at(case, delay, work)
-        assert lived_on < WORKERS_GONE_WITHIN, f"forsøk {k} ({delay:.2f} s): prosesser levde videre"
+        assert lived_on < WORKERS_GONE_WITHIN, f"trial {k} ({delay:.2f} s): processes lived on"
         after = _files(work, case.new)
         for name in case.new:
             assert after.get(name) in (case.old.get(name), case.new[name]), (
-                f"forsøk {k} ({delay:.2f} s): {name} er verken gammel eller ny")
+                f"trial {k} ({delay:.2f} s): {name} is neither old nor new")
         written.append(sum(after.get(name) == case.new[name] != case.old.get(name)
                            for name in case.new))
         result = _run(case.args(work), work)
         assert result.returncode == 0, result.stdout + result.stderr
-        assert _files(work, case.new) == case.new, f"forsøk {k} ({delay:.2f} s)"
-        assert _temp_files(work) == [], f"forsøk {k} ({delay:.2f} s)"
+        assert _files(work, case.new) == case.new, f"trial {k} ({delay:.2f} s)"
+        assert _temp_files(work) == [], f"trial {k} ({delay:.2f} s)"
         shutil.rmtree(work)
     return written
 
 
 def test_fyll_killed_at_random_moments(fill_case, tmp_path):
     written = _trials(fill_case, 8, tmp_path)
-    print(f"fyll: {fill_case.seconds:.2f} s uavbrutt; skrevet ved drap: {written}")
+    print(f"fyll: {fill_case.seconds:.2f} s uninterrupted; written when killed: {written}")
     assert any(0 < w < WORKBOOKS for w in written), written  # some kills came mid-run
 
 
 def test_konsolider_killed_at_random_moments(consolidate_case, tmp_path):
     written = _trials(consolidate_case, 3, tmp_path)
-    print(f"konsolider: {consolidate_case.seconds:.2f} s uavbrutt; skrevet ved drap: {written}")
+    print(f"konsolider: {consolidate_case.seconds:.2f} s uninterrupted; written when killed: {written}")
 
 
 def test_tiltak_killed_at_random_moments(plans_case, tmp_path):
     written = _trials(plans_case, 4, tmp_path)
-    print(f"tiltak: {plans_case.seconds:.2f} s uavbrutt; skrevet ved drap: {written}")
+    print(f"tiltak: {plans_case.seconds:.2f} s uninterrupted; written when killed: {written}")
