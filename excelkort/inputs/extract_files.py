@@ -23,7 +23,7 @@ from ..files import (EXTRACT_FILE, MAX_EXTRACT_ROWS, MAX_EXTRACT_SIZE, MSG_UNREA
                      check_unpacked, read_bytes)
 from ..numtext import format_fixed
 from ..textfile import DecodeError, decode_text
-from ..xlsx.grid import EXTRACT, check_zip_extent, open_workbook, read_grid
+from ..xlsx.grid import EXTRACT, check_zip_extent, open_workbook, sheet_rows
 from .extract_values import REQUIRED_COLUMNS, map_cells, period_of, text_field, text_of
 from .tables import join_and, lines_text
 
@@ -281,27 +281,36 @@ def _swallowed_message(rowlike: list[int], closed: int) -> str:
 
 
 # ---- xlsx ----------------------------------------------------------------------------------
+_UNREADABLE_XLSX = (
+    "filen ser ut som en Excel-arbeidsbok, men kan ikke leses (ødelagt, passordbeskyttet eller "
+    "ikke en .xlsx). Åpne den i Excel og lagre den på nytt som .xlsx, eller lag uttrekket som CSV.")
+
+
 def _read_xlsx(p: Path, name: str) -> ExtractTable:
-    unreadable = (
-        "filen ser ut som en Excel-arbeidsbok, men kan ikke leses (ødelagt, passordbeskyttet "
-        "eller ikke en .xlsx). Åpne den i Excel og lagre den på nytt som .xlsx, eller lag "
-        "uttrekket som CSV.")
     try:
         data = p.read_bytes()
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             check_unpacked(zf.infolist(), p, what=_WHAT, limit=MAX_EXTRACT_SIZE)
             check_zip_extent(zf, name, EXTRACT)
     except (zipfile.BadZipFile, OSError):
-        raise _reject(unreadable, name) from None
+        raise _reject(_UNREADABLE_XLSX, name) from None
+    records = _Records(name)
+    sheet_name = None
+    for sheet_name, line, cells in _xlsx_rows(data, name):
+        if any(c != "" for c in cells):
+            records.add(line, cells)
+    return _table_from_records("xlsx", records.lines, records.records, name, sheet_name)
+
+
+def _xlsx_rows(data: bytes, name: str):
+    """(sheet, line, cells) of the first sheet's rows, read one at a time."""
     try:
         wb = open_workbook(data, name)
         sheet_name = wb.sheet_names[0]
-        rows = read_grid(wb, 0, name, sheet_name).values
+        for line, cells in sheet_rows(wb, 0, name, sheet_name):
+            yield sheet_name, line, cells
     except (InputError, IndexError):
-        raise _reject(unreadable, name) from None
-    lines = [i for i, cells in enumerate(rows, 1) if any(c != "" for c in cells)]
-    records = [rows[i - 1] for i in lines]
-    return _table_from_records("xlsx", lines, records, name, sheet_name)
+        raise _reject(_UNREADABLE_XLSX, name) from None
 
 
 # ---- Parquet -------------------------------------------------------------------------------
