@@ -775,3 +775,28 @@ def test_a_parquet_extract_over_the_row_limit_is_refused_before_it_is_read(tmp_p
                                                                 "2026-04"],
                              "indikator": ["B1"] * 4, "teller": [5] * 4, "nevner": [10] * 4}), path)
     assert messages_of_error(path) == [f"uttrekk.parquet: {TOO_MANY_ROWS}"]
+
+
+def test_an_extract_is_held_compactly_while_it_is_read(tmp_path):
+    """Issue 14, point 13: reading holds each row compactly (shared strings, a tuple per row,
+    the lines in an array), so a national year (~500,000 rows) stays well under 512 MiB. The
+    peak memory Python allocates per row read, measured: ~460 bytes; before, ~770."""
+    import tracemalloc
+
+    lines = ["enhet;periode;indikator;teller;nevner;merknad"]
+    for u in range(625):
+        for m in range(1, 13):
+            for k, ind in enumerate(("B1", "B3", "P1", "Ø1")):
+                i = (u * 12 + m) * 4 + k
+                nevner = "" if ind == "P1" else 500 + i % 300
+                lines.append(f"{u + 1000:04d};2026-{m:02d};{ind};{i * 7 % 500};{nevner};")
+    path = tmp_path / "uttrekk.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tracemalloc.start()
+    try:
+        extract = read_extract(path, CATALOGUE)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(extract) == 30_000
+    assert peak / len(extract) < 600
