@@ -800,3 +800,13 @@ def test_an_extract_is_held_compactly_while_it_is_read(tmp_path):
         tracemalloc.stop()
     assert len(extract) == 30_000
     assert peak / len(extract) < 600
+
+
+def test_an_xlsx_extract_over_the_row_limit_is_refused_while_it_is_read(tmp_path, monkeypatch):
+    import excelkort.inputs.extract_files as extract_module
+
+    monkeypatch.setattr(extract_module, "MAX_EXTRACT_ROWS", 3)
+    path = tmp_path / "uttrekk.xlsx"
+    make_xlsx(path, [["enhet", "periode", "indikator", "teller", "nevner"]] + [
+        ["0101", f"2026-{m:02d}", "B1", 5, 10] for m in range(1, 31)])
+    assert messages_of_error(path) == [f"uttrekk.xlsx, ark «Uttrekk», linje 7: {TOO_MANY_ROWS}"]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
-from array import array
 import os
 import re
 import zipfile
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -184,7 +184,7 @@ def _detect_separator(text: str) -> str:
 def _read_csv(p: Path, name: str) -> ExtractTable:
     text = _decode(read_bytes(p), name)
     sep = _detect_separator(text)
-    records = _Records(name)
+    records = _Records(name, "csv")
     if '"' not in text:
         # Fast path: without quotes a record is one line split at the separator (exactly what
         # the csv module would do), and the line numbers are plain.
@@ -218,8 +218,8 @@ class _Records:
     array. More than MAX_EXTRACT_ROWS records are refused while reading, before they fill
     the memory."""
 
-    def __init__(self, name: str):
-        self.name = name
+    def __init__(self, name: str, fmt: str, sheet: str | None = None):
+        self.name, self.format, self.sheet = name, fmt, sheet
         self.lines = array("q")
         self.records: list[tuple[Any, ...]] = []
         self._shared: dict[Any, Any] = {}
@@ -227,7 +227,7 @@ class _Records:
     def add(self, line: int, cells) -> None:
         if len(self.records) > MAX_EXTRACT_ROWS + _HEADER_SEARCH_LINES:
             # more data rows than the limit, wherever the header is: this raises
-            _table_from_records("csv", self.lines, self.records, self.name, None)
+            _table_from_records(self.format, self.lines, self.records, self.name, self.sheet)
         share = self._shared.setdefault
         self.lines.append(line)
         self.records.append(tuple(map(share, cells, cells)))
@@ -240,7 +240,7 @@ def _too_many_rows_message() -> str:
 
 
 def _line_chunks(text: str, size: int = 1 << 20):
-    """The text's physical lines (``\r\n``, ``\r`` and ``\n`` end a line), a chunk of about
+    """The text's physical lines (CRLF, CR and LF each end a line), a chunk of about
     ``size`` characters at a time, so no list of every line is ever held."""
     start, n = 0, len(text)
     while start < n:
@@ -294,22 +294,23 @@ def _read_xlsx(p: Path, name: str) -> ExtractTable:
             check_zip_extent(zf, name, EXTRACT)
     except (zipfile.BadZipFile, OSError):
         raise _reject(_UNREADABLE_XLSX, name) from None
-    records = _Records(name)
-    sheet_name = None
-    for sheet_name, line, cells in _xlsx_rows(data, name):
+    try:
+        wb = open_workbook(data, name)
+        sheet_name = wb.sheet_names[0]
+    except (InputError, IndexError):
+        raise _reject(_UNREADABLE_XLSX, name) from None
+    records = _Records(name, "xlsx", sheet_name)
+    for line, cells in _rows_or_reject(sheet_rows(wb, 0, name, sheet_name), name):
         if any(c != "" for c in cells):
             records.add(line, cells)
     return _table_from_records("xlsx", records.lines, records.records, name, sheet_name)
 
 
-def _xlsx_rows(data: bytes, name: str):
-    """(sheet, line, cells) of the first sheet's rows, read one at a time."""
+def _rows_or_reject(rows, name: str):
+    """The sheet's rows; a sheet calamine cannot read is an extract that cannot be read."""
     try:
-        wb = open_workbook(data, name)
-        sheet_name = wb.sheet_names[0]
-        for line, cells in sheet_rows(wb, 0, name, sheet_name):
-            yield sheet_name, line, cells
-    except (InputError, IndexError):
+        yield from rows
+    except InputError:
         raise _reject(_UNREADABLE_XLSX, name) from None
 
 
