@@ -24,8 +24,11 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from click.testing import CliRunner
 
+from excelkort.cli import main
 from scorecard_files import office_files
+from stopped_clock_cli import CLOCK_READERS, STOPPED_DT
 from test_consolidate import make_work_folder
 
 pytestmark = [pytest.mark.kill,
@@ -151,7 +154,18 @@ def _killed_at(case: Case, delay: float, work: Path) -> float:
             pass
 
 
-def _trials(case: Case, n: int, tmp_path: Path) -> list[int]:
+def _rerun(case: Case, work: Path, monkeypatch) -> None:
+    """The command once more on ``work``, in this process (as quick as a re-run gets), with the
+    clock stopped as in the runs it is compared with."""
+    with monkeypatch.context() as patch:
+        for module in CLOCK_READERS:
+            patch.setattr(module, "dt", STOPPED_DT)
+        patch.chdir(work)
+        result = CliRunner().invoke(main, case.args(work))
+    assert result.exit_code == 0, result.output
+
+
+def _trials(case: Case, n: int, tmp_path: Path, monkeypatch) -> list[int]:
     """``n`` kills at seeded moments spread over a run's length (past the interpreter's start,
     before its end); the files written by each."""
     rng = random.Random(SEED)
@@ -168,25 +182,24 @@ def _trials(case: Case, n: int, tmp_path: Path) -> list[int]:
                 f"trial {k} ({delay:.2f} s): {name} is neither old nor new")
         written.append(sum(after.get(name) == case.new[name] != case.old.get(name)
                            for name in case.new))
-        result = _run(case.args(work), work)
-        assert result.returncode == 0, result.stdout + result.stderr
+        _rerun(case, work, monkeypatch)
         assert _files(work, case.new) == case.new, f"trial {k} ({delay:.2f} s)"
         assert _temp_files(work) == [], f"trial {k} ({delay:.2f} s)"
         shutil.rmtree(work)
     return written
 
 
-def test_fyll_killed_at_random_moments(fill_case, tmp_path):
-    written = _trials(fill_case, 8, tmp_path)
+def test_fyll_killed_at_random_moments(fill_case, tmp_path, monkeypatch):
+    written = _trials(fill_case, 8, tmp_path, monkeypatch)
     print(f"fyll: {fill_case.seconds:.2f} s uninterrupted; written when killed: {written}")
     assert any(0 < w < WORKBOOKS for w in written), written  # some kills came mid-run
 
 
-def test_konsolider_killed_at_random_moments(consolidate_case, tmp_path):
-    written = _trials(consolidate_case, 3, tmp_path)
+def test_konsolider_killed_at_random_moments(consolidate_case, tmp_path, monkeypatch):
+    written = _trials(consolidate_case, 3, tmp_path, monkeypatch)
     print(f"konsolider: {consolidate_case.seconds:.2f} s uninterrupted; written when killed: {written}")
 
 
-def test_tiltak_killed_at_random_moments(plans_case, tmp_path):
-    written = _trials(plans_case, 4, tmp_path)
+def test_tiltak_killed_at_random_moments(plans_case, tmp_path, monkeypatch):
+    written = _trials(plans_case, 4, tmp_path, monkeypatch)
     print(f"tiltak: {plans_case.seconds:.2f} s uninterrupted; written when killed: {written}")
