@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import bench_consolidate  # noqa: E402
 import bench_cycle  # noqa: E402
 import bench_engine  # noqa: E402
+import bench_extract  # noqa: E402
 import bench_fill  # noqa: E402
 import bench_report  # noqa: E402
 import bench_workbook  # noqa: E402
@@ -29,6 +30,7 @@ BENCHMARKS = {
     "konsolider": bench_consolidate.run,
     "rapport": bench_report.run,
     "syklus": bench_cycle.run,
+    "uttrekk": bench_extract.run,
 }
 
 

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from .errors import InputError, Problem
 
-#: the name of excelkort's own temp files (``.~excelkort-abc123.xlsx``); one left by a killed run
-#: is removed by the next run in its folder (``runlock.folder_lock``)
+#: the name of excelkort's own temp files (``.~excelkort-<pid>-abc123.xlsx``, with the id of the
+#: process writing it); one left by a killed run is removed by the next run in its folder
+#: (``runlock.folder_lock``)
 TEMP_PREFIX = ".~excelkort-"
 
 MSG_READ_ONLY = ("Filen er skrivebeskyttet og ble ikke endret. Fjern skrivebeskyttelsen eller "
@@ -112,7 +113,8 @@ def _default_mode() -> int:
 
 def _temp_beside(path: Path) -> tuple[int, str]:
     """A new temp file in the target's folder (so the rename stays on one file system)."""
-    return tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
+    return tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=path.suffix,
+                            dir=path.parent)
 
 
 def _keep_owner(tmp: str | Path, old: os.stat_result) -> None:

@@ -26,6 +26,9 @@ MAX_TABLE_SIZE = 50 * _MB
 #: warehouse's table for every unit and month (a national year is ~15 MB unpacked; several
 #: years of history in one file must still open), a målekort is one unit's workbook.
 MAX_EXTRACT_SIZE = 512 * _MB
+#: data rows of an extract: four national years (a year is ~500,000 rows). The memory a read
+#: needs grows with the rows (about 200 bytes each), so more are refused, never swapped.
+MAX_EXTRACT_ROWS = 2_000_000
 #: more members than any real workbook has
 MAX_MEMBERS = 10_000
 #: uncompressed : compressed, checked for xlsx members above RATIO_MIN_SIZE

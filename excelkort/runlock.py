@@ -8,9 +8,9 @@ folder. The operating system releases a flock when its process dies, so a killed
 leaves a folder locked. Nested calls in the same process (``syklus`` running ``fyll``) pass
 through. Where ``fcntl`` is missing (Windows) there is no lock.
 
-Holding the folder, a run removes temp files a killed run left (``.~excelkort-*``, older than a
-minute); and a run's pool workers die with it (``die_with_parent``), so a killed run stops
-writing.
+Holding the folder, a run removes temp files a killed run left (``.~excelkort-<pid>-*`` whose
+process is gone, or any ``.~excelkort-*`` older than a minute); and a run's pool workers die with
+it (``die_with_parent``), so a killed run stops writing.
 """
 from __future__ import annotations
 
@@ -122,7 +122,8 @@ def remove_stale_temp_files(folder: Path) -> list[Path]:
     now = time.time()
     for tmp in folder.rglob(TEMP_PREFIX + "*"):
         try:
-            if tmp.is_file() and now - tmp.stat().st_mtime > STALE_SECONDS:
+            if tmp.is_file() and (_writer_gone(tmp.name)
+                                  or now - tmp.stat().st_mtime > STALE_SECONDS):
                 tmp.unlink()
                 removed.append(tmp)
         except OSError:
@@ -142,3 +143,20 @@ def die_with_parent() -> None:
         return
     if os.getppid() != parent.pid:  # the parent died before prctl: go now
         os._exit(1)
+
+
+def _writer_gone(name: str) -> bool:
+    """Whether a temp file's name holds the id of a process that has ended."""
+    pid = name[len(TEMP_PREFIX):].split("-", 1)[0]
+    if not pid.isdigit() or os.name != "posix":  # Windows' os.kill would end the process
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):
+        return False  # alive (another user's process), or not a process id
+    try:  # a killed worker stays a zombie until it is reaped: it has ended all the same
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False

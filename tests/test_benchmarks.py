@@ -11,7 +11,7 @@ import pytest
 RUN = Path(__file__).parent.parent / "benchmarks" / "run.py"
 
 
-@pytest.mark.parametrize("name", ["motor", "målekort", "fyll", "konsolider", "rapport"])
+@pytest.mark.parametrize("name", ["motor", "målekort", "fyll", "konsolider", "rapport", "uttrekk"])
 def test_benchmark_runs(name):
     result = subprocess.run([sys.executable, str(RUN), name, "--kontor", "12"],
                             capture_output=True, text=True, timeout=600)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -364,3 +366,18 @@ def test_candidate_files_skip_backups_locks_plans_and_the_output_folder(tmp_path
     assert [p.relative_to(tmp_path).as_posix() for p in found] == [
         "a/målekort_0101_2026.xlsx", "a-b/målekort_0102_2026.xlsx"]
     assert len(candidate_files(tmp_path)) == 4  # the output folder and the link count without -o
+
+
+def test_a_killed_runs_temp_files_beside_the_consolidated_workbooks_are_removed(work):
+    """konsolider holds every folder it writes (konsolidert/, historikk/), not only kontor/, so
+    the next run cleans what a killed run left there (found by tests/test_kill.py)."""
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    left = [work / "konsolidert" / "F1" / f".~excelkort-{ended}-a1b2c3.xlsx",
+            work / "historikk" / f".~excelkort-{ended}-d4e5f6.parquet"]
+    for tmp in left:
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(b"half a file")
+    result = _run(work)
+    assert result.exit_code == 0, result.output
+    assert [tmp.exists() for tmp in left] == [False, False]

@@ -739,3 +739,74 @@ def test_a_tiny_nevner_that_makes_the_value_too_large_is_rejected(tmp_path):
         "liten.csv, linje 2, kolonne «nevner»: teller (900000000000000) delt på nevner "
         "(1e-300) gir et tall utenfor det excelkort kan regne med (høyst 15 "
         "sifre). Rett nevner i kilden."]
+
+
+TOO_MANY_ROWS = (
+    "uttrekket har mer enn 3 datarader, flere enn excelkort leser fra én fil (et nasjonalt "
+    "uttrekk for et helt år har rundt 500 000). Del uttrekket, f.eks. ett år eller én "
+    "fylkesenhet per fil.")
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_an_extract_over_the_row_limit_is_refused_while_it_is_read(tmp_path, monkeypatch, quoted):
+    """Issue 14, point 13: the rows are counted as they are read, so an extract too large for
+    the memory is refused with a message, never swapped."""
+    import excelkort.inputs.extract_files as extract_module
+
+    monkeypatch.setattr(extract_module, "MAX_EXTRACT_ROWS", 3)
+    merknad = '"en merknad"' if quoted else ""
+    lines = ["enhet;periode;indikator;teller;nevner;merknad"] + [
+        f"0101;2026-{m:02d};B1;5;10;{merknad}" for m in range(1, 31)]
+    path = tmp_path / "uttrekk.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert messages_of_error(path) == [f"uttrekk.csv, linje 5: {TOO_MANY_ROWS}"]
+    path.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
+    assert len(read_extract(path, CATALOGUE)) == 3
+
+
+def test_a_parquet_extract_over_the_row_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import excelkort.inputs.extract_files as extract_module
+
+    monkeypatch.setattr(extract_module, "MAX_EXTRACT_ROWS", 3)
+    path = tmp_path / "uttrekk.parquet"
+    pq.write_table(pa.table({"enhet": ["0101"] * 4, "periode": ["2026-01", "2026-02", "2026-03",
+                                                                "2026-04"],
+                             "indikator": ["B1"] * 4, "teller": [5] * 4, "nevner": [10] * 4}), path)
+    assert messages_of_error(path) == [f"uttrekk.parquet: {TOO_MANY_ROWS}"]
+
+
+def test_an_extract_is_held_compactly_while_it_is_read(tmp_path):
+    """Issue 14, point 13: reading holds each row compactly (shared strings, a tuple per row,
+    the lines in an array), so a national year (~500,000 rows) stays well under 512 MiB. The
+    peak memory Python allocates per row read, measured: ~460 bytes; before, ~770."""
+    import tracemalloc
+
+    lines = ["enhet;periode;indikator;teller;nevner;merknad"]
+    for u in range(625):
+        for m in range(1, 13):
+            for k, ind in enumerate(("B1", "B3", "P1", "Ø1")):
+                i = (u * 12 + m) * 4 + k
+                nevner = "" if ind == "P1" else 500 + i % 300
+                lines.append(f"{u + 1000:04d};2026-{m:02d};{ind};{i * 7 % 500};{nevner};")
+    path = tmp_path / "uttrekk.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tracemalloc.start()
+    try:
+        extract = read_extract(path, CATALOGUE)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(extract) == 30_000
+    assert peak / len(extract) < 600
+
+
+def test_an_xlsx_extract_over_the_row_limit_is_refused_while_it_is_read(tmp_path, monkeypatch):
+    import excelkort.inputs.extract_files as extract_module
+
+    monkeypatch.setattr(extract_module, "MAX_EXTRACT_ROWS", 3)
+    path = tmp_path / "uttrekk.xlsx"
+    make_xlsx(path, [["enhet", "periode", "indikator", "teller", "nevner"]] + [
+        ["0101", f"2026-{m:02d}", "B1", 5, 10] for m in range(1, 31)])
+    assert messages_of_error(path) == [f"uttrekk.xlsx, ark «Uttrekk», linje 7: {TOO_MANY_ROWS}"]

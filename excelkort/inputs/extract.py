@@ -56,7 +56,7 @@ from ..atomic import write_bytes_atomic
 from ..model import Catalogue
 from ..numtext import format_number
 from ..period import parse_period
-from .extract_files import read_table
+from .extract_files import ExtractTable, read_table
 from .extract_validate import validate_table
 from .extract_values import COLUMNS, SYMBOL_FOR_REASON, Extract, ExtractRow, escape_text
 
@@ -72,10 +72,16 @@ def read_extract(
     ``unit_ids`` (optional) the units that exist. Returns the rows to use and the warnings;
     raises :class:`InputError` with every problem (warnings too) when there is any error.
     """
+    return validated(read_table(path), catalogue, unit_ids, name=str(path))
+
+
+def validated(table: ExtractTable, catalogue: Catalogue, unit_ids: set[str] | None = None, *,
+              name: str) -> Extract:
+    """``validate_table`` of a table read (for a caller that keeps the table too)."""
     gc_was_enabled = gc.isenabled()
     gc.disable()  # tens of thousands of small tuples: the cyclic GC would double the time
     try:
-        return validate_table(read_table(path), catalogue, unit_ids, name=str(path))
+        return validate_table(table, catalogue, unit_ids, name=name)
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -13,15 +13,17 @@ import io
 import os
 import re
 import zipfile
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from ..errors import InputError, Problem
-from ..files import (EXTRACT_FILE, MAX_EXTRACT_SIZE, MSG_UNREADABLE, check_file, check_unpacked,
-                     read_bytes)
+from ..files import (EXTRACT_FILE, MAX_EXTRACT_ROWS, MAX_EXTRACT_SIZE, MSG_UNREADABLE, check_file,
+                     check_unpacked, read_bytes)
+from ..numtext import format_fixed
 from ..textfile import DecodeError, decode_text
-from ..xlsx.grid import EXTRACT, check_zip_extent, open_workbook, read_grid
+from ..xlsx.grid import EXTRACT, check_zip_extent, open_workbook, sheet_rows
 from .extract_values import REQUIRED_COLUMNS, map_cells, period_of, text_field, text_of
 from .tables import join_and, lines_text
 
@@ -41,8 +43,8 @@ class ExtractTable:
     format: str
     header_line: int
     header: list[Any]  # labels as written in the file
-    lines: list[int]  # lines[k] is where records[k] is in the file
-    records: list[list[Any]]
+    lines: Sequence[int]  # lines[k] is where records[k] is in the file
+    records: list[Sequence[Any]]
     sheet: str | None = None
     separator: str | None = None
 
@@ -122,6 +124,9 @@ def _table_from_records(fmt: str, lines: list[int], records: list[list[Any]], na
     """Find the header row among the first records; what follows it is data."""
     for k, cells in enumerate(records[:_HEADER_SEARCH_LINES]):
         if _is_header(cells):
+            if len(records) - k - 1 > MAX_EXTRACT_ROWS:
+                raise _reject(_too_many_rows_message(), name, sheet=sheet,
+                              line=lines[k + 1 + MAX_EXTRACT_ROWS])
             return ExtractTable(fmt, lines[k], cells, lines[k + 1:], records[k + 1:], sheet, sep)
     raise InputError(_no_header_problem(lines[:1], records[:1], name, sheet))
 
@@ -179,16 +184,19 @@ def _detect_separator(text: str) -> str:
 def _read_csv(p: Path, name: str) -> ExtractTable:
     text = _decode(read_bytes(p), name)
     sep = _detect_separator(text)
-    lines: list[int] = []
-    records: list[list[str]] = []
+    records = _Records(name, "csv")
     if '"' not in text:
         # Fast path: without quotes a record is one line split at the separator (exactly what
         # the csv module would do), and the line numbers are plain.
-        physical = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        lines = [i for i, ln in enumerate(physical, 1) if ln and not ln.isspace()]
-        records = [physical[i - 1].split(sep) for i in lines]
+        first = 1
+        for chunk in _line_chunks(text):
+            for i, ln in enumerate(chunk, first):
+                if ln and not ln.isspace():
+                    records.add(i, ln.split(sep))
+            first += len(chunk)
     else:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+        del text
         prev = 0
         try:
             for cells in reader:
@@ -196,13 +204,55 @@ def _read_csv(p: Path, name: str) -> ExtractTable:
                 if prev > start and (swallowed := _swallowed_lines(cells, start, sep)):
                     raise _reject(_swallowed_message(swallowed[1], prev), name, line=swallowed[0])
                 if any(cells):
-                    lines.append(start)
-                    records.append(cells)
+                    records.add(start, cells)
         except csv.Error as exc:
             raise _reject(
                 f"filen kan ikke leses som CSV ({exc}). Sjekk anførselstegnene rundt linjen.",
                 name, line=reader.line_num) from None
-    return _table_from_records("csv", lines, records, name, None, sep)
+    return _table_from_records("csv", records.lines, records.records, name, None, sep)
+
+
+class _Records:
+    """A file's records as read, held compactly: each record a tuple of shared strings (an
+    extract repeats its units, periods, indicators and most numbers), the line numbers an
+    array. More than MAX_EXTRACT_ROWS records are refused while reading, before they fill
+    the memory."""
+
+    def __init__(self, name: str, fmt: str, sheet: str | None = None):
+        self.name, self.format, self.sheet = name, fmt, sheet
+        self.lines = array("q")
+        self.records: list[tuple[Any, ...]] = []
+        self._shared: dict[Any, Any] = {}
+
+    def add(self, line: int, cells) -> None:
+        if len(self.records) > MAX_EXTRACT_ROWS + _HEADER_SEARCH_LINES:
+            # more data rows than the limit, wherever the header is: this raises
+            _table_from_records(self.format, self.lines, self.records, self.name, self.sheet)
+        share = self._shared.setdefault
+        self.lines.append(line)
+        self.records.append(tuple(map(share, cells, cells)))
+
+
+def _too_many_rows_message() -> str:
+    return (f"uttrekket har mer enn {format_fixed(MAX_EXTRACT_ROWS, 0)} datarader, flere enn "
+            "excelkort leser fra én fil (et nasjonalt uttrekk for et helt år har rundt "
+            "500 000). Del uttrekket, f.eks. ett år eller én fylkesenhet per fil.")
+
+
+def _line_chunks(text: str, size: int = 1 << 20):
+    """The text's physical lines (CRLF, CR and LF each end a line), a chunk of about
+    ``size`` characters at a time, so no list of every line is ever held."""
+    start, n = 0, len(text)
+    while start < n:
+        end = text.find("\n", min(start + size, n))
+        end = n if end < 0 else end + 1
+        piece = text[start:end]
+        if end == n:
+            piece += "\n"  # the last line, with or without its line end
+        lines = piece.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        lines.pop()  # what follows the piece's last line end
+        yield lines
+        start = end
 
 
 def _swallowed_lines(cells: list[str], start: int, sep: str) -> tuple[int, list[int]] | None:
@@ -231,27 +281,37 @@ def _swallowed_message(rowlike: list[int], closed: int) -> str:
 
 
 # ---- xlsx ----------------------------------------------------------------------------------
+_UNREADABLE_XLSX = (
+    "filen ser ut som en Excel-arbeidsbok, men kan ikke leses (ødelagt, passordbeskyttet eller "
+    "ikke en .xlsx). Åpne den i Excel og lagre den på nytt som .xlsx, eller lag uttrekket som CSV.")
+
+
 def _read_xlsx(p: Path, name: str) -> ExtractTable:
-    unreadable = (
-        "filen ser ut som en Excel-arbeidsbok, men kan ikke leses (ødelagt, passordbeskyttet "
-        "eller ikke en .xlsx). Åpne den i Excel og lagre den på nytt som .xlsx, eller lag "
-        "uttrekket som CSV.")
     try:
         data = p.read_bytes()
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             check_unpacked(zf.infolist(), p, what=_WHAT, limit=MAX_EXTRACT_SIZE)
             check_zip_extent(zf, name, EXTRACT)
     except (zipfile.BadZipFile, OSError):
-        raise _reject(unreadable, name) from None
+        raise _reject(_UNREADABLE_XLSX, name) from None
     try:
         wb = open_workbook(data, name)
         sheet_name = wb.sheet_names[0]
-        rows = read_grid(wb, 0, name, sheet_name).values
     except (InputError, IndexError):
-        raise _reject(unreadable, name) from None
-    lines = [i for i, cells in enumerate(rows, 1) if any(c != "" for c in cells)]
-    records = [rows[i - 1] for i in lines]
-    return _table_from_records("xlsx", lines, records, name, sheet_name)
+        raise _reject(_UNREADABLE_XLSX, name) from None
+    records = _Records(name, "xlsx", sheet_name)
+    for line, cells in _rows_or_reject(sheet_rows(wb, 0, name, sheet_name), name):
+        if any(c != "" for c in cells):
+            records.add(line, cells)
+    return _table_from_records("xlsx", records.lines, records.records, name, sheet_name)
+
+
+def _rows_or_reject(rows, name: str):
+    """The sheet's rows; a sheet calamine cannot read is an extract that cannot be read."""
+    try:
+        yield from rows
+    except InputError:
+        raise _reject(_UNREADABLE_XLSX, name) from None
 
 
 # ---- Parquet -------------------------------------------------------------------------------
@@ -259,7 +319,11 @@ def _read_parquet(p: Path, name: str) -> ExtractTable:
     import pyarrow.parquet as pq
 
     try:
+        if pq.ParquetFile(p).metadata.num_rows > MAX_EXTRACT_ROWS:
+            raise _reject(_too_many_rows_message(), name)
         table = pq.read_table(p)
+    except InputError:
+        raise
     except Exception:  # noqa: BLE001
         raise _reject(
             "filen kan ikke leses som Parquet (ødelagt eller ufullstendig). Lag uttrekket på "

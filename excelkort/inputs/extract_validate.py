@@ -12,13 +12,13 @@ pre-parsed columns, with the indicator's ``Kind`` looked up once per row.
 """
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
 from datetime import date, datetime
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import partial
 from itertools import repeat
-from operator import itemgetter
 from typing import Any, Iterable, NamedTuple
 
 from ..errors import ERROR, WARNING, InputError, Problem
@@ -77,7 +77,7 @@ def validate_table(table: ExtractTable, catalogue: Catalogue, unit_ids: set[str]
     _report_date_periods(lines, cells, columns, found)
     kinds = indicator_kinds(catalogue)
     checked = _check_rows(lines, cells, kinds, unit_ids, columns, found)
-    _report_duplicates(checked.duplicates, found)
+    _report_duplicates(checked.keys.duplicates(), found)
     _report_skipped(checked, kinds, unit_ids, columns, found)
     rows_read = bad_width + checked.rows_read
     if rows_read == 0:
@@ -194,7 +194,7 @@ def _parse_cells(records: list[list[Any]], cols: _Columns) -> _Cells:
     merknad = cols.index.get("merknad")
     wanted = tuple(cols.index[c] for c in REQUIRED_COLUMNS) + (
         (merknad,) if merknad is not None else ())
-    columns = list(zip(*map(itemgetter(*wanted), records))) if records else [()] * len(wanted)
+    columns = [tuple(cells[i] for cells in records) for i in wanted]  # no tuple per row
     raw_u, raw_p, raw_i, raw_t, raw_n = columns[:5]
     return _Cells(
         map_cells(text_field, raw_u), map_cells(period_of, raw_p), map_cells(text_field, raw_i),
@@ -221,13 +221,49 @@ def _report_date_periods(lines: list[int], cells: _Cells, cols: _Columns,
 
 
 # -- rows -----------------------------------------------------------------------------------
+class _Keys:
+    """The (unit, period, indicator) keys the row pass has seen, one int each (an index per
+    distinct unit, period and indicator: a tuple and a line per row would double the memory a
+    national extract needs), and the lines of every key seen again."""
+
+    def __init__(self):
+        self._units: dict[str, int] = {}
+        self._periods: dict[str, int] = {}
+        self._indicators: dict[str, int] = {}
+        self._seen: set[int] = set()
+        self._firsts: list[int] = []  # each key's code where it first occurs, in file order
+        self._first_lines = array("q")
+        self._repeats: dict[int, tuple[tuple[str, str, str], list[int]]] = {}
+
+    def is_repeat(self, unit: str, period: str, ind_id: str, line: int) -> bool:
+        """Whether the key has been seen before (then its line is kept for the message)."""
+        code = ((self._units.setdefault(unit, len(self._units)) << 44)
+                | (self._periods.setdefault(period, len(self._periods)) << 22)
+                | self._indicators.setdefault(ind_id, len(self._indicators)))
+        if code in self._seen:
+            self._repeats.setdefault(code, ((unit, period, ind_id), []))[1].append(line)
+            return True
+        self._seen.add(code)
+        self._firsts.append(code)
+        self._first_lines.append(line)
+        return False
+
+    def duplicates(self) -> dict[tuple[str, str, str], list[int]]:
+        """Each repeated key → its lines, the first one first."""
+        if not self._repeats:
+            return {}
+        first = {code: line for code, line in zip(self._firsts, self._first_lines)
+                 if code in self._repeats}
+        return {key: [first[code], *lines] for code, (key, lines) in self._repeats.items()}
+
+
 @dataclass
 class _Checked:
     """What the row pass found: the rows to use, duplicates and the rows skipped."""
 
     rows: list[ExtractRow] = field(default_factory=list)
     rows_read: int = 0
-    duplicates: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    keys: _Keys = field(default_factory=lambda: _Keys())
     unknown_indicator: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     local_indicator: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     unknown_unit: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
@@ -239,7 +275,6 @@ def _check_rows(lines: list[int], cells: _Cells, kinds: dict[str, Kind],
     """The per-row rules, in one pass: a malformed row is reported field by field; a
     well-formed one is checked against its indicator's Kind, then used or skipped."""
     out = _Checked()
-    first_line: dict[tuple[str, str, str], int] = {}
     new_row = partial(tuple.__new__, ExtractRow)  # ExtractRow(...) without a Python call
     add_row = out.rows.append
     unknown, local, count, capped = Kind.UNKNOWN, Kind.LOCAL, Kind.COUNT, Kind.CAPPED_SHARE
@@ -276,11 +311,8 @@ def _check_rows(lines: list[int], cells: _Cells, kinds: dict[str, Kind],
                       "bare indikatorer med retning «nær» (som budsjettbruk) kan gå over 100 %.",
                       line, col_t)
             continue
-        key = (unit, period, ind_id)
-        if key in first_line:
-            out.duplicates.setdefault(key, [first_line[key]]).append(line)
+        if out.keys.is_repeat(unit, period, ind_id, line):
             continue
-        first_line[key] = line
         if kind is unknown:
             out.unknown_indicator[ind_id].append(line)
         elif kind is local:

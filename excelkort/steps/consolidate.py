@@ -197,9 +197,10 @@ def consolidate(folder, register: Register, catalogue: Catalogue, period: str | 
     if not folder.is_dir():
         raise InputError(Problem("Mappen finnes ikke. Oppgi mappen med kontorenes målekort.",
                                  file=str(folder)))
-    with folder_lock(common_folder([folder] + ([outdir] if outdir is not None else [])), "konsolider"):
-        workdir = work_folder(folder)
-        outdir = Path(outdir) if outdir is not None else workdir / "konsolidert"
+    workdir = work_folder(folder)
+    outdir = Path(outdir) if outdir is not None else workdir / "konsolidert"
+    # the folder held covers every folder written (and cleaned after a killed run)
+    with folder_lock(common_folder([folder, outdir] + ([workdir] if history else [])), "konsolider"):
         targets = dict(targets or {})
         month = int(period[5:7]) if period else None
         paths = candidate_files(folder, outdir)

@@ -194,7 +194,6 @@ _WORKER: dict = {}
 
 
 def _init(catalogue, targets, month) -> None:
-    die_with_parent()
     _WORKER.update(catalogue=catalogue, targets=targets, month=month)
 
 
@@ -230,15 +229,24 @@ def reading_pool(workers: int, catalogue: Catalogue, targets: dict, month: int |
 
 
 @contextmanager
-def process_pool(workers: int, **options):
+def process_pool(workers: int, initializer=None, initargs: tuple = ()):
     """A process pool, forked where the platform can (the workers start at once and inherit
-    what they need). The parent's objects are frozen for the garbage collector meanwhile, so
-    neither the workers' collections nor the parent's own walk them (and the workers do not
-    copy the parent's memory pages by merely looking at them)."""
+    what they need), whose workers die with the run (a killed run never goes on writing). The
+    parent's objects are frozen for the garbage collector meanwhile, so neither the workers'
+    collections nor the parent's own walk them (and the workers do not copy the parent's memory
+    pages by merely looking at them)."""
     context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     gc.freeze()
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, **options) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(initializer, initargs)) as pool:
             yield pool
     finally:
         gc.unfreeze()
+
+
+def _start_worker(initializer, initargs: tuple) -> None:
+    """A pool worker's start: bound to die with the run, then the pool's own initializer."""
+    die_with_parent()
+    if initializer is not None:
+        initializer(*initargs)

@@ -1,10 +1,10 @@
 """Reading an extract tolerantly for ``excelkort kontroll`` (SPEC §6).
 
 ``read_extract`` rejects a whole extract for one bad line or one duplicate, which is right for
-``fyll`` but not for a check whose job is to list such lines. Here the extract is read with
-``read_extract`` first; when it raises, the raw table is read with the extract module's own
-readers and validated again without the lines that failed (each becomes a row error with the
-reader's own message), and the lines of a duplicated unit + period + indicator are validated
+``fyll`` but not for a check whose job is to list such lines. Here the extract's raw table is
+read once and validated as ``read_extract`` validates it; when that raises, the table is
+validated again without the lines that failed (each becomes a row error with the reader's own
+message), and the lines of a duplicated unit + period + indicator are validated
 one by one and returned as one ``Duplicate``. A duplicate's row is kept only when all its copies
 have the same numbers. File-level problems (cannot be read, wrong columns, encoding) still raise
 InputError: there is nothing to check.
@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import InputError, Problem
-from ..inputs.extract import read_extract
+from ..inputs.extract import validated
 from ..inputs.extract_files import read_table, rows_read, table_keys
 from ..inputs.extract_validate import validate_table
 from ..inputs.extract_values import Extract, ExtractRow
@@ -115,18 +115,13 @@ def read_tolerant(path: Path, catalogue: Catalogue) -> ReadResult:
     """read_extract, but bad lines and duplicates become findings instead of a rejection."""
     name = str(path)
     first_error: InputError | None = None
+    table = read_table(path)  # read once: a national extract is large
     try:
-        ext = read_extract(path, catalogue, None)
+        ext = validated(table, catalogue, None, name=name)
     except InputError as exc:
         ext, first_error = None, exc
         if any(p.line is None for p in exc.errors):
             raise  # the file cannot be read at all
-    try:
-        table = read_table(path)
-    except (InputError, OSError):
-        if first_error is not None:
-            raise first_error from None
-        raise
     raw = table_keys(table)
     if not raw and table.records:
         if first_error is not None:

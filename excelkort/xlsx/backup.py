@@ -12,7 +12,7 @@ import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ..atomic import real_path, refuse_read_only, write_errors
+from ..atomic import TEMP_PREFIX, real_path, refuse_read_only, write_errors
 from ..files import MSG_MISSING
 from .package import refuse
 
@@ -45,7 +45,7 @@ def backup_file(path: str | Path, *, link: bool = False) -> Path:
             if not target.exists():
                 break
             stamp += timedelta(microseconds=1)
-        tmp = folder / f".~{target.name}"
+        tmp = folder / f"{TEMP_PREFIX}{os.getpid()}-{target.name}"  # a killed run's: see runlock
         try:
             _copy(source, tmp, link)
             os.replace(tmp, target)

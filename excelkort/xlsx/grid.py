@@ -16,6 +16,7 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from python_calamine import CalamineWorkbook
 
@@ -66,13 +67,25 @@ def extent(xml: bytes) -> tuple[int, int]:
     """Rows and columns (from A1) a sheet's XML makes calamine allocate (see ``_walk``); every
     row and cell with its ``r=`` (as Excel writes them) is the fast case."""
     if _NO_REF.search(xml) is None:
-        refs = _VALUED_REF.findall(xml)
-        if not refs:
-            return 0, 0
-        letters = {letters for letters, _ in refs}
-        return (max(map(int, (row for _, row in refs))),
-                max(_col_number(col) for col in letters))
+        return _farthest(_VALUED_REF, xml)[1:]
     return _walk(xml)
+
+
+def _farthest(pattern: re.Pattern, xml: bytes, chunk: int = 1 << 22) -> tuple[int, int, int]:
+    """(cells, rows, columns) of the ``pattern`` matches (groups: column letters, row number),
+    found a few MB of XML at a time: an extract's sheet has millions of cells, and a list of
+    them all would take more memory than the extract itself."""
+    count = rows = cols = start = 0
+    while start < len(xml):
+        end = xml.find(b"<c", start + chunk)  # a cell's tag starts a chunk, never straddles one
+        end = len(xml) if end < 0 else end
+        refs = pattern.findall(xml, start, end)
+        if refs:
+            count += len(refs)
+            rows = max(rows, max(map(int, (row for _, row in refs))))
+            cols = max(cols, max(_col_number(c) for c in {c for c, _ in refs}))
+        start = end
+    return count, rows, cols
 
 
 def _walk(xml: bytes) -> tuple[int, int]:
@@ -173,6 +186,25 @@ def read_grid(wb: CalamineWorkbook, sheet: str | int, path: Path | str,
     with _calamine_errors(MSG_UNREADABLE, path, name or (sheet if isinstance(sheet, str) else None)):
         found = wb.get_sheet_by_name(sheet) if isinstance(sheet, str) else wb.get_sheet_by_index(sheet)
         return Grid(found.to_python(skip_empty_area=False), list(found.merged_cell_ranges or []))
+
+
+def sheet_rows(wb: CalamineWorkbook, index: int, path: Path | str,
+               name: str | None = None) -> Iterator[tuple[int, list]]:
+    """A sheet's rows one at a time with their row numbers, each from column A as ``read_grid``
+    has them: for a table too large to hold as lists all at once (an extract). InputError naming
+    file and sheet when calamine cannot read it."""
+    with _calamine_errors(MSG_UNREADABLE, path, name):
+        found = wb.get_sheet_by_index(index)
+        pad = [""] * (found.start[1] if found.start else 0)  # rows come from column start[1]
+        rows = iter(found.iter_rows())  # from row 1
+    line = 0
+    while True:
+        with _calamine_errors(MSG_UNREADABLE, path, name):
+            row = next(rows, None)
+        if row is None:
+            return
+        line += 1
+        yield line, pad + row if pad else row
 
 
 def package_grid(package: Package, sheet: str, wb: CalamineWorkbook | None = None,
