@@ -163,8 +163,12 @@ def _read_carried(path: Path, catalogue: Catalogue, result: ConsolidationResult)
                    {i: r.comment for i, r in sc.rows.items() if r.comment}, sc.month_comment, sc)
 
 
-def _consolidate_unit(cu: ConsolidatedUnit, partials, catalogue, targets, period) -> None:
-    """The unit's aggregated Data, targets and results (from its leaves' exact partials)."""
+def _consolidate_unit(cu: ConsolidatedUnit, partials, members: list[str], catalogue, targets,
+                      period) -> None:
+    """The unit's aggregated Data, targets and results, from the exact partials of ``members``
+    (its offices, or a unit done before in place of its offices: the sums are exact, so the
+    nation from its counties is the nation from its offices); its own partials are added to
+    ``partials`` for the units above it."""
     month = int(period[5:7])
     leaf_ids = [u.id for u in cu.leaves]
     content = ScorecardContent(cu.unit.id, cu.unit.name, period, catalogue, consolidated=True,
@@ -172,7 +176,9 @@ def _consolidate_unit(cu: ConsolidatedUnit, partials, catalogue, targets, period
                                comments=dict(cu.carried.comments),
                                month_comment=cu.carried.month_comment)
     for ind in catalogue:
-        series = combine(ind, (partials[ind.id][u] for u in leaf_ids if u in partials[ind.id])).series()
+        by_unit = partials[ind.id]
+        by_unit[cu.unit.id] = total = combine(ind, (by_unit[u] for u in members if u in by_unit))
+        series = total.series()
         content.teller[ind.id], content.nevner[ind.id] = series.teller, series.nevner
         if not series.weighted:
             content.unweighted.add(ind.id)
@@ -183,6 +189,25 @@ def _consolidate_unit(cu: ConsolidatedUnit, partials, catalogue, targets, period
         r = evaluate(ind, series, month, target=target, tolerance=tolerance)
         cu.results[ind.id], cu.ytd_nevner[ind.id] = r, ytd_nevner(r, series)
     cu.content = content
+
+
+def _member_ids(tree, unit_id: str, done) -> list[str]:
+    """What a unit is made of, for its sums: each unit below it already consolidated (in
+    ``done``), else each office, found below its children (as ``Tree.leaves`` finds them)."""
+    out: list[str] = []
+    stack, seen = list(reversed(tree.children(unit_id))), {unit_id}
+    while stack:
+        unit = stack.pop()
+        if unit.id in seen:
+            continue
+        seen.add(unit.id)
+        if unit.id in done:  # its partial holds every office below it
+            out.append(unit.id)
+            continue
+        if unit.level == "kontor":
+            out.append(unit.id)
+        stack.extend(reversed(tree.children(unit.id)))
+    return out
 
 
 def consolidate(folder, register: Register, catalogue: Catalogue, period: str | None = None,
@@ -240,7 +265,8 @@ def _consolidate_all(offices, register, catalogue, targets, prikk, folder, workd
         path = result.outdir / unit.id / f"målekort_{unit.id}_{year}.xlsx"
         cu = ConsolidatedUnit(unit, tree.leaves(unit.id), path)
         cu.carried = _read_carried(cu.path, catalogue, result)
-        _consolidate_unit(cu, partials, catalogue, targets, period)
+        _consolidate_unit(cu, partials, _member_ids(tree, unit.id, result.units), catalogue,
+                          targets, period)
         result.units[unit.id] = cu
         if (lock := lock_file_for(cu.path)) is not None:  # the county has it open: not now
             result.rejected.append((cu.path, locked_message(lock, then="kjør konsolider på nytt")))
