@@ -192,18 +192,7 @@ class _SheetPatch:
 
     def apply(self, edits: dict[tuple[int, int], CellEdit], append: list[list] | None) -> tuple[str, list[int]]:
         """The sheet's new XML text, and the numbers of the appended rows."""
-        xml, p = self.xml, self.p
-        m = self.pat["sheetData"].search(xml)
-        if m is None:
-            self.fail()
-        if m.group(2) == "/":  # <sheetData/>
-            head = xml[:m.start()] + f"<{p}sheetData{m.group(1) or ''}>"
-            body, tail = "", f"</{p}sheetData>" + xml[m.end():]
-        else:
-            end = xml.find(f"</{p}sheetData>", m.end())
-            if end < 0:
-                self.fail()
-            head, body, tail = xml[:m.end()], xml[m.end():end], xml[end:]
+        xml, m, (head, body, tail) = self.xml, *self._split()
         try:
             rows = self._rows(body)
             if any(_ROW_R.search(r.attrs) is None for r in rows):
@@ -221,6 +210,38 @@ class _SheetPatch:
         if not body and m.group(2) == "/":  # nothing to write: <sheetData/> stays as it was
             return xml, appended
         return self._grow_dimension(head) + body + tail, appended
+
+    def _split(self):
+        """The sheetData start tag's match, and (head, rows, tail) of the text around them."""
+        xml, p = self.xml, self.p
+        m = self.pat["sheetData"].search(xml)
+        if m is None:
+            self.fail()
+        if m.group(2) == "/":  # <sheetData/>
+            head = xml[:m.start()] + f"<{p}sheetData{m.group(1) or ''}>"
+            return m, (head, "", f"</{p}sheetData>" + xml[m.end():])
+        end = xml.find(f"</{p}sheetData>", m.end())
+        if end < 0:
+            self.fail()
+        return m, (xml[:m.end()], xml[m.end():end], xml[end:])
+
+    def check(self) -> None:
+        """Walk every part of the sheet that ``apply`` may walk, for any edit: sheetData, each
+        row, each cell's start tag and end, the column styles. InputError where it cannot."""
+        _m, (head, body, _tail) = self._split()
+        try:
+            self._col_styles(head)
+            for row in self._rows(body):
+                self._check_cells(body, row)
+        except ValueError:
+            self.fail()
+
+    def _check_cells(self, body: str, row: _Row) -> None:
+        """Every ``<c`` of a row is a start tag the patcher reads (ValueError where not)."""
+        s, e = self._inner(row)
+        tags = len(re.findall(rf"<{re.escape(self.p)}c[\s/>]", body[s:e]))
+        if tags != len(self._scan(body, row)):
+            raise ValueError("malformed cell")
 
     # rows
     def _rows(self, body: str) -> list[_Row]:
@@ -576,6 +597,13 @@ def sheet_edits(sheet: str, cells: dict[str, CellEdit | object]) -> SheetEdits:
             raise EditError(f"cell {ref} of {sheet!r} is edited twice")
         out[key] = edit if isinstance(edit, CellEdit) else CellEdit(edit)
     return out
+
+
+def check_sheet_xml(xml: str, *, path: str | Path, member: str, sheet: str) -> None:
+    """Raise the InputError ``patch_sheet_xml`` raises for XML it cannot follow, whichever cells
+    are edited: a writer checks a sheet with this before it plans any edit, and ``sjekk`` checks
+    with it what ``fyll`` will write."""
+    _SheetPatch(xml, Path(path), member, sheet).check()
 
 
 def patch_sheet_xml(xml: str, edits: SheetEdits, append_rows: list[list] | None = None, *,

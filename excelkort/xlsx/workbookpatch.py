@@ -18,8 +18,8 @@ from pathlib import Path
 from ..atomic import write_bytes_atomic
 from .backup import backup_file
 from .package import Package, lock_file_for, locked_message, open_package, refuse
-from .sheetpatch import CellEdit, SheetEdits, patch_sheet_xml, sheet_edits
-from .xmltext import decode_part, encode_part, tag_attrs
+from .sheetpatch import CellEdit, SheetEdits, check_sheet_xml, patch_sheet_xml, sheet_edits
+from .xmltext import decode_part, encode_part, tag_attrs, to_raw
 from .zipcopy import build_zip
 
 MSG_CHANGED_MEANWHILE = "Filen ble endret mens excelkort arbeidet med den. Prøv igjen."
@@ -93,6 +93,21 @@ def patch_workbook(src: str | Path | Package, dst: str | Path | None = None,
     return PatchResult(dst, True, changed, appended, backup_path)
 
 
+def check_patchable(package: Package, sheets: list[str]) -> None:
+    """Raise the InputError ``patch_workbook`` raises for these sheets, whichever of their cells
+    are edited: each sheet exists and is UTF-8 XML without a DTD that the splicer can follow;
+    so are the workbook part and the parts a dropped calculation chain changes. A writer calls
+    it before it plans anything, and ``sjekk`` calls it to say what that writer will say."""
+    for sheet in sheets:
+        member = package.sheet_member(sheet)
+        check_sheet_xml(decode_part(member, package.read(member), package.path), path=package.path,
+                        member=member, sheet=sheet)
+    decode_part(package.workbook_member, package.read(package.workbook_member), package.path)
+    if package.member_of("/calcChain") is not None:
+        for member in _calc_chain_parts(package):
+            decode_part(member, package.read(member), package.path)
+
+
 def _patch_sheets(package: Package, edits: dict[str, SheetEdits], append_rows: dict[str, list[list]]):
     """(member → new bytes of each sheet that changed, sheet → appended row numbers, whether
     any formula was added or removed)."""
@@ -144,13 +159,21 @@ def _drop_calc_chain(package: Package, replaced: dict[str, bytes], removed: set[
     if chain is None:
         return
     removed.add(chain)
-    folder, name = package.workbook_member.rsplit("/", 1) if "/" in package.workbook_member else ("", package.workbook_member)
-    rels = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+    rels, types = _calc_chain_parts(package, existing=False)
     for member, pattern in (
             (rels, r"<(?:\w+:)?Relationship\s[^>]*?Type=\"[^\"]*/calcChain\"[^>]*?/>"),
-            ("[Content_Types].xml", rf"<(?:\w+:)?Override\s[^>]*?PartName=\"/{re.escape(chain)}\"[^>]*?/>")):
+            (types, rf"<(?:\w+:)?Override\s[^>]*?PartName=\"/{re.escape(to_raw(chain))}\"[^>]*?/>")):
         if member in package:
-            text = replaced.get(member, package.read(member)).decode("utf-8")
+            text = decode_part(member, replaced.get(member, package.read(member)), package.path)
             new = re.sub(pattern, "", text)
             if new != text:
-                replaced[member] = new.encode("utf-8")
+                replaced[member] = encode_part(new)
+
+
+def _calc_chain_parts(package: Package, *, existing: bool = True) -> list[str]:
+    """The workbook's relationships part and [Content_Types].xml (those that exist, unless
+    ``existing`` is False): what dropping the calculation chain edits."""
+    folder, name = package.workbook_member.rsplit("/", 1) if "/" in package.workbook_member else ("", package.workbook_member)
+    rels = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+    parts = [rels, "[Content_Types].xml"]
+    return [m for m in parts if m in package] if existing else parts
