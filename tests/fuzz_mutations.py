@@ -398,8 +398,64 @@ def formula(rng, m):
     return f"formula:{name}"
 
 
+def attr_value(rng, m):
+    """Any attribute of any XML part (styles, workbook, sheets) given an odd value."""
+    name = _pick(rng, m, r"^xl/.*\.xml$")
+    value = rng.choice([b"abc", b"-1", b"", b"99999999999", b"1.5", b"A1:", b"0", b"true", b"\xc3\xb8"])
+    m.set(name, _sub_nth(rng, rb'(\s[\w:]+=")[^"]*"', m.get(name), lambda f: f[1] + value + b'"'))
+    return f"attr_value:{name}"
+
+
+def drop_r(rng, m):
+    """Rows or cells without their r attribute (allowed: the patcher numbers them first)."""
+    name = _pick(rng, m, SHEETS)
+    what = rng.choice([rb'(<row) r="\d+"', rb'(<c) r="[A-Z]+\d+"'])
+    data = m.get(name)
+    for _ in range(rng.choice([1, 5, 50])):
+        data = _sub_nth(rng, what, data, lambda f: f[1])
+    m.set(name, data)
+    return f"drop_r:{name}"
+
+
+def shared_formula(rng, m):
+    """A formula made the master or a dependent of a shared-formula group (maybe one without a
+    master, or a master whose range is odd)."""
+    name = _pick(rng, m, SHEETS)
+    ref = rng.choice([b"F9:F30", b"A1:XFD1048576", b"x", b"F9"])
+    kind = rng.choice([b'<f t="shared" ref="' + ref + b'" si="0">', b'<f t="shared" si="0"/>',
+                       b'<f t="shared" si="7"/>'])
+
+    def change(f):
+        return kind + (f[1] + b"</f>" if not kind.endswith(b"/>") else b"")
+    m.set(name, _sub_nth(rng, rb"<f>([^<]*)</f>", m.get(name), change))
+    return f"shared_formula:{name}"
+
+
+def prefix(rng, m):
+    """A sheet written with a namespace prefix (<x:worksheet xmlns:x=…>), as some producers do."""
+    name = _pick(rng, m, SHEETS)
+    data = m.get(name).replace(b'<worksheet xmlns="', b'<worksheet xmlns:x="', 1)
+    data = re.sub(rb"<(/?)(?!\?)([A-Za-z]\w*)([\s/>])", rb"<\1x:\2\3", data)
+    m.set(name, data)
+    return f"prefix:{name}"
+
+
+def inline_string(rng, m):
+    """A number cell made an inline string or a formula string."""
+    name = _pick(rng, m, SHEETS)
+    text = rng.choice([b"12", b"abc", b" 7 ", b"1e24", b"", b"=1+1"])
+    form = rng.choice([b'<c\\1 t="inlineStr"><is><t>' + text + b"</t></is></c>",
+                       b'<c\\1 t="str"><v>' + text + b"</v></c>"])
+    data = m.get(name)
+    m.set(name, _sub_nth(rng, rb'<c( r="[A-Z]+\d+"(?: s="\d+")?)><v>[^<]*</v></c>', data,
+                         lambda f: form.replace(b"\\1", f[1])))
+    return f"inline_string:{name}"
+
+
 MUTATIONS = [drop_member, duplicate_member, corrupt_xml, cell_value, cell_value, cell_type, cell_ref,
-             cell_style, shared_index, defined_name, sheet_name, reencode, doctype, rows, formula]
+             cell_style, shared_index, defined_name, sheet_name, reencode, doctype, rows, formula,
+             attr_value, attr_value, drop_r, shared_formula, shared_formula, prefix, inline_string,
+             inline_string]
 
 
 def zip_bytes_flip(rng, data: bytes) -> bytes:
