@@ -12,6 +12,7 @@ values or cached results keeps the chain byte-identical.
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,11 +69,10 @@ def patch_workbook(src: str | Path | Package, dst: str | Path | None = None,
     removed: set[str] = set()
     if replaced:
         if full_calc_on_load:
-            wb = package.workbook_member
-            old = package.read(wb)
-            new = encode_part(_full_calc_on_load(decode_part(wb, old, package.path)))
+            old = raw_part(package, package.workbook_member)
+            new = _full_calc_on_load(old)
             if new != old:
-                replaced[wb] = new
+                replaced[package.workbook_member] = encode_part(new)
         if formulas_changed:
             _drop_calc_chain(package, replaced, removed)
     output = build_zip(package, replaced, removed) if replaced or removed else package.data
@@ -100,12 +100,23 @@ def check_patchable(package: Package, sheets: list[str]) -> None:
     it before it plans anything, and ``sjekk`` calls it to say what that writer will say."""
     for sheet in sheets:
         member = package.sheet_member(sheet)
-        check_sheet_xml(decode_part(member, package.read(member), package.path), path=package.path,
-                        member=member, sheet=sheet)
-    decode_part(package.workbook_member, package.read(package.workbook_member), package.path)
+        check_sheet_xml(raw_part(package, member), path=package.path, member=member, sheet=sheet)
+    raw_part(package, package.workbook_member)
     if package.member_of("/calcChain") is not None:
         for member in _calc_chain_parts(package):
-            decode_part(member, package.read(member), package.path)
+            raw_part(package, member)
+
+
+#: the parts of each open package decoded so far: a writer checks its parts, then patches them
+_RAW: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def raw_part(package: Package, member: str) -> str:
+    """A part's raw text (``decode_part``), read and decoded once per package."""
+    parts = _RAW.setdefault(package, {})
+    if member not in parts:
+        parts[member] = decode_part(member, package.read(member), package.path)
+    return parts[member]
 
 
 def _patch_sheets(package: Package, edits: dict[str, SheetEdits], append_rows: dict[str, list[list]]):
@@ -116,14 +127,13 @@ def _patch_sheets(package: Package, edits: dict[str, SheetEdits], append_rows: d
     formulas_changed = False
     for sheet in dict.fromkeys([*edits, *append_rows]):
         member = package.sheet_member(sheet)
-        data = package.read(member)
-        spliced = patch_sheet_xml(decode_part(member, data, package.path), edits.get(sheet, {}),
-                                  append_rows.get(sheet), path=package.path, member=member, sheet=sheet)
+        old = raw_part(package, member)
+        spliced = patch_sheet_xml(old, edits.get(sheet, {}), append_rows.get(sheet),
+                                  path=package.path, member=member, sheet=sheet)
         if sheet in append_rows:
             appended[sheet] = spliced.appended_rows
-        new = encode_part(spliced.xml)
-        if new != data:
-            replaced[member] = new
+        if spliced.xml != old:
+            replaced[member] = encode_part(spliced.xml)
         formulas_changed |= spliced.formulas_changed
     return replaced, appended, formulas_changed
 
@@ -164,7 +174,8 @@ def _drop_calc_chain(package: Package, replaced: dict[str, bytes], removed: set[
             (rels, r"<(?:\w+:)?Relationship\s[^>]*?Type=\"[^\"]*/calcChain\"[^>]*?/>"),
             (types, rf"<(?:\w+:)?Override\s[^>]*?PartName=\"/{re.escape(to_raw(chain))}\"[^>]*?/>")):
         if member in package:
-            text = decode_part(member, replaced.get(member, package.read(member)), package.path)
+            text = (decode_part(member, replaced[member], package.path) if member in replaced
+                    else raw_part(package, member))
             new = re.sub(pattern, "", text)
             if new != text:
                 replaced[member] = encode_part(new)
