@@ -228,8 +228,8 @@ class Members:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # duplicate names are a mutation
             with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-                for name, data in self.items:
-                    z.writestr(name, data)
+                for name, data in self.items:  # a fixed date: the same case, the same bytes
+                    z.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
         return buf.getvalue()
 
 
@@ -349,19 +349,19 @@ def sheet_name(rng, m):
     return f"sheet_name:{new.decode()}"
 
 
+#: ways to re-encode a part: UTF-16, a declared Latin-1, a byte that is not UTF-8, a BOM
+REENCODINGS = [
+    lambda d: d.replace(b'encoding="UTF-8"', b'encoding="UTF-16"').decode("utf-8").encode("utf-16"),
+    lambda d: d.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"'),
+    lambda d: d.replace("å".encode(), b"\xe5", 1).replace(b"</v>", b"\xe5</v>", 1),
+    lambda d: b"\xef\xbb\xbf" + d,
+]
+
+
 def reencode(rng, m):
     name = _pick(rng, m, XML)
-    data = m.get(name)
-    op = rng.randrange(4)
-    if op == 0:
-        data = data.replace(b'encoding="UTF-8"', b'encoding="UTF-16"').decode("utf-8").encode("utf-16")
-    elif op == 1:
-        data = data.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"')
-    elif op == 2:
-        data = data.replace("å".encode(), b"\xe5", 1).replace(b"</v>", b"\xe5</v>", 1)
-    else:
-        data = b"\xef\xbb\xbf" + data
-    m.set(name, data)
+    op = rng.randrange(len(REENCODINGS))
+    m.set(name, REENCODINGS[op](m.get(name)))
     return f"reencode:{name}:{op}"
 
 
@@ -375,19 +375,24 @@ def doctype(rng, m):
     return f"doctype:{name}"
 
 
+def _renumber(rng, data):
+    n = str(rng.choice([0, 1, 3, 99999, 1048577, 5001])).encode()
+    return _sub_nth(rng, rb'<row r="\d+"', data, lambda f: b'<row r="' + n + b'"')
+
+
+#: rows removed, doubled or renumbered
+ROW_CHANGES = [
+    lambda rng, d: _sub_nth(rng, rb"<row [^>]*>.*?</row>", d, lambda f: b""),
+    lambda rng, d: _sub_nth(rng, rb"<row [^>]*>.*?</row>", d, lambda f: f[0] + f[0]),
+    _renumber,
+]
+
+
 def rows(rng, m):
     """Rows removed, doubled or renumbered (renumbered and doubled rows are issue 14 point 10)."""
     name = _pick(rng, m, SHEETS)
-    data = m.get(name)
-    op = rng.randrange(3)
-    if op == 0:
-        data = _sub_nth(rng, rb"<row [^>]*>.*?</row>", data, lambda f: b"")
-    elif op == 1:
-        data = _sub_nth(rng, rb"<row [^>]*>.*?</row>", data, lambda f: f[0] + f[0])
-    else:
-        n = str(rng.choice([0, 1, 3, 99999, 1048577, 5001])).encode()
-        data = _sub_nth(rng, rb'<row r="\d+"', data, lambda f: b'<row r="' + n + b'"')
-    m.set(name, data)
+    op = rng.randrange(len(ROW_CHANGES))
+    m.set(name, ROW_CHANGES[op](rng, m.get(name)))
     return f"rows:{name}:{op}"
 
 
