@@ -171,3 +171,20 @@ def test_an_extract_sjekk_cannot_name_gets_the_extract_readers_message(office, t
     filled = _fyll(extract, workbook)
     assert filled.exit_code == 2, filled.output
     assert f"Feil: {extract.name}{message}" in filled.stderr.splitlines()
+
+
+def test_a_tolerance_too_large_in_the_indikatorer_sheet(office, tmp_path):
+    """The fuzzer found it: Toleranse 1e24 in the workbook's own catalogue made fyll reject it
+    with «Intern feil ved fylling (InvalidOperation …)» while sjekk said ok. The catalogue reader
+    now refuses the number, so the sheet does not read cleanly and the run's catalogue is used
+    (as for any other fault in that sheet): both accept."""
+    workbook, extract = _copy(office, tmp_path)
+    _rezip(workbook, "xl/worksheets/sheet3.xml",
+           lambda d: re.sub(rb'(<c r="H2" s="\d+"><v>)[^<]*(</v>)', rb"\g<1>1e24\g<2>", d, count=1))
+    with zipfile.ZipFile(workbook) as z:
+        assert b"<v>1e24</v>" in z.read("xl/worksheets/sheet3.xml")
+    checked = _sjekk(workbook)
+    assert checked.exit_code == 0, checked.output
+    filled = _fyll(extract, workbook)
+    assert filled.exit_code == 0, filled.output
+    assert "1 målekort oppdatert" in filled.stdout

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import layout as L
-from ..inputs.extract_values import MAX_MAGNITUDE
 from ..inputs.tables import norm_label
-from ..numtext import parse_number_text
+from ..numtext import MAX_MAGNITUDE, parse_number_text
 from ..errors import WARNING, InputError, Problem
 from ..model import Catalogue
 from ..period import parse_period
