@@ -188,3 +188,16 @@ def test_a_tolerance_too_large_in_the_indikatorer_sheet(office, tmp_path):
     filled = _fyll(extract, workbook)
     assert filled.exit_code == 0, filled.output
     assert "1 målekort oppdatert" in filled.stdout
+
+
+def test_a_zip_of_an_unknown_version(office, tmp_path):
+    """The fuzzer found it (a flipped byte): Python's zipfile raises NotImplementedError for a
+    zip version it does not know, which escaped as «Intern feil» (exit 1) from sjekk."""
+    workbook, extract = _copy(office, tmp_path)
+    data = bytearray(workbook.read_bytes())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6:central + 8] = (130).to_bytes(2, "little")  # «version needed to extract» 13.0
+    workbook.write_bytes(bytes(data))
+    _both_reject(workbook, extract, (
+        ": Filen er ikke en Excel-arbeidsbok (.xlsx), eller den er skadet. Åpne den i Excel og "
+        "lagre den på nytt som .xlsx."))

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
-from ..files import (EXTRACT_FILE, MAX_EXTRACT_SIZE, MSG_UNREADABLE, check_file, check_unpacked,
-                     read_bytes)
+from ..files import (EXTRACT_FILE, MAX_EXTRACT_SIZE, MSG_UNREADABLE, ZIP_ERRORS, check_file,
+                     check_unpacked, read_bytes)
 from ..textfile import DecodeError, decode_text
 from ..xlsx.grid import EXTRACT, check_zip_extent, open_workbook, read_grid
 from .extract_values import REQUIRED_COLUMNS, map_cells, period_of, text_field, text_of
@@ -241,7 +241,7 @@ def _read_xlsx(p: Path, name: str) -> ExtractTable:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             check_unpacked(zf.infolist(), p, what=_WHAT, limit=MAX_EXTRACT_SIZE)
             check_zip_extent(zf, name, EXTRACT)
-    except (zipfile.BadZipFile, OSError):
+    except ZIP_ERRORS:
         raise _reject(unreadable, name) from None
     try:
         wb = open_workbook(data, name)

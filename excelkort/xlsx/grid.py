@@ -19,6 +19,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from ..errors import InputError, Problem
+from ..files import ZIP_ERRORS
 from .package import Package
 from .refs import cell_ref
 
@@ -181,6 +182,6 @@ def check_zip_extent(zf: zipfile.ZipFile, path: Path | str, limits: Limits,
         if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
             try:
                 xml = zf.read(info)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
+            except ZIP_ERRORS:
                 continue  # calamine reports the broken part
             check_extent(xml, path, sheet, limits)
