@@ -201,3 +201,17 @@ def test_a_zip_of_an_unknown_version(office, tmp_path):
     _both_reject(workbook, extract, (
         ": Filen er ikke en Excel-arbeidsbok (.xlsx), eller den er skadet. Åpne den i Excel og "
         "lagre den på nytt som .xlsx."))
+
+
+def test_a_member_fyll_copies_whose_record_is_damaged(office, tmp_path):
+    """The fuzzer found it (a flipped byte in a local header): fyll, which copies the comments
+    part byte for byte, rejected the workbook, while sjekk, which never reads that part, said ok."""
+    workbook, extract = _copy(office, tmp_path)
+    with zipfile.ZipFile(workbook) as z:
+        offset = z.getinfo("xl/comments1.xml").header_offset
+    data = bytearray(workbook.read_bytes())
+    data[offset + 2] ^= 0xFF  # «PK\x03\x04» no more
+    workbook.write_bytes(bytes(data))
+    _both_reject(workbook, extract, (
+        ": Filen er skadet (delen «xl/comments1.xml» kan ikke leses). Åpne den i Excel og lagre "
+        "den på nytt, eller hent en sikkerhetskopi."))

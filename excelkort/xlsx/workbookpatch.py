@@ -21,7 +21,7 @@ from .backup import backup_file
 from .package import Package, lock_file_for, locked_message, open_package, refuse
 from .sheetpatch import CellEdit, SheetEdits, check_sheet_xml, patch_sheet_xml, sheet_edits
 from .xmltext import decode_part, encode_part, tag_attrs, to_raw
-from .zipcopy import build_zip
+from .zipcopy import build_zip, check_copyable
 
 MSG_CHANGED_MEANWHILE = "Filen ble endret mens excelkort arbeidet med den. Prøv igjen."
 
@@ -96,12 +96,14 @@ def patch_workbook(src: str | Path | Package, dst: str | Path | None = None,
 def check_patchable(package: Package, sheets: list[str]) -> None:
     """Raise the InputError ``patch_workbook`` raises for these sheets, whichever of their cells
     are edited: each sheet exists and is UTF-8 XML without a DTD that the splicer can follow;
-    so are the workbook part and the parts a dropped calculation chain changes. A writer calls
+    so are the workbook part and the parts a dropped calculation chain changes; every other
+    member can be copied as it is. A writer calls
     it before it plans anything, and ``sjekk`` calls it to say what that writer will say."""
     for sheet in sheets:
         member = package.sheet_member(sheet)
         check_sheet_xml(raw_part(package, member), path=package.path, member=member, sheet=sheet)
     raw_part(package, package.workbook_member)
+    check_copyable(package)
     if package.member_of("/calcChain") is not None:
         for member in _calc_chain_parts(package):
             raw_part(package, member)
