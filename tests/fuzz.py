@@ -4,7 +4,8 @@ Each case mutates a good extract (CSV bytes) or a good målekort (zip level), se
 ``fuzz_mutations``, and runs ``sjekk`` on the mutated file and ``fyll`` with it (the other input
 good), in-process through click's CliRunner (a sample through a subprocess). It asserts:
 
-- never exit 1, never «Intern feil» or a traceback, and every case within a time limit;
+- never exit 1, never «Intern feil» or a traceback, and every case within a time limit (each
+  case runs in a forked child, so one that kills the process or hangs is one failure);
 - ``sjekk`` changes no file; a ``fyll`` that exits 2, or rejects the workbook, changes no file
   (every file hashed before and after);
 - ``sjekk`` and ``fyll`` agree: ``sjekk`` reports an error ⇔ ``fyll`` rejects the input (exit 2
@@ -25,7 +26,9 @@ import argparse
 import collections
 import hashlib
 import os
+import pickle
 import random
+import select
 import shutil
 import signal
 import subprocess
@@ -209,6 +212,40 @@ def run_case(case: Case, corpus: Corpus, folder: Path, *, subprocess_run: bool =
     return out
 
 
+def isolated(case: Case, corpus: Corpus, folder: Path, *, subprocess_run: bool,
+             limit: float) -> Outcome:
+    """``run_case`` in a forked child, so a case that kills the process (a native crash, memory
+    exhausted) or hangs in native code is one failure, and the campaign goes on."""
+    if not hasattr(os, "fork"):
+        return run_case(case, corpus, folder, subprocess_run=subprocess_run, limit=limit)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run the case, send the outcome, and leave without cleanup
+        os.close(read)
+        out = run_case(case, corpus, folder, subprocess_run=subprocess_run, limit=limit)
+        with os.fdopen(write, "wb") as pipe:
+            pipe.write(pickle.dumps(out))
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        done = select.select([pipe], [], [], 2 * limit + 30)[0]
+        if not done:
+            os.kill(pid, signal.SIGKILL)
+        data = pipe.read() if done else b""
+    _pid, status = os.waitpid(pid, 0)
+    if data:
+        return pickle.loads(data)
+    out = Outcome(case, subprocess_run=subprocess_run)
+    out.failures.append(f"prosessen døde ({'hang, drept' if not done else _status_text(status)})")
+    return out
+
+
+def _status_text(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {os.WTERMSIG(status)}"
+    return f"avslutningskode {os.WEXITSTATUS(status)}"
+
+
 def check(out: Outcome, before: dict[str, str], after: dict[str, str]) -> None:
     """The fuzzer's assertions on one case, as failure texts in ``out.failures``."""
     s, f, fail = out.sjekk, out.fyll, out.failures.append
@@ -285,7 +322,7 @@ def run(cases: int, seed: int, workdir: Path, *, first: int = 0, subprocess_ever
         for number in range(first, first + cases):
             case = make_case(seed, number, corpus)
             sub = bool(subprocess_every) and number % subprocess_every == subprocess_every - 1
-            campaign.add(run_case(case, corpus, workdir / "case", subprocess_run=sub, limit=limit))
+            campaign.add(isolated(case, corpus, workdir / "case", subprocess_run=sub, limit=limit))
             if progress and campaign.cases % progress == 0:
                 print(f"{campaign.cases} tilfeller, {len(campaign.failures)} feil, "
                       f"{time.perf_counter() - start:.0f} s", flush=True)

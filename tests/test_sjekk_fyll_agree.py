@@ -215,3 +215,20 @@ def test_a_member_fyll_copies_whose_record_is_damaged(office, tmp_path):
     _both_reject(workbook, extract, (
         ": Filen er skadet (delen «xl/comments1.xml» kan ikke leses). Åpne den i Excel og lagre "
         "den på nytt, eller hent en sikkerhetskopi."))
+
+
+def test_a_far_cell_in_a_sheet_with_a_namespace_prefix(office, tmp_path):
+    """The fuzzer found it: the cheap bound over a sheet's cells counted only ``<c …>``, so a
+    sheet written ``<x:c r="XFD1048576">`` passed it and calamine asked for 512 GB (the process
+    died). The Indikatorer sheet is optional, so the run's catalogue is used; both accept."""
+    workbook, extract = _copy(office, tmp_path)
+
+    def far_and_prefixed(data: bytes) -> bytes:
+        data = re.sub(rb'<c r="H2"', b'<c r="XFD1048576"', data, count=1)
+        data = data.replace(b'<worksheet xmlns="', b'<worksheet xmlns:x="', 1)
+        return re.sub(rb"<(/?)(?!\?)([A-Za-z]\w*)([\s/>])", rb"<\1x:\2\3", data)
+    _rezip(workbook, "xl/worksheets/sheet3.xml", far_and_prefixed)
+    checked = _sjekk(workbook)
+    assert checked.exit_code == 0, checked.output
+    filled = _fyll(extract, workbook)
+    assert filled.exit_code == 0, filled.output

@@ -104,8 +104,8 @@ def _upper_bound(xml: bytes) -> tuple[int, int] | None:
     is written ``<c r="…"`` as Excel, LibreOffice and XlsxWriter write them; else None. The
     cheap check that lets an ordinary sheet pass without the exact walk."""
     refs = _CELL_R_FIRST.findall(xml)
-    if len(refs) != xml.count(b"<c ") + xml.count(b"<c>"):
-        return None
+    if len(refs) != xml.count(b"<c ") + xml.count(b"<c>") or b":c " in xml or b":c>" in xml:
+        return None  # a cell written otherwise, or with a namespace prefix (<x:c …>)
     if not refs:
         return 0, 0
     return max(map(int, (row for _, row in refs))), max(_col_number(c) for c in {c for c, _ in refs})
