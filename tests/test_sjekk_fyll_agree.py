@@ -232,3 +232,16 @@ def test_a_far_cell_in_a_sheet_with_a_namespace_prefix(office, tmp_path):
     assert checked.exit_code == 0, checked.output
     filled = _fyll(extract, workbook)
     assert filled.exit_code == 0, filled.output
+
+
+def test_a_cell_reference_past_column_xfd(office, tmp_path):
+    """The fuzzer found it: the bound over a sheet's cells read references of at most three
+    letters, while calamine reads r="AAAA1" too (column 18 279), so the Data header moved there
+    and fyll failed with «Intern feil … not a cell reference: 'AAAA4'»; at row 1 048 576 such a
+    cell would have taken the process down."""
+    workbook, extract = _copy(office, tmp_path)
+    _rezip(workbook, "xl/worksheets/sheet2.xml", lambda d: d.replace(b'<c r="C1"', b'<c r="AAAA1"', 1))
+    _both_reject(workbook, extract, (
+        ", ark «Data», celle AAAA25: Arket har innhold langt utenfor det en arbeidsbok fra excelkort "
+        "kan ha (høyst 5 000 rader og 300 kolonner). Slett radene og kolonnene utenfor tabellen og "
+        "lagre filen på nytt."))

@@ -48,7 +48,7 @@ TABLE = Limits(rows=100_000, cols=100, what="en tabell")
 EXTRACT = Limits(rows=1_048_576, cols=60, what="et uttrekk")
 
 _TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
-_REF_ATTR = re.compile(rb'\sr="([A-Z]{0,3})([0-9]{0,7})"')
+_REF_ATTR = re.compile(rb'\sr="([A-Z]*)([0-9]*)"')  # any length: calamine reads r="AAAA1" too
 
 
 def _col_number(letters: bytes) -> int:
@@ -59,7 +59,7 @@ def _col_number(letters: bytes) -> int:
 
 
 _NO_REF = re.compile(rb"<(?:\w+:)?(?:row|c)\b(?![^>]*\sr=)")
-_VALUED_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
+_VALUED_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]+)([0-9]+)"[^>]*?(?<!/)>')
 
 
 def extent(xml: bytes) -> tuple[int, int]:
@@ -96,7 +96,7 @@ def _walk(xml: bytes) -> tuple[int, int]:
     return rows, cols
 
 
-_CELL_R_FIRST = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_CELL_R_FIRST = re.compile(rb'<c r="([A-Z]+)([0-9]+)"')
 
 
 def _upper_bound(xml: bytes) -> tuple[int, int] | None:
