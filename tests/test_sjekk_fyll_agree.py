@@ -245,3 +245,14 @@ def test_a_cell_reference_past_column_xfd(office, tmp_path):
         ", ark «Data», celle AAAA25: Arket har innhold langt utenfor det en arbeidsbok fra excelkort "
         "kan ha (høyst 5 000 rader og 300 kolonner). Slett radene og kolonnene utenfor tabellen og "
         "lagre filen på nytt."))
+
+
+def test_a_shared_string_table_that_claims_too_many_strings(office, tmp_path):
+    """The fuzzer found it: uniqueCount="99999999999" in sharedStrings.xml made calamine reserve
+    2.4 TB at open, and the process died; now both refuse the part."""
+    workbook, extract = _copy(office, tmp_path)
+    _rezip(workbook, "xl/sharedStrings.xml",
+           lambda d: re.sub(rb'uniqueCount="\d+"', b'uniqueCount="99999999999"', d, count=1))
+    _both_reject(workbook, extract, (
+        ": Filen er skadet (delen «xl/sharedStrings.xml» kan ikke leses). Åpne den i Excel og "
+        "lagre den på nytt, eller hent en sikkerhetskopi."))

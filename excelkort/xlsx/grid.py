@@ -20,7 +20,7 @@ from python_calamine import CalamineWorkbook
 
 from ..errors import InputError, Problem
 from ..files import ZIP_ERRORS
-from .package import Package
+from .package import MSG_BAD_MEMBER, Package
 from .refs import cell_ref
 
 MSG_UNREADABLE = "Arket kan ikke leses ({reason}). Åpne filen i Excel og lagre den på nytt."
@@ -140,8 +140,29 @@ def _calamine_errors(message: str, path: Path | str, sheet: str | None = None):
 
 def open_workbook(data: bytes, path: Path | str) -> CalamineWorkbook:
     """calamine's view of a workbook's bytes; InputError naming the file when it cannot open."""
+    _check_unique_count(data, path)
     with _calamine_errors(MSG_UNREADABLE_BOOK, path):
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
+
+
+_UNIQUE_COUNT = re.compile(rb'<(?:\w+:)?sst\b[^>]*?\suniqueCount="([0-9]+)"')
+
+
+def _check_unique_count(data: bytes, path: Path | str) -> None:
+    """calamine reserves room for the strings a shared-string table says it holds before it reads
+    one (``uniqueCount="99999999999"`` asks for 2.4 TB and ends the process): refuse a count
+    larger than the part's size, which no table can hold (each ``<si>`` takes bytes)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                if info.filename.lower().endswith("sharedstrings.xml"):
+                    with zf.open(info) as part:
+                        found = _UNIQUE_COUNT.search(part.read(4096))
+                    if found and int(found.group(1)) > info.file_size:
+                        raise InputError(Problem(MSG_BAD_MEMBER.format(member=info.filename),
+                                                 file=str(path)))
+    except ZIP_ERRORS:
+        return  # calamine reports the broken zip in its own words
 
 
 @dataclass
