@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_DIR ?= demo-arbeidsmappe
 
-.PHONY: demo test bench venv clean
+.PHONY: demo test bench fuzz venv clean
 
 # pip's and setuptools' own (English) notes go to .venv/install.log; shown only when it fails
 $(BIN)/excelkort: pyproject.toml
@@ -24,6 +24,9 @@ test: venv
 
 bench: venv
 	$(BIN)/python benchmarks/run.py
+
+fuzz: venv
+	$(BIN)/python -m tests.fuzz --cases 10000 --seed 1
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .hypothesis

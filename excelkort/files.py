@@ -9,6 +9,7 @@ missing file reads the same whichever command met it, and every limit is here.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 
 from .errors import InputError, Problem
@@ -46,6 +47,11 @@ MSG_TOO_MANY_MEMBERS = ("Filen har {count} deler i zip-arkivet, flere enn {limit
                         "filen.")
 MSG_TOO_LARGE = ("Filen er større enn {limit} MB{unpacked} og er for stor for {what}; den kan være "
                  "skadet eller laget for å skade. Kontroller filen.")
+
+#: what opening or reading a damaged zip raises: a flipped byte can give any of these (an
+#: unknown zip version or compression method is a NotImplementedError, a RuntimeError)
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError,
+              RuntimeError)
 
 #: what the directory message asks for
 XLSX_FILE = "en .xlsx-fil"

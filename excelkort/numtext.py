@@ -4,6 +4,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+#: The largest number excelkort reads (exclusive), in an extract, a catalogue or a målekort:
+#: Excel keeps 15 significant digits, and counts and NOK sums stay far below. Larger (and
+#: infinite) values are rejected where they are read, naming where they are.
+MAX_MAGNITUDE = 1e15
 _SPACES = "\u0020\u00a0\u202f\u2009"
 # (re.ASCII: \d is 0-9 only; float() would accept other scripts' digits)
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+)?", re.ASCII)

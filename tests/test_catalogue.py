@@ -77,6 +77,9 @@ EXPECTED = {
     "mal_tekst.csv":
         "mal_tekst.csv, linje 3, kolonne «Mål»: Mål «høyt» er ikke et tall. Skriv et tall, "
         "f.eks. 65 eller 4,5.",
+    "toleranse_for_stor.csv":  # the fuzzer found it in a målekort's Indikatorer sheet
+        "toleranse_for_stor.csv, linje 3, kolonne «Toleranse»: Toleranse «1e24» er utenfor det "
+        "excelkort kan regne med (høyst 15 sifre). Skriv et mindre tall.",
     "negativ_toleranse.csv":
         "negativ_toleranse.csv, linje 3, kolonne «Toleranse»: Toleranse kan ikke være negativ "
         "(-2). Skriv et tall fra 0 og oppover, eller la feltet stå tomt for 5 % av målet.",

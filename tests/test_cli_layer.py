@@ -48,7 +48,7 @@ def test_internal_error_exits_1_with_the_report_text(monkeypatch):
 
 
 def test_an_internal_excelkort_error_gets_the_same_report_text(monkeypatch):
-    from excelkort.xlsx.sheetpatch import EditError
+    from excelkort.xlsx.celledit import EditError
 
     def broken(*args, **kwargs):
         raise EditError("cannot write inf to cell B7")

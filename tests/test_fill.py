@@ -430,7 +430,7 @@ def test_filled_rows_keep_their_month_values_in_the_month_cells(office, tmp_path
 
 def test_a_workbook_of_the_older_shape_gets_its_helper_month_values_filled_too(office, tmp_path):
     """Workbooks made before November 2026 compute a filled row's month value in hj:v."""
-    from excelkort.xlsx.sheetpatch import CellEdit
+    from excelkort.xlsx.celledit import CellEdit
     from excelkort.xlsx.workbookpatch import patch_workbook
 
     wb = _copy(office["workbook"], tmp_path)

@@ -13,7 +13,8 @@ from lxml import etree
 from excelkort.errors import InputError
 from excelkort.xlsx.cells import ErrorValue
 from excelkort.xlsx.refs import cell_ref
-from excelkort.xlsx.sheetpatch import CellEdit, EditError, patch_sheet_xml, sheet_edits
+from excelkort.xlsx.celledit import CellEdit, EditError, sheet_edits
+from excelkort.xlsx.sheetpatch import check_sheet_xml, patch_sheet_xml
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -396,3 +397,27 @@ def test_the_shape_check_takes_the_fast_path_only_when_the_walk_agrees(sheet, tw
         if shape.bound is not None:  # the fast path: grid's cheap bound, worked out on the way
             rows, cols = extent(ws(data).encode())
             assert shape.bound[0] >= rows and shape.bound[1] >= cols
+
+
+# -- check_sheet_xml: what fyll and sjekk check before any edit is planned -------------------------
+@pytest.mark.parametrize("data, p", [
+    (row(1, v("A1", 1), '<c r="B1" s="2"/>') + row(2, "<c><v>3</v></c>"), ""),
+    (row(1, '<x:c r="A1"><x:v>1</x:v></x:c>'), "x:"),
+    (None, ""),
+])
+def test_a_sheet_the_patcher_can_follow_passes_the_check(data, p):
+    check_sheet_xml(ws(data, p=p), path="bok.xlsx", member="xl/worksheets/sheet1.xml", sheet="Ark")
+
+
+@pytest.mark.parametrize("data", [
+    row(1, v("A1", 1), '<c r="B1" s=2><v>2</v></c>'),  # an attribute without quotes
+    row(1, v("A1", 1), '<c r="B1"><v>2</v>'),  # a cell not closed
+    '<row r="1">' + v("A1", 1),  # a row not closed
+])
+def test_a_cell_anywhere_the_patcher_cannot_follow_fails_the_check(data):
+    """Whatever cell an extract would edit: the check sees every cell, not only the edited ones."""
+    with pytest.raises(InputError) as exc:
+        check_sheet_xml(ws(data), path="bok.xlsx", member="xl/worksheets/sheet1.xml", sheet="Ark")
+    assert str(exc.value.problems[0]) == (
+        "bok.xlsx, ark «Ark»: Filen er skadet (delen «xl/worksheets/sheet1.xml» er ikke gyldig "
+        "XML). Åpne den i Excel og lagre den på nytt, eller hent en sikkerhetskopi.")

@@ -1,10 +1,10 @@
-"""``excelkort sjekk`` says what a file is (steps/validate.detect_kind): every file excelkort
+"""``excelkort sjekk`` says what a file is (steps/kinds.detect_kind): every file excelkort
 writes, and a CSV's header decoded as the extract reader decodes it."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from excelkort.steps.validate import detect_kind
+from excelkort.steps.kinds import detect_kind
 
 HEADER = "enhet;periode;indikator;teller;nevner;merknad\n"
 

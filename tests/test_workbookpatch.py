@@ -29,7 +29,7 @@ from excelkort.xlsx import sheetpatch, workbookpatch
 from excelkort.xlsx.backup import newest_backup
 from excelkort.xlsx.cells import ErrorValue, read_cells
 from excelkort.xlsx.package import unescape_ooxml
-from excelkort.xlsx.sheetpatch import CellEdit, EditError
+from excelkort.xlsx.celledit import CellEdit, EditError
 from excelkort.xlsx.workbookpatch import patch_workbook
 from libreoffice import convert, run_soffice
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 
-from ..numtext import format_number
+from ..numtext import MAX_MAGNITUDE, format_number
 from ..errors import ERROR, WARNING, Problem, raise_if_errors
 from ..model import (DIRECTIONS, FREQUENCIES, INDICATOR_TYPES, LINES, MEASURES, PERSPECTIVES,
                     SOURCES, YTD_MODES, Catalogue, Indicator)
@@ -217,12 +217,22 @@ def _number(raw, label, add, required=False) -> float | None:
             add(label, f"{label} mangler. Skriv et tall, f.eks. 65 eller 4,5.")
         return None
     try:
-        return parse_number(raw)
+        x = parse_number(raw)
     except ValueError:
         hint = (" Skriv tallet uten «%»: 65 betyr 65 %." if "%" in str(raw)
                 else " Skriv et tall, f.eks. 65 eller 4,5.")
         add(label, f"{label} {quote(raw)} er ikke et tall.{hint}")
         return None
+    if not abs(x) < MAX_MAGNITUDE:
+        add(label, out_of_range(label, raw))
+        return None
+    return x
+
+
+def out_of_range(label: str, raw) -> str:
+    """The message for a number of 1e15 or more (numtext.MAX_MAGNITUDE) in a table."""
+    return (f"{label} {quote(raw)} er utenfor det excelkort kan regne med (høyst 15 sifre). Skriv "
+            "et mindre tall.")
 
 
 def _whole(raw, label, maximum, add, blank_hint) -> int | None:
@@ -349,6 +359,9 @@ def _read_unit_targets(path, catalogue, register):
             hint = (" Skriv tallet uten «%»: 65 betyr 65 %." if "%" in str(raw)
                     else " Skriv et tall, f.eks. 65 eller 4,5.")
             add("mål", f"Mål {quote(raw)} er ikke et tall.{hint}")
+            continue
+        if not abs(target) < MAX_MAGNITUDE:
+            add("mål", out_of_range("Mål", raw))
             continue
         if not ok:
             continue

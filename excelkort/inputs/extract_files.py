@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import InputError, Problem
-from ..files import (EXTRACT_FILE, MAX_EXTRACT_ROWS, MAX_EXTRACT_SIZE, MSG_UNREADABLE, check_file,
-                     check_unpacked, read_bytes)
+from ..files import (EXTRACT_FILE, MAX_EXTRACT_ROWS, MAX_EXTRACT_SIZE, MSG_UNREADABLE, ZIP_ERRORS,
+                     check_file, check_unpacked, read_bytes)
 from ..numtext import format_fixed
 from ..textfile import DecodeError, decode_text
 from ..xlsx.grid import EXTRACT, check_zip_extent, open_workbook, sheet_rows
@@ -292,7 +292,7 @@ def _read_xlsx(p: Path, name: str) -> ExtractTable:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             check_unpacked(zf.infolist(), p, what=_WHAT, limit=MAX_EXTRACT_SIZE)
             check_zip_extent(zf, name, EXTRACT)
-    except (zipfile.BadZipFile, OSError):
+    except ZIP_ERRORS:
         raise _reject(_UNREADABLE_XLSX, name) from None
     try:
         wb = open_workbook(data, name)

@@ -23,9 +23,9 @@ from typing import Any, Iterable, NamedTuple
 
 from ..errors import ERROR, WARNING, InputError, Problem
 from ..model import Catalogue
-from ..numtext import format_number
+from ..numtext import MAX_MAGNITUDE, format_number
 from .extract_files import EXPECTED_TEXT, ExtractTable, norm_label
-from .extract_values import (COLUMNS, MAX_MAGNITUDE, REQUIRED_COLUMNS, Extract, ExtractRow,
+from .extract_values import (COLUMNS, REQUIRED_COLUMNS, Extract, ExtractRow,
                              map_cells, merknad_of,
                              number_of, period_is_date, period_of, text_field,
                              text_of)

@@ -48,9 +48,6 @@ SYMBOL_FOR_REASON = {
 }
 #: Statistics Norway's zero (and its typographic variants: en dash, minus sign)
 ZERO_SYMBOLS = ("-", "\u2013", "\u2212")
-#: The largest teller or nevner excelkort reads (exclusive): Excel keeps 15 significant digits,
-#: and counts and NOK sums stay far below. Larger (and infinite) values are rejected.
-MAX_MAGNITUDE = 1e15
 
 
 # --------------------------------------------------------------------------------------------

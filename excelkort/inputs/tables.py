@@ -24,8 +24,8 @@ from ..textfile import DecodeError, decode_text
 from ..errors import InputError, Problem
 from ..xlsx.grid import TABLE, check_zip_extent, open_workbook, read_grid
 from ..xlsx.refs import cell_ref
-from ..files import (MAX_TABLE_SIZE, MAX_UNPACKED, TABLE_FILE, check_file, check_unpacked,
-                     read_bytes)
+from ..files import (MAX_TABLE_SIZE, MAX_UNPACKED, TABLE_FILE, ZIP_ERRORS, check_file,
+                     check_unpacked, read_bytes)
 
 #: rows scanned for the header row
 HEADER_SCAN_ROWS = 30
@@ -249,7 +249,7 @@ def _open_xlsx(path: Path, data: bytes, sheet_names, first_sheet):
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             check_unpacked(zf.infolist(), path, what=_WHAT, limit=MAX_UNPACKED)
             check_zip_extent(zf, path, TABLE)
-    except zipfile.BadZipFile:
+    except ZIP_ERRORS:
         return bad
     except InputError as exc:
         return exc.problems[0]

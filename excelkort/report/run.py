@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..atomic import write_bytes_atomic
 from ..errors import InputError, Problem, internal_file_error
+from ..files import ZIP_ERRORS
 from ..runlock import common_folder, die_with_parent, folder_lock
 from ..steps.consolidate_read import candidate_files
 from ..steps.fill import default_workers, other_workbook_kind
@@ -37,7 +38,7 @@ def load_template(template: str | Path | None) -> bytes:
         data = path.read_bytes()
         with zipfile.ZipFile(path) as z:
             ok = "ppt/presentation.xml" in z.namelist()
-    except (OSError, zipfile.BadZipFile):
+    except ZIP_ERRORS:
         ok = False
     if not ok:
         raise InputError(Problem("Malen kan ikke leses som en PowerPoint-fil (.pptx). Oppgi en "

@@ -27,7 +27,7 @@ from ..steps.newfiles import action_plan_name
 from ..xlsx.grid import sheet_values
 from .content import IndicatorLine, ReportInputs, UnitRow, fmt_value, period_end
 
-UNITS_SHEET = "Enheter"
+UNITS_SHEET = L.UNITS_SHEET
 _CACHE: dict[tuple, object] = {}  # per process: registers and history by (path, mtime)
 
 

@@ -15,6 +15,8 @@ SCORECARD_SHEET = "Målekort"
 DATA_SHEET = "Data"
 CATALOGUE_SHEET = "Indikatorer"
 LOG_SHEET = "Logg"
+#: a konsolidert målekort's side sheets: its units, and their ranking
+UNITS_SHEET, RANKING_SHEET = "Enheter", "Rangering"
 SHEETS = (SCORECARD_SHEET, DATA_SHEET, CATALOGUE_SHEET, LOG_SHEET)
 
 MONTHS_BY_NUMBER = {m: name for m, name in enumerate(MONTHS, start=1)}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import layout as L
 from ..inputs.tables import norm_label
-from ..numtext import parse_number_text
+from ..numtext import MAX_MAGNITUDE, parse_number_text
 from ..errors import WARNING, InputError, Problem
 from ..model import Catalogue
 from ..period import parse_period
@@ -26,6 +26,8 @@ REQUIRED_SCORECARD = (L.COL_ID, L.COL_NAME, *L.MONTHS_BY_NUMBER.values(), L.COL_
                       L.COL_STATUS, L.COL_RISK_ASSESSED, L.COL_COMMENT)
 REQUIRED_DATA = L.DATA_LABELS
 _DATA_LABELS = {(m, part): L.data_label(m, part) for m in range(1, 13) for part in ("teller", "nevner")}
+MSG_OUT_OF_RANGE = ("Tallet {value} er utenfor det excelkort kan regne med (høyst 15 sifre). Rett "
+                    "tallet i cellen og lagre filen.")
 MISSING_TEXT = {"", "-", "–", "ikke klar", ".", "..", "...", ":", "x", "n/a"}
 
 
@@ -133,16 +135,25 @@ def _comma(v: float) -> str:
     return f"{v:.10g}".replace(".", ",")
 
 
+def bounded(value: float, where: dict) -> float:
+    """``value`` when excelkort can compute with it; InputError naming the cell when it is
+    1e15 or more, infinite or not a number (as for the extract's teller and nevner)."""
+    if not abs(value) < MAX_MAGNITUDE:
+        raise InputError(Problem(MSG_OUT_OF_RANGE.format(value=_comma(value)), **where))
+    return value
+
+
 def parse_typed_number(value, *, percent_format: bool, andel: bool, where: dict,
                        warnings: list[Problem]) -> float | None:
-    """A value typed in an input cell → a number in the indicator's unit, or None (missing)."""
+    """A value typed in an input cell → a number in the indicator's unit, or None (missing);
+    InputError for a number excelkort cannot compute with (``bounded``)."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         warnings.append(Problem("Sannhetsverdi i tallcelle leses som tom.", severity=WARNING, **where))
         return None
     if isinstance(value, (int, float)):
-        v = float(value)
+        v = bounded(float(value), where)
         if andel and percent_format:
             warnings.append(Problem(
                 f"Cellen er formatert som prosent ({_comma(v)}); leses som {_comma(v * 100)} %. "
@@ -157,6 +168,7 @@ def parse_typed_number(value, *, percent_format: bool, andel: bool, where: dict,
     cleaned = text.rstrip("%").strip()
     number = parse_number_text(cleaned)
     if number is not None:
+        bounded(number, where)
         warnings.append(Problem(f"Tallet er skrevet som tekst («{text}»); leses som {cleaned}.",
                                 severity=WARNING, **where))
         return number
@@ -371,8 +383,11 @@ def _read_rows(path: Path, t: _Tables, catalogue: Catalogue | None, own: Catalog
                                     cell=cell_ref(r, t.cols[L.COL_ID]), severity=WARNING))
             continue
         target = line[t.cols[L.COL_TARGET]] if L.COL_TARGET in t.cols else None
+        if isinstance(target, (int, float)):
+            target = bounded(float(target), dict(file=str(path), sheet=L.SCORECARD_SHEET,
+                                                 cell=cell_ref(r, t.cols[L.COL_TARGET])))
         item = IndicatorRow(ind_id, _text(line[t.cols[L.COL_NAME]]), r, t.data_rows.get(ind_id),
-                            float(target) if isinstance(target, (int, float)) else None)
+                            target if isinstance(target, float) else None)
         if ind is not None and not ind.is_automatic:
             _read_typed_months(path, item, line, t.cols, ind.measure == "andel", percent_styled, warnings)
         if item.data_row is not None:
@@ -409,7 +424,7 @@ def _read_data_row(path: Path, item: IndicatorRow, drow: list, data_cols: dict[s
         for part, values in parts:
             c = data_cols[_DATA_LABELS[m, part]]
             value = drow[c] if c < width else None
-            if type(value) is float or value is None:
+            if value is None or (type(value) is float and -MAX_MAGNITUDE < value < MAX_MAGNITUDE):
                 values[m - 1] = value  # common: a number or nothing, no warning
             elif value == "":
                 values[m - 1] = None

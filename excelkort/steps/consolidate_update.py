@@ -25,13 +25,13 @@ from ..scorecard.writer import ScorecardContent
 from ..xlsx.grid import open_workbook, sheet_values
 from ..xlsx.package import Package
 from ..xlsx.refs import cell_ref, parse_ref
-from ..xlsx.sheetpatch import CellEdit
+from ..xlsx.celledit import CellEdit
 from ..xlsx.workbookpatch import PatchResult
 from ..xlsx.xmltext import tag_attrs
 from .consolidate_sheets import COMMENT_LABELS, DELIVERY_LABELS, SOURCE_LABELS
 from .fill import apply_plan, plan_fill, same_cached
 
-UNITS_SHEET, RANKING_SHEET = "Enheter", "Rangering"
+UNITS_SHEET, RANKING_SHEET = L.UNITS_SHEET, L.RANKING_SHEET
 #: the table sheets (header in row 1, a row per item) and their width; their length varies
 TABLES = {"Innlevering": len(DELIVERY_LABELS), "Kilder": len(SOURCE_LABELS),
           "Kommentarer": len(COMMENT_LABELS)}

@@ -27,10 +27,11 @@ from ..numtext import format_number
 from ..scorecard.reader import IndicatorRow, ScorecardFile, read_scorecard
 from ..scorecard.rowmodel import VALUE_LABELS, RowInputs, row_values
 from ..numbers.rules import Result, tolerance_for
-from ..xlsx.package import lock_file_for, locked_message, open_package
+from ..xlsx.package import lock_file_for, locked_message
 from ..xlsx.refs import cell_ref, column_letter, parse_ref
-from ..xlsx.sheetpatch import CellEdit
-from ..xlsx.workbookpatch import PatchResult, patch_workbook
+from ..xlsx.celledit import CellEdit
+from ..xlsx.workbookpatch import PatchResult, check_patchable, patch_workbook
+from .kinds import workbook_kind
 
 
 @dataclass
@@ -279,6 +280,21 @@ class FillReport:
 
 
 
+#: the sheets a fill writes: the Periode cell is on one of the first two (the reader refuses
+#: a workbook whose name points elsewhere)
+FILLED_SHEETS = [L.SCORECARD_SHEET, L.DATA_SHEET, L.LOG_SHEET]
+
+
+def read_for_fill(path: str | Path, catalogue: Catalogue) -> ScorecardFile:
+    """A målekort read and checked for everything ``fyll`` needs before it writes: the reader
+    (``read_scorecard``) and every sheet it may write patchable (``check_patchable``), whatever
+    the extract holds. ``sjekk`` runs exactly this, so it rejects what ``fyll`` rejects, with
+    the same message."""
+    sc = read_scorecard(path, catalogue)
+    check_patchable(sc.package, FILLED_SHEETS)
+    return sc
+
+
 def apply_plan(plan: FillPlan) -> PatchResult:
     """Patch the planned cells into the workbook in place (backup first, atomic, lossless)."""
     return patch_workbook(plan.package or plan.path, edits=plan.edits,
@@ -303,16 +319,9 @@ class _Outcome:
 
 
 def other_workbook_kind(path: Path) -> str | None:
-    """«tiltaksplan» or «kontrollarbeidsbok» when a file is one of excelkort's other workbooks."""
-    try:
-        sheets = set(open_package(path, allow_locked=True).sheet_names())
-    except InputError:
-        return None
-    if "Tiltak" in sheets:
-        return "tiltaksplan"
-    if {"Sammendrag", "Avvik"} <= sheets:
-        return "kontrollarbeidsbok"
-    return None
+    """«tiltaksplan» or «kontrollarbeidsbok» when a file is one of excelkort's other workbooks,
+    by the rule ``sjekk`` names files by (``kinds.workbook_kind``)."""
+    return {"tiltaksplan": "tiltaksplan", "kontroll": "kontrollarbeidsbok"}.get(workbook_kind(path))
 
 
 def _fill_one(wb: Path, by_unit: dict, catalogue: Catalogue, source: str,
@@ -322,7 +331,7 @@ def _fill_one(wb: Path, by_unit: dict, catalogue: Catalogue, source: str,
         if (lock := lock_file_for(wb)) is not None:
             raise InputError(Problem(locked_message(lock, then="kjør fyll på nytt"),
                                      file=str(wb)))
-        sc = read_scorecard(wb, catalogue)
+        sc = read_for_fill(wb, catalogue)
         out.unit_id, out.year = sc.unit_id, sc.year
         plan = plan_fill(sc, by_unit.get(sc.unit_id, []), catalogue, source, now)
         out.warnings = sc.warnings + plan.warnings

@@ -34,7 +34,7 @@ from ..scorecard.reader import ScorecardFile, read_scorecard
 from ..scorecard.rowmodel import RowInputs
 from ..xlsx.package import lock_file_for, locked_message
 from ..xlsx.refs import cell_ref
-from ..xlsx.sheetpatch import CellEdit
+from ..xlsx.celledit import CellEdit
 from ..xlsx.workbookpatch import patch_workbook
 from .consolidate_read import NAME_PATTERN, candidate_files
 from .fill import same_cached

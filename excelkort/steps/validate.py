@@ -5,17 +5,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..inputs.catalogue import check_catalogue, check_unit_targets
-from ..errors import ERROR, WARNING, InputError, Problem
+from ..errors import WARNING, InputError, Problem
 from ..files import MSG_MISSING
 from ..model import Catalogue
 from ..scorecard.reader import read_scorecard
+from .fill import read_for_fill
 from ..inputs.register import check_register
-from ..actionplan.layout import ACTION_SHEET
 from ..actionplan.reader import read_action_plan
-from ..scorecard.layout import CATALOGUE_SHEET, SCORECARD_SHEET
-from ..textfile import DecodeError, decode_text
-from ..xlsx.package import lock_app, lock_file_for, open_package
-from .consolidate_update import RANKING_SHEET, UNITS_SHEET
+from ..xlsx.package import lock_app, lock_file_for
+from .kinds import detect_kind
 
 MSG_OPEN = ("Filen er åpen i {app} (låsefilen «{lock}» finnes). Sjekken gjelder filen slik den sist "
             "ble lagret; lagre i {app} for å sjekke endringene dine. «fyll» hopper over filen til "
@@ -30,8 +28,6 @@ KINDS = {
 }
 #: files excelkort writes and nobody types into: sjekk names them and checks nothing more
 OUTPUTS = ("kontroll", "statusrapport", "historikk")
-#: bytes read to find a CSV's header; cut back to a whole line before decoding
-_HEAD_BYTES = 65536
 
 
 @dataclass
@@ -49,83 +45,6 @@ class CheckResult:
     def kind_label(self) -> str:
         """What the file is, in words a user reads (e.g. «indikatorkatalog»)."""
         return KINDS[self.kind]
-
-
-def _head_text(path: Path) -> str:
-    """The file's first lines, decoded as the extract reader decodes (textfile.decode_text);
-    "" when it is not text."""
-    with path.open("rb") as f:
-        data = f.read(_HEAD_BYTES + 1)
-    if len(data) > _HEAD_BYTES:  # cut at a line end, never inside a character
-        data = data[:_HEAD_BYTES]
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            data = data[:len(data) // 2 * 2]
-            end = max(data.rfind(b"\n\x00"), data.rfind(b"\x00\n"))
-            data = data[:end + 2] if end > 0 and end % 2 == 0 else data
-        else:
-            data = data[:data.rfind(b"\n") + 1] or data
-    try:
-        return decode_text(data)
-    except DecodeError:
-        return ""
-
-
-def _header_words(path: Path) -> set[str]:
-    text = _head_text(path)
-    first = next((line for line in text.splitlines()
-                  if line.strip() and not line.strip('"').lower().startswith("sep=")), "")
-    for sep in (";", ",", "\t"):
-        first = first.replace(sep, "|")
-    return {w.strip().strip('"').casefold() for w in first.split("|")}
-
-
-def _workbook_kind(path: Path) -> str:
-    try:
-        package = open_package(path, allow_locked=True)
-        sheets = set(package.sheet_names())
-        names = set(package.defined_names())
-    except InputError:
-        return "målekort"  # let the reader give the precise message
-    if SCORECARD_SHEET in sheets or {"Enhet", "Periode"} <= names:  # also a renamed sheet
-        return "konsolidert" if {UNITS_SHEET, RANKING_SHEET} & sheets else "målekort"
-    if ACTION_SHEET in sheets:
-        return "tiltaksplan"
-    if {"Sammendrag", "Avvik"} <= sheets:
-        return "kontroll"
-    if CATALOGUE_SHEET in sheets:
-        return "katalog"
-    return "uttrekk"
-
-
-def _parquet_kind(path: Path) -> str:
-    import pyarrow.parquet as pq
-
-    try:
-        names = set(pq.read_schema(path).names)
-    except Exception:  # noqa: BLE001 - the extract reader says what is wrong with the file
-        return "uttrekk"
-    return "historikk" if {"nivå", "kilde", "verdi"} <= names else "uttrekk"
-
-
-def detect_kind(path: Path) -> str:
-    """What a file is, from its content (header labels, sheet names, Parquet columns)."""
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        return _workbook_kind(path)
-    if suffix == ".pptx":
-        return "statusrapport"
-    if suffix == ".parquet":
-        return _parquet_kind(path)
-    words = _header_words(path)
-    if {"teller", "periode"} & words:
-        return "uttrekk"
-    if {"perspektiv", "måletype"} & words:
-        return "katalog"
-    if {"nivå", "overordnet"} & words:
-        return "register"
-    if {"enhet", "indikator", "mål"} <= words:
-        return "mål"
-    return "ukjent"
 
 
 def check_file(path: str | Path, catalogue: Catalogue, unit_ids: set[str] | None = None) -> CheckResult:
@@ -148,7 +67,7 @@ def check_file(path: str | Path, catalogue: Catalogue, unit_ids: set[str] | None
                 app = lock_app(lock)
                 result.problems.append(Problem(MSG_OPEN.format(app=app, lock=lock.name),
                                                file=str(path), severity=WARNING))
-            result.problems += read_scorecard(path, catalogue).warnings
+            result.problems += read_for_fill(path, catalogue).warnings  # what fyll checks
         elif kind == "uttrekk":
             result.problems += read_extract(path, catalogue, unit_ids).problems
         elif kind == "katalog":
@@ -161,13 +80,6 @@ def check_file(path: str | Path, catalogue: Catalogue, unit_ids: set[str] | None
             result.problems += read_action_plan(path).problems
         elif kind in OUTPUTS:
             result.checked = False
-        else:
-            result.problems.append(Problem(
-                "Kjenner ikke igjen filen: forventet et målekort (.xlsx), en tiltaksplan, et "
-                "uttrekk, en indikatorkatalog, et enhetsregister eller en måltabell.",
-                file=str(path)))
     except InputError as exc:
         result.problems += exc.problems
-    if kind == "ukjent" and not result.errors:
-        result.problems = [Problem(p.message, p.file, severity=ERROR) for p in result.problems]
     return result

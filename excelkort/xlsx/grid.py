@@ -21,7 +21,8 @@ from typing import Iterator
 from python_calamine import CalamineWorkbook
 
 from ..errors import InputError, Problem
-from .package import Package
+from ..files import ZIP_ERRORS
+from .package import MSG_BAD_MEMBER, Package
 from .refs import cell_ref
 
 MSG_UNREADABLE = "Arket kan ikke leses ({reason}). Åpne filen i Excel og lagre den på nytt."
@@ -49,7 +50,7 @@ TABLE = Limits(rows=100_000, cols=100, what="en tabell")
 EXTRACT = Limits(rows=1_048_576, cols=60, what="et uttrekk")
 
 _TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
-_REF_ATTR = re.compile(rb'\sr="([A-Z]{0,3})([0-9]{0,7})"')
+_REF_ATTR = re.compile(rb'\sr="([A-Z]*)([0-9]*)"')  # any length: calamine reads r="AAAA1" too
 
 
 def _col_number(letters: bytes) -> int:
@@ -60,7 +61,7 @@ def _col_number(letters: bytes) -> int:
 
 
 _NO_REF = re.compile(rb"<(?:\w+:)?(?:row|c)\b(?![^>]*\sr=)")
-_VALUED_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
+_VALUED_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]+)([0-9]+)"[^>]*?(?<!/)>')
 
 
 def extent(xml: bytes) -> tuple[int, int]:
@@ -167,8 +168,29 @@ def _calamine_errors(message: str, path: Path | str, sheet: str | None = None):
 
 def open_workbook(data: bytes, path: Path | str) -> CalamineWorkbook:
     """calamine's view of a workbook's bytes; InputError naming the file when it cannot open."""
+    _check_unique_count(data, path)
     with _calamine_errors(MSG_UNREADABLE_BOOK, path):
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
+
+
+_UNIQUE_COUNT = re.compile(rb'<(?:\w+:)?sst\b[^>]*?\suniqueCount="([0-9]+)"')
+
+
+def _check_unique_count(data: bytes, path: Path | str) -> None:
+    """calamine reserves room for the strings a shared-string table says it holds before it reads
+    one (``uniqueCount="99999999999"`` asks for 2.4 TB and ends the process): refuse a count
+    larger than the part's size, which no table can hold (each ``<si>`` takes bytes)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                if info.filename.lower().endswith("sharedstrings.xml"):
+                    with zf.open(info) as part:
+                        found = _UNIQUE_COUNT.search(part.read(4096))
+                    if found and int(found.group(1)) > info.file_size:
+                        raise InputError(Problem(MSG_BAD_MEMBER.format(member=info.filename),
+                                                 file=str(path)))
+    except ZIP_ERRORS:
+        return  # calamine reports the broken zip in its own words
 
 
 @dataclass
@@ -231,6 +253,6 @@ def check_zip_extent(zf: zipfile.ZipFile, path: Path | str, limits: Limits,
         if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
             try:
                 xml = zf.read(info)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
+            except ZIP_ERRORS:
                 continue  # calamine reports the broken part
             check_extent(xml, path, sheet, limits)

@@ -12,7 +12,6 @@ import io
 import posixpath
 import re
 import zipfile
-import zlib
 from functools import cached_property
 from pathlib import Path
 from typing import NoReturn
@@ -21,8 +20,8 @@ from lxml import etree
 
 from ..atomic import real_path
 from ..errors import InputError, Problem
-from ..files import (MAX_FILE_SIZE, MAX_RATIO, MAX_UNPACKED, RATIO_MIN_SIZE, XLSX_FILE, check_file,
-                     check_unpacked, read_bytes)
+from ..files import (MAX_FILE_SIZE, MAX_RATIO, MAX_UNPACKED, RATIO_MIN_SIZE, XLSX_FILE, ZIP_ERRORS,
+                     check_file, check_unpacked, read_bytes)
 from .sheetshape import Shape, check_unique, sheet_shape
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -149,7 +148,7 @@ class Package:
             fail(_ole_message(data, suffix))
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        except ZIP_ERRORS:
             fail(MSG_XLS if suffix == ".xls" else MSG_NOT_ZIP)
         infos = self.zip.infolist()
         check_unpacked(infos, path, what=_WHAT, limit=MAX_UNPACKED)
@@ -200,8 +199,7 @@ class Package:
             _failer(self.path)(MSG_BAD_MEMBER.format(member=member))
         try:
             return self.zip.read(self._infos[member])
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError,
-                RuntimeError):
+        except ZIP_ERRORS:
             _failer(self.path)(MSG_BAD_MEMBER.format(member=member))
 
     def xml(self, member: str):

@@ -30,54 +30,17 @@ import bisect
 import math
 import numbers
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from ..errors import ExcelkortError
+from .celledit import KEEP_FORMULA, CellEdit, EditError, SheetEdits, ref_key as _key
 from .cells import ErrorValue, typed_value
 from .package import MSG_BAD_XML, refuse
-from .refs import MAX_COLS, cell_ref, parse_ref, range_ref
+from .refs import MAX_COLS, cell_ref, range_ref
 from .sheetshape import Shape, check_unique, in_order, sheet_shape
 from .xmltext import (escape_text, escape_xstring, from_raw, tag_attrs, text_mark, to_raw,
                       unescape_xml)
-
-
-class EditError(ExcelkortError):
-    """An edit excelkort's own code got wrong (value type, NaN, bad formula, a cell given twice):
-    a bug, not the user's input, so it keeps ``ExcelkortError``'s exit code 1 (internal error)."""
-
-
-class _KeepFormula:
-    def __repr__(self) -> str:
-        return "KEEP_FORMULA"
-
-
-KEEP_FORMULA = _KeepFormula()
-
-
-@dataclass(frozen=True)
-class CellEdit:
-    """What to put in one cell.
-
-    ``formula`` is Excel formula text without the leading ``=`` (a leading ``=`` is dropped), in
-    Excel's English syntax; ``value`` is then its cached result. Without a formula, ``value`` is
-    the cell's constant: int/float, str (always text, even ``=…``), bool, ``ErrorValue``, or
-    None (clear the value, keep the style). ``formula=KEEP_FORMULA`` (see ``cached``) keeps the
-    cell's existing formula, shared or not, and updates only its cached value. ``style`` (an
-    index into the workbook's cell formats) is the style a new cell gets instead of its row's
-    or column's; an existing cell always keeps its own.
-    """
-
-    value: object = None
-    formula: str | _KeepFormula | None = None
-    style: str | None = None
-
-    @classmethod
-    def cached(cls, value: object) -> "CellEdit":
-        """Update the cached value of the cell's existing formula (a plain value if it has none)."""
-        return cls(value, KEEP_FORMULA)
 
 
 # -- cell references ---------------------------------------------------------------------------
@@ -87,13 +50,6 @@ class CellEdit:
 def _ref(row: int, col: int) -> str:
     """A1 text of a cell numbered as in the sheet XML (row and column from 1)."""
     return cell_ref(row - 1, col - 1)
-
-
-@lru_cache(maxsize=65536)
-def _key(ref: str) -> tuple[int, int]:
-    """(row, column) of A1 text, numbered as in the sheet XML (from 1); ValueError if not a ref."""
-    row, col = parse_ref(ref)
-    return row + 1, col + 1
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -127,6 +83,7 @@ def _patterns(p: str) -> dict[str, re.Pattern]:
         "sheetData": re.compile(rf"<{e}sheetData(\s[^>]*?)?\s*(/?)>"),
         "row": re.compile(rf"<{e}row({_ATTRS})\s*(/?)>"),
         "c": re.compile(rf"<{e}c({_ATTRS})\s*(/?)>"),
+        "c_any": re.compile(rf"<{e}c(?:({_ATTRS})\s*(/?)(>)|[\s/>])"),  # a "c" tag, or a bad one
         "f": re.compile(rf"<{e}f(\s[^>]*?)?\s*(/?)>"),
         "v": re.compile(rf"<{e}v(?:\s[^>]*)?>(.*?)</{e}v>", re.S),
         "is": re.compile(rf"<{e}is(?:\s[^>]*)?>.*?</{e}is>", re.S),
@@ -181,7 +138,7 @@ class _Cell(NamedTuple):
 class _SheetPatch:
     """Splices cell edits into one worksheet's XML text."""
 
-    def __init__(self, xml: str, path: Path, member: str, sheet: str, shape: Shape | None):
+    def __init__(self, xml: str, path: Path, member: str, sheet: str, shape: Shape | None = None):
         self.xml, self.path, self.member, self.sheet = xml, path, member, sheet
         self.shape = check_unique(shape or sheet_shape(xml), path, sheet)
         root = re.search(r"<(\w+:)?worksheet[\s>]", xml)
@@ -198,18 +155,7 @@ class _SheetPatch:
 
     def apply(self, edits: dict[tuple[int, int], CellEdit], append: list[list] | None) -> tuple[str, list[int]]:
         """The sheet's new XML text, and the numbers of the appended rows."""
-        xml, p = self.xml, self.p
-        m = self.pat["sheetData"].search(xml)
-        if m is None:
-            self.fail()
-        if m.group(2) == "/":  # <sheetData/>
-            head = xml[:m.start()] + f"<{p}sheetData{m.group(1) or ''}>"
-            body, tail = "", f"</{p}sheetData>" + xml[m.end():]
-        else:
-            end = xml.find(f"</{p}sheetData>", m.end())
-            if end < 0:
-                self.fail()
-            head, body, tail = xml[:m.end()], xml[m.end():end], xml[end:]
+        xml, m, (head, body, tail) = self.xml, *self._split()
         try:
             rows = self._rows(body)
             if any(_ROW_R.search(r.attrs) is None for r in rows):
@@ -229,6 +175,34 @@ class _SheetPatch:
         if not body and m.group(2) == "/":  # nothing to write: <sheetData/> stays as it was
             return xml, appended
         return self._grow_dimension(head) + body + tail, appended
+
+    def _split(self):
+        """The sheetData start tag's match, and (head, rows, tail) of the text around them."""
+        xml, p = self.xml, self.p
+        m = self.pat["sheetData"].search(xml)
+        if m is None:
+            self.fail()
+        if m.group(2) == "/":  # <sheetData/>
+            head = xml[:m.start()] + f"<{p}sheetData{m.group(1) or ''}>"
+            return m, (head, "", f"</{p}sheetData>" + xml[m.end():])
+        end = xml.find(f"</{p}sheetData>", m.end())
+        if end < 0:
+            self.fail()
+        return m, (xml[:m.end()], xml[m.end():end], xml[end:])
+
+    def check(self) -> None:
+        """Walk every part of the sheet that ``apply`` may walk, for any edit: sheetData, each
+        row, each cell's start tag and end, the column styles. InputError where it cannot."""
+        _m, (head, body, _tail) = self._split()
+        try:
+            self._col_styles(head)
+            self._rows(body)
+        except ValueError:
+            self.fail()
+        tags = self.pat["c_any"].findall(body)  # (attributes, "/" for <c …/>, ">" if readable)
+        if any(not gt for _a, _s, gt in tags) or body.count(self.c_close) != sum(
+                1 for _a, slash, _gt in tags if not slash):
+            self.fail()  # a cell's start tag the patcher cannot read, or a cell not closed
 
     # rows
     def _rows(self, body: str) -> list[_Row]:
@@ -576,9 +550,6 @@ def _has_content(edit: CellEdit) -> bool:
 
 # -- the public entry ------------------------------------------------------------------------------
 #: a sheet's edits keyed by (row, column) as the sheet XML numbers them: made by ``sheet_edits``
-SheetEdits = dict[tuple[int, int], CellEdit]
-
-
 class SplicedSheet(NamedTuple):
     """What ``patch_sheet_xml`` made of one sheet."""
 
@@ -587,17 +558,11 @@ class SplicedSheet(NamedTuple):
     formulas_changed: bool  # a formula was added or removed (the calculation chain must go)
 
 
-def sheet_edits(sheet: str, cells: dict[str, CellEdit | object]) -> SheetEdits:
-    """``{"C7": CellEdit or plain value}`` checked and keyed for ``patch_sheet_xml``.
-
-    ValueError for text that is not a cell reference, EditError for a cell given twice."""
-    out: SheetEdits = {}
-    for ref, edit in cells.items():
-        key = _key(ref)
-        if key in out:
-            raise EditError(f"cell {ref} of {sheet!r} is edited twice")
-        out[key] = edit if isinstance(edit, CellEdit) else CellEdit(edit)
-    return out
+def check_sheet_xml(xml: str, *, path: str | Path, member: str, sheet: str) -> None:
+    """Raise the InputError ``patch_sheet_xml`` raises for XML it cannot follow, whichever cells
+    are edited: a writer checks a sheet with this before it plans any edit, and ``sjekk`` checks
+    with it what ``fyll`` will write."""
+    _SheetPatch(xml, Path(path), member, sheet).check()
 
 
 def patch_sheet_xml(xml: str, edits: SheetEdits, append_rows: list[list] | None = None, *,

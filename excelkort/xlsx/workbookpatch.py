@@ -12,15 +12,17 @@ values or cached results keeps the chain byte-identical.
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import write_bytes_atomic
 from .backup import backup_file
 from .package import Package, lock_file_for, locked_message, open_package, refuse
-from .sheetpatch import CellEdit, SheetEdits, patch_sheet_xml, sheet_edits
-from .xmltext import decode_part, encode_part, tag_attrs
-from .zipcopy import build_zip
+from .celledit import CellEdit, SheetEdits, sheet_edits
+from .sheetpatch import check_sheet_xml, patch_sheet_xml
+from .xmltext import decode_part, encode_part, tag_attrs, to_raw
+from .zipcopy import build_zip, check_copyable
 
 MSG_CHANGED_MEANWHILE = "Filen ble endret mens excelkort arbeidet med den. Prøv igjen."
 
@@ -68,11 +70,10 @@ def patch_workbook(src: str | Path | Package, dst: str | Path | None = None,
     removed: set[str] = set()
     if replaced:
         if full_calc_on_load:
-            wb = package.workbook_member
-            old = package.read(wb)
-            new = encode_part(_full_calc_on_load(decode_part(wb, old, package.path)))
+            old = raw_part(package, package.workbook_member)
+            new = _full_calc_on_load(old)
             if new != old:
-                replaced[wb] = new
+                replaced[package.workbook_member] = encode_part(new)
         if formulas_changed:
             _drop_calc_chain(package, replaced, removed)
     output = build_zip(package, replaced, removed) if replaced or removed else package.data
@@ -93,6 +94,34 @@ def patch_workbook(src: str | Path | Package, dst: str | Path | None = None,
     return PatchResult(dst, True, changed, appended, backup_path)
 
 
+def check_patchable(package: Package, sheets: list[str]) -> None:
+    """Raise the InputError ``patch_workbook`` raises for these sheets, whichever of their cells
+    are edited: each sheet exists and is UTF-8 XML without a DTD that the splicer can follow;
+    so are the workbook part and the parts a dropped calculation chain changes; every other
+    member can be copied as it is. A writer calls
+    it before it plans anything, and ``sjekk`` calls it to say what that writer will say."""
+    for sheet in sheets:
+        member = package.sheet_member(sheet)
+        check_sheet_xml(raw_part(package, member), path=package.path, member=member, sheet=sheet)
+    raw_part(package, package.workbook_member)
+    check_copyable(package)
+    if package.member_of("/calcChain") is not None:
+        for member in _calc_chain_parts(package):
+            raw_part(package, member)
+
+
+#: the parts of each open package decoded so far: a writer checks its parts, then patches them
+_RAW: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def raw_part(package: Package, member: str) -> str:
+    """A part's raw text (``decode_part``), read and decoded once per package."""
+    parts = _RAW.setdefault(package, {})
+    if member not in parts:
+        parts[member] = decode_part(member, package.read(member), package.path)
+    return parts[member]
+
+
 def _patch_sheets(package: Package, edits: dict[str, SheetEdits], append_rows: dict[str, list[list]]):
     """(member → new bytes of each sheet that changed, sheet → appended row numbers, whether
     any formula was added or removed)."""
@@ -101,15 +130,14 @@ def _patch_sheets(package: Package, edits: dict[str, SheetEdits], append_rows: d
     formulas_changed = False
     for sheet in dict.fromkeys([*edits, *append_rows]):
         member = package.sheet_member(sheet)
-        data = package.read(member)
-        spliced = patch_sheet_xml(decode_part(member, data, package.path), edits.get(sheet, {}),
-                                  append_rows.get(sheet), path=package.path, member=member, sheet=sheet,
-                                  shape=package.sheet_shape(sheet, data))
+        old = raw_part(package, member)
+        spliced = patch_sheet_xml(old, edits.get(sheet, {}), append_rows.get(sheet),
+                                  path=package.path, member=member, sheet=sheet,
+                                  shape=package.sheet_shape(sheet, old))
         if sheet in append_rows:
             appended[sheet] = spliced.appended_rows
-        new = encode_part(spliced.xml)
-        if new != data:
-            replaced[member] = new
+        if spliced.xml != old:
+            replaced[member] = encode_part(spliced.xml)
         formulas_changed |= spliced.formulas_changed
     return replaced, appended, formulas_changed
 
@@ -145,13 +173,22 @@ def _drop_calc_chain(package: Package, replaced: dict[str, bytes], removed: set[
     if chain is None:
         return
     removed.add(chain)
-    folder, name = package.workbook_member.rsplit("/", 1) if "/" in package.workbook_member else ("", package.workbook_member)
-    rels = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+    rels, types = _calc_chain_parts(package, existing=False)
     for member, pattern in (
             (rels, r"<(?:\w+:)?Relationship\s[^>]*?Type=\"[^\"]*/calcChain\"[^>]*?/>"),
-            ("[Content_Types].xml", rf"<(?:\w+:)?Override\s[^>]*?PartName=\"/{re.escape(chain)}\"[^>]*?/>")):
+            (types, rf"<(?:\w+:)?Override\s[^>]*?PartName=\"/{re.escape(to_raw(chain))}\"[^>]*?/>")):
         if member in package:
-            text = replaced.get(member, package.read(member)).decode("utf-8")
+            text = (decode_part(member, replaced[member], package.path) if member in replaced
+                    else raw_part(package, member))
             new = re.sub(pattern, "", text)
             if new != text:
-                replaced[member] = new.encode("utf-8")
+                replaced[member] = encode_part(new)
+
+
+def _calc_chain_parts(package: Package, *, existing: bool = True) -> list[str]:
+    """The workbook's relationships part and [Content_Types].xml (those that exist, unless
+    ``existing`` is False): what dropping the calculation chain edits."""
+    folder, name = package.workbook_member.rsplit("/", 1) if "/" in package.workbook_member else ("", package.workbook_member)
+    rels = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+    parts = [rels, "[Content_Types].xml"]
+    return [m for m in parts if m in package] if existing else parts

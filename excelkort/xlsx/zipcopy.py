@@ -62,7 +62,16 @@ def _raw_record(package: Package, info) -> bytes:
     if info.flag_bits & 0x08:  # a data descriptor follows: [signature] crc, sizes (8 bytes each in zip64)
         zip64 = any(tag == 0x0001 for tag, _f in _extra_fields(data[extra_at:extra_at + extra_len]))
         end += (4 if data[end:end + 4] == b"PK\x07\x08" else 0) + (20 if zip64 else 12)
+    if end > len(data):  # the sizes point past the file's end: copying would cut the record
+        refuse(package.path, MSG_BAD_MEMBER.format(member=info.filename))
     return data[off:end]
+
+
+def check_copyable(package: Package) -> None:
+    """Raise the InputError ``build_zip`` raises for a member whose record it cannot copy as it is
+    (a local header not where the central directory says, sizes past the end of the file)."""
+    for info in package.infos():
+        _raw_record(package, info)
 
 
 def build_zip(package: Package, replaced: dict[str, bytes], removed: set[str] = frozenset()) -> bytes:
