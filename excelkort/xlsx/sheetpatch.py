@@ -83,7 +83,9 @@ def _patterns(p: str) -> dict[str, re.Pattern]:
         "sheetData": re.compile(rf"<{e}sheetData(\s[^>]*?)?\s*(/?)>"),
         "row": re.compile(rf"<{e}row({_ATTRS})\s*(/?)>"),
         "c": re.compile(rf"<{e}c({_ATTRS})\s*(/?)>"),
-        "c_any": re.compile(rf"<{e}c(?:({_ATTRS})\s*(/?)(>)|[\s/>])"),  # a "c" tag, or a bad one
+        # a "c" start tag: ("", ">") opens a cell, ("/", ">") is a whole empty cell, ("", "") a
+        # tag the splicer cannot read
+        "c_any": re.compile(rf"<{e}c(?:{_ATTRS}\s*(/?)(>)|[\s/>])"),
         "f": re.compile(rf"<{e}f(\s[^>]*?)?\s*(/?)>"),
         "v": re.compile(rf"<{e}v(?:\s[^>]*)?>(.*?)</{e}v>", re.S),
         "is": re.compile(rf"<{e}is(?:\s[^>]*)?>.*?</{e}is>", re.S),
@@ -199,9 +201,8 @@ class _SheetPatch:
             self._rows(body)
         except ValueError:
             self.fail()
-        tags = self.pat["c_any"].findall(body)  # (attributes, "/" for <c …/>, ">" if readable)
-        if any(not gt for _a, _s, gt in tags) or body.count(self.c_close) != sum(
-                1 for _a, slash, _gt in tags if not slash):
+        tags = self.pat["c_any"].findall(body)  # three kinds of tuple: counted in C, not looped
+        if ("", "") in tags or body.count(self.c_close) != tags.count(("", ">")):
             self.fail()  # a cell's start tag the patcher cannot read, or a cell not closed
 
     # rows
@@ -558,11 +559,12 @@ class SplicedSheet(NamedTuple):
     formulas_changed: bool  # a formula was added or removed (the calculation chain must go)
 
 
-def check_sheet_xml(xml: str, *, path: str | Path, member: str, sheet: str) -> None:
+def check_sheet_xml(xml: str, *, path: str | Path, member: str, sheet: str,
+                    shape: Shape | None = None) -> None:
     """Raise the InputError ``patch_sheet_xml`` raises for XML it cannot follow, whichever cells
     are edited: a writer checks a sheet with this before it plans any edit, and ``sjekk`` checks
-    with it what ``fyll`` will write."""
-    _SheetPatch(xml, Path(path), member, sheet).check()
+    with it what ``fyll`` will write. ``shape`` as for ``patch_sheet_xml``."""
+    _SheetPatch(xml, Path(path), member, sheet, shape).check()
 
 
 def patch_sheet_xml(xml: str, edits: SheetEdits, append_rows: list[list] | None = None, *,

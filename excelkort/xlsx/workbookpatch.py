@@ -102,7 +102,9 @@ def check_patchable(package: Package, sheets: list[str]) -> None:
     it before it plans anything, and ``sjekk`` calls it to say what that writer will say."""
     for sheet in sheets:
         member = package.sheet_member(sheet)
-        check_sheet_xml(raw_part(package, member), path=package.path, member=member, sheet=sheet)
+        xml = raw_part(package, member)
+        check_sheet_xml(xml, path=package.path, member=member, sheet=sheet,
+                        shape=package.sheet_shape(sheet, xml))  # worked out once per file
     raw_part(package, package.workbook_member)
     check_copyable(package)
     if package.member_of("/calcChain") is not None:
