@@ -119,6 +119,16 @@ def plans_case(offices_folder, tmp_path_factory) -> Case:
     return _case(root, offices_folder, lambda folder: ["tiltak", str(folder / "kontor")], names)
 
 
+@pytest.fixture(scope="session")
+def decks_case(offices_folder, tmp_path_factory) -> Case:
+    """``rapport --alle`` on the 24 offices: a statusrapport for each, into rapporter/."""
+    root = tmp_path_factory.mktemp("kill-rapport")
+    names = sorted(f"rapporter/statusrapport_{p.parent.name}_2026-10.pptx"
+                   for p in offices_folder.glob("kontor/*/målekort_*.xlsx"))
+    return _case(root, offices_folder, lambda folder: ["rapport", "--alle", str(folder / "kontor"),
+                                                       "-o", str(folder / "rapporter")], names)
+
+
 # -- the processes of a run --------------------------------------------------------------------
 def _session_members(sid: int) -> list[int]:
     """The live processes of session ``sid`` (the run was started as a session of its own)."""
@@ -203,3 +213,8 @@ def test_konsolider_killed_at_random_moments(consolidate_case, tmp_path, monkeyp
 def test_tiltak_killed_at_random_moments(plans_case, tmp_path, monkeypatch):
     written = _trials(plans_case, 4, tmp_path, monkeypatch)
     print(f"tiltak: {plans_case.seconds:.2f} s uninterrupted; written when killed: {written}")
+
+
+def test_rapport_alle_killed_at_random_moments(decks_case, tmp_path, monkeypatch):
+    written = _trials(decks_case, 3, tmp_path, monkeypatch)
+    print(f"rapport --alle: {decks_case.seconds:.2f} s uninterrupted; written when killed: {written}")
