@@ -233,3 +233,18 @@ def test_two_sheets_in_one_part_are_refused_by_every_command(command, exit_code,
     assert f"{shared_part.name}: {SHARED_PART}" in result.output
     assert "Traceback" not in result.output
     assert shared_part.read_bytes() == before and not backups(shared_part)
+
+
+def test_two_sheets_of_one_name_are_refused_by_sjekk_and_fyll(office, tmp_path):
+    """Excel never writes two sheets of one name; which one a reader takes is no answer."""
+    odd = _rewritten(office["workbook"], tmp_path / "kontor", "xl/workbook.xml",
+                     lambda xml: xml.replace('name="Indikatorer"', 'name="data"'))
+    before = odd.read_bytes()
+    message = ("To ark heter «data» (navnet står to ganger i filen), så det er uklart hvilket som "
+               "menes. Filen er skadet og brukes ikke: legg tilbake en sikkerhetskopi (excelkort "
+               "gjenopprett) eller lag filen på nytt.")
+    for args, code in ((["sjekk", str(odd)], 2), (["fyll", str(office["extract"]), str(odd)], 3)):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == code, result.output
+        assert f"{odd.name}: {message}" in result.output
+    assert odd.read_bytes() == before and not backups(odd)

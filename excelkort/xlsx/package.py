@@ -60,6 +60,9 @@ MSG_BAD_XML = ("Filen er skadet (delen «{member}» er ikke gyldig XML). Åpne d
 MSG_SHARED_PART = ("Arkene «{first}» og «{second}» er lagret i samme del av filen («{member}»), så det "
                    "som skrives i det ene arket, havner i det andre. Filen er skadet og brukes ikke: legg "
                    "tilbake en sikkerhetskopi (excelkort gjenopprett) eller lag filen på nytt.")
+MSG_SHEET_TWICE = ("To ark heter «{name}» (navnet står to ganger i filen), så det er uklart hvilket som "
+                   "menes. Filen er skadet og brukes ikke: legg tilbake en sikkerhetskopi (excelkort "
+                   "gjenopprett) eller lag filen på nytt.")
 MSG_NO_SHEET = "Arket «{sheet}» mangler (arkene i filen er {names}). Gi arket tilbake navnet «{sheet}»."
 
 
@@ -247,7 +250,8 @@ class Package:
     @cached_property
     def sheets(self) -> dict[str, str]:
         """Worksheet name → member path, in the workbook's tab order (chart sheets left out).
-        Two sheets stored in one part refuse the file: a write to one would land in the other."""
+        Two sheets stored in one part refuse the file (a write to one would land in the other),
+        and so do two sheets of one name (Excel's names are the same in any case)."""
         rels = self.rels(self.workbook_member)
         out: dict[str, str] = {}
         for el in self._workbook_root.iter(etree.Element):
@@ -255,6 +259,8 @@ class Package:
                 rel = rels.get(_attr(el, "id") or "")
                 if rel and rel[0].endswith("/worksheet") and rel[1] in self._infos:
                     name = el.get("name", "")
+                    if any(name.casefold() == other.casefold() for other in out):
+                        _failer(self.path)(MSG_SHEET_TWICE.format(name=name))
                     first = next((other for other, member in out.items() if member == rel[1]), None)
                     if first is not None:
                         _failer(self.path)(MSG_SHARED_PART.format(first=first, second=name, member=rel[1]))
