@@ -463,7 +463,7 @@ def sjekk(filer, register_file, katalog):
 @main.command(context_settings=CONTEXT, options_metavar="[VALG]")
 @click.argument("fil", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--liste", is_flag=True, help="Vis sikkerhetskopiene (tidspunkt, Periode, størrelse); endrer ingenting.")
-@click.option("--nr", type=click.IntRange(min=1), help="Legg tilbake sikkerhetskopi nr. N i «--liste» (1 er den nyeste).")
+@click.option("--nr", type=int, metavar="N", help="Legg tilbake sikkerhetskopi nr. N i «--liste» (1 er den nyeste).")
 @click.option("--fra", "at", metavar="TIDSPUNKT",
               help="Legg tilbake den nyeste sikkerhetskopien tatt på eller før TIDSPUNKT (ÅÅÅÅ-MM-DD TT:MM[:SS]).")
 def gjenopprett(fil, liste, nr, at):
@@ -484,6 +484,8 @@ def gjenopprett(fil, liste, nr, at):
         return
     if nr is not None and at is not None:
         raise click.UsageError("Bruk enten --nr eller --fra, ikke begge.")
+    if nr is not None and nr < 1:
+        raise click.UsageError(f"--nr {nr} finnes ikke: nr. 1 er den nyeste sikkerhetskopien (se --liste).")
     result = api.restore(fil, nr=nr, at=at)
     click.echo(f"La tilbake {result.restored.description}; filen slik den var er lagret som "
                f"{result.kept.name}.")

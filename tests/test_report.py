@@ -295,6 +295,21 @@ def test_cli_all_decks_one_bad_file_is_rejected(work):
     assert "0 skrevet, 8 uendret" in again.output
 
 
+def test_cli_all_decks_two_files_of_one_name_overwrite_nothing(work):
+    """A copy of an office's målekort elsewhere in the folder would give the same deck in one
+    output folder: neither gets one, and both are listed (never one silently overwriting)."""
+    office = work / "kontor" / "0201" / "målekort_0201_2026.xlsx"
+    copy = work / "nye" / "0201" / office.name
+    copy.parent.mkdir(parents=True)
+    shutil.copy2(office, copy)
+    out = work / "rapporter"
+    result = CliRunner().invoke(main, ["rapport", "--alle", str(work), "-o", str(out)])
+    assert result.exit_code == 3, result.output
+    assert ("2 målekort heter målekort_0201_2026.xlsx (kontor/0201/målekort_0201_2026.xlsx, "
+            "nye/0201/målekort_0201_2026.xlsx) og ville gitt den samme statusrapporten") in result.output
+    assert not (out / f"statusrapport_0201_{PERIOD}.pptx").exists()
+
+
 def test_cli_needs_one_of_file_or_folder(work):
     result = CliRunner().invoke(main, ["rapport"])
     assert result.exit_code == 2 and "Oppgi enten" in result.output

@@ -88,6 +88,7 @@ def test_without_options_the_newest_comes_back(workbook):
                   "har 2 (se «excelkort gjenopprett --liste»)."),
     (("--fra", "2026-09-01"), "Feil: målekort_0101_2026.xlsx: Ingen sikkerhetskopi er tatt på eller før "
                               "2026-09-01; den eldste er fra 2026-09-05 08:15:00."),
+    (("--nr", 0), "Feil: --nr 0 finnes ikke: nr. 1 er den nyeste sikkerhetskopien (se --liste)."),
     (("--fra", "i går"), "Feil: Ugyldig tidspunkt «i går». Skriv tidspunktet som ÅÅÅÅ-MM-DD "
                          "TT:MM[:SS], slik «--liste» viser det."),
 ])

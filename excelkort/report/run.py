@@ -131,6 +131,28 @@ def _one(path: Path):
         return path, None, internal_file_error(path, "i rapport", exc), None
 
 
+MSG_SAME_NAME = ("{count} målekort heter {name} ({paths}) og ville gitt den samme statusrapporten i "
+                 "utmappen; ingen av dem får rapport. Flytt eller slett de som ikke hører hjemme her, "
+                 "og kjør på nytt.")
+
+
+def _one_per_name(paths: list[Path], folder: Path, batch: ReportBatch) -> list[Path]:
+    """The paths whose file name no other path has; the others rejected (their decks would
+    overwrite each other in one output folder, whichever came last)."""
+    by_name: dict[str, list[Path]] = {}
+    for path in paths:
+        by_name.setdefault(path.name, []).append(path)
+    keep = []
+    for path in paths:
+        same = by_name[path.name]
+        if len(same) == 1:
+            keep.append(path)
+            continue
+        shown = ", ".join(str(p.relative_to(folder)) if p.is_relative_to(folder) else str(p) for p in same)
+        batch.rejected.append((path, MSG_SAME_NAME.format(count=len(same), name=path.name, paths=shown)))
+    return keep
+
+
 def report_all(folder: str | Path, outdir: str | Path | None = None, progress=None,
                workers: int | None = None, *, line: str | None = None,
                template: str | Path | None = None, today: dt.date | None = None) -> ReportBatch:
@@ -140,8 +162,10 @@ def report_all(folder: str | Path, outdir: str | Path | None = None, progress=No
         options = {"line": _check_line(line), "template": load_template(template), "today": today,
                    "outdir": Path(outdir) if outdir is not None else None}
         paths = candidate_files(folder, Path(outdir) if outdir is not None else None)
-        workers = workers or default_workers(len(paths))
         batch = ReportBatch()
+        if outdir is not None:  # every deck in one folder: two målekort of one name, one deck
+            paths = _one_per_name(paths, folder, batch)
+        workers = workers or default_workers(len(paths))
         if workers <= 1:
             _init(options)
             outcomes = map(_one, paths)

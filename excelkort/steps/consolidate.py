@@ -106,7 +106,7 @@ def _default_period(offices: list[OfficeFile]) -> str:
 
 
 def _accept(offices: list[OfficeFile], register: Register, period: str,
-            result: ConsolidationResult) -> dict[str, OfficeFile]:
+            result: ConsolidationResult, folder: Path) -> dict[str, OfficeFile]:
     """The one file per office that is consolidated; the others are rejected with the reason."""
     year = int(period[:4])
     tree = register.tree(period)
@@ -124,7 +124,7 @@ def _accept(offices: list[OfficeFile], register: Register, period: str,
                 o.rejected = f"Målekortet gjelder {o.year}, ikke {year}. Lag årets målekort."
             continue
         if len(this_year) > 1:
-            names = ", ".join(str(o.path.name) for o in this_year)
+            names = ", ".join(_rel(o.path, folder) for o in this_year)
             for o in this_year:
                 o.rejected = (f"Enheten {unit_id} har flere målekort for {year} ({names}). "
                               "Fjern eller flytt de som ikke skal brukes.")
@@ -246,7 +246,7 @@ def _consolidate_all(offices, register, catalogue, targets, prikk, folder, workd
     history); then every workbook stored."""
     period = result.period
     month, year = int(period[5:7]), int(period[:4])
-    accepted = _accept(offices, register, period, result)
+    accepted = _accept(offices, register, period, result, folder)
     result.offices = accepted
     tree = register.tree(period)
     for office in accepted.values():
