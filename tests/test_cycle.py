@@ -48,6 +48,7 @@ def test_runs_every_step_and_a_second_run_changes_no_file(work):
     first = _run(work, "--json")
     assert first.exit_code == 0, first.output
     summary = json.loads(first.output)
+    assert summary["kommando"] == "syklus"
     assert [s["navn"] for s in summary["steg"]] == ["kontroll", "fyll", "konsolider", "tiltak", "rapport"]
     assert all(s["avslutningskode"] == 0 for s in summary["steg"])
     assert (work / "kontroll" / f"kontroll_{PERIOD}.xlsx").is_file()

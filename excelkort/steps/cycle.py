@@ -64,7 +64,8 @@ class CycleResult:
     def to_json(self) -> dict:
         """A machine-readable summary for a script or a scheduler."""
         return {
-            "mappe": str(self.folder), "periode": self.period, "avslutningskode": self.exit_code,
+            "kommando": "syklus", "mappe": str(self.folder), "periode": self.period,
+            "avslutningskode": self.exit_code,
             "stoppet": self.stopped,
             "steg": [{"navn": s.name, "avslutningskode": s.exit_code, "sekunder": round(s.seconds, 2),
                       "filer_skrevet": [str(f) for f in s.files], "advarsler": s.warnings,
