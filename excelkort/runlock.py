@@ -2,7 +2,8 @@
 
 A run takes an exclusive ``fcntl.flock`` on ``<folder>/.excelkort/kjoring.lock`` and a shared one
 on the lock file of every folder above it that has one, so a run on a folder and a run on a
-folder inside it exclude each other too, while runs on two sibling folders go side by side. A
+folder inside it exclude each other too, while runs on two sibling folders go side by side
+(``folders_lock`` holds a run's input and output folders each, never their common ancestor). A
 second run waits a little (``WAIT_SECONDS``), then refuses with a message saying who holds the
 folder. The operating system releases a flock when its process dies, so a killed run never
 leaves a folder locked. Nested calls in the same process (``syklus`` running ``fyll``) pass
@@ -56,6 +57,19 @@ def common_folder(paths) -> Path:
     for p in map(Path, paths):
         folders += [p.resolve()] if p.is_dir() else [p.parent.resolve(), p.resolve().parent]
     return Path(os.path.commonpath([str(f) for f in folders])) if folders else Path.cwd()
+
+
+@contextmanager
+def folders_lock(folders, command: str, wait: float | None = None):
+    """Hold each of ``folders`` (one inside another: the outer one), always in the same order,
+    so a run that reads in one place and writes in another never holds their common ancestor
+    (``rapport --alle DIR -o /tmp/x`` would otherwise hold all of ``/tmp``)."""
+    resolved = sorted({Path(f).resolve() for f in folders}, key=str)
+    outer = [f for f in resolved if not any(o != f and o in f.parents for o in resolved)]
+    with ExitStack() as stack:
+        for folder in outer:
+            stack.enter_context(folder_lock(folder, command, wait))
+        yield
 
 
 def _holder(fd: int) -> str:

@@ -6,6 +6,7 @@ import hashlib
 import importlib.util
 import io
 import re
+import os
 import shutil
 import subprocess
 import zipfile
@@ -308,6 +309,18 @@ def test_cli_all_decks_two_files_of_one_name_overwrite_nothing(work):
     assert ("2 målekort heter målekort_0201_2026.xlsx (kontor/0201/målekort_0201_2026.xlsx, "
             "nye/0201/målekort_0201_2026.xlsx) og ville gitt den samme statusrapporten") in result.output
     assert not (out / f"statusrapport_0201_{PERIOD}.pptx").exists()
+
+
+def test_cli_all_decks_elsewhere_hold_the_two_folders_not_their_parent(work, tmp_path):
+    """``-o`` far from the målekort: the run holds both folders, never the folder they share
+    (which would stop every other run below it meanwhile)."""
+    out = tmp_path / "andre" / "rapporter"
+    result = CliRunner().invoke(main, ["rapport", "--alle", str(work / "kontor"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (work / "kontor" / ".excelkort" / "kjoring.lock").is_file()
+    assert (out / ".excelkort" / "kjoring.lock").is_file()
+    shared = Path(os.path.commonpath([work, out]))
+    assert not (shared / ".excelkort").exists()
 
 
 def test_cli_needs_one_of_file_or_folder(work):

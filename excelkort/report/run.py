@@ -15,7 +15,7 @@ from pathlib import Path
 from ..atomic import write_bytes_atomic
 from ..errors import InputError, Problem, internal_file_error
 from ..files import ZIP_ERRORS
-from ..runlock import common_folder, die_with_parent, folder_lock
+from ..runlock import die_with_parent, folders_lock
 from ..steps.consolidate_read import candidate_files
 from ..steps.fill import default_workers, other_workbook_kind
 from .content import deck_content
@@ -158,7 +158,7 @@ def report_all(folder: str | Path, outdir: str | Path | None = None, progress=No
                template: str | Path | None = None, today: dt.date | None = None) -> ReportBatch:
     """A deck for every målekort under ``folder`` (offices, county units, the nation)."""
     folder = Path(folder)
-    with folder_lock(common_folder([folder] + ([outdir] if outdir is not None else [])), "rapport --alle"):
+    with folders_lock([folder] + ([outdir] if outdir is not None else []), "rapport --alle"):
         options = {"line": _check_line(line), "template": load_template(template), "today": today,
                    "outdir": Path(outdir) if outdir is not None else None}
         paths = candidate_files(folder, Path(outdir) if outdir is not None else None)

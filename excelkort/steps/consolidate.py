@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..atomic import write_bytes_atomic
 from ..errors import WARNING, InputError, Problem
-from ..runlock import common_folder, folder_lock
+from ..runlock import folders_lock
 from ..inputs.register import Register
 from ..model import Catalogue, Unit
 from ..numbers.aggregate import combine, consolidated_target
@@ -225,7 +225,7 @@ def consolidate(folder, register: Register, catalogue: Catalogue, period: str | 
     workdir = work_folder(folder)
     outdir = Path(outdir) if outdir is not None else workdir / "konsolidert"
     # the folder held covers every folder written (and cleaned after a killed run)
-    with folder_lock(common_folder([folder, outdir] + ([workdir] if history else [])), "konsolider"):
+    with folders_lock([folder, outdir] + ([workdir] if history else []), "konsolider"):
         targets = dict(targets or {})
         month = int(period[5:7]) if period else None
         paths = candidate_files(folder, outdir)
