@@ -23,7 +23,7 @@ from python_calamine import CalamineWorkbook
 from ..errors import InputError, Problem
 from ..files import ZIP_ERRORS
 from .package import MSG_BAD_MEMBER, Package
-from .refs import cell_ref
+from .refs import cell_ref, column_letter, column_number
 
 MSG_UNREADABLE = "Arket kan ikke leses ({reason}). Åpne filen i Excel og lagre den på nytt."
 MSG_UNREADABLE_BOOK = ("Filen kan ikke leses som Excel-arbeidsbok ({reason}). Åpne filen i Excel og "
@@ -53,13 +53,6 @@ _TAG = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
 _REF_ATTR = re.compile(rb'\sr="([A-Z]*)([0-9]*)"')  # any length: calamine reads r="AAAA1" too
 
 
-def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
-
-
 _NO_REF = re.compile(rb"<(?:\w+:)?(?:row|c)\b(?![^>]*\sr=)")
 _VALUED_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]+)([0-9]+)"[^>]*?(?<!/)>')
 
@@ -84,7 +77,7 @@ def _farthest(pattern: re.Pattern, xml: bytes, chunk: int = 1 << 22) -> tuple[in
         if refs:
             count += len(refs)
             rows = max(rows, max(map(int, (row for _, row in refs))))
-            cols = max(cols, max(_col_number(c) for c in {c for c, _ in refs}))
+            cols = max(cols, max(column_number(c) for c in {c for c, _ in refs}))
         start = end
     return count, rows, cols
 
@@ -102,7 +95,7 @@ def _walk(xml: bytes) -> tuple[int, int]:
             col = 0
             continue
         if ref and ref.group(1) and ref.group(2):
-            row, col = int(ref.group(2)), _col_number(ref.group(1))
+            row, col = int(ref.group(2)), column_number(ref.group(1))
         else:
             col += 1
         if not attrs.endswith(b"/"):
@@ -110,20 +103,12 @@ def _walk(xml: bytes) -> tuple[int, int]:
     return rows, cols
 
 
-def _column_letters(n: int) -> str:
-    letters = ""
-    while n:
-        n, rest = divmod(n - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _suspect_cell_pattern(limits: Limits) -> re.Pattern:
     """One scan for whatever needs the exact walk: a cell reference that may lie beyond
     ``limits`` (a superset: as many row digits as the limit or more, or as many column letters
     starting at or after the limit's first letter), a cell without a plain ``r="A1"``, or a cell
     tag written otherwise than ``<c r=`` (other white space, a namespace prefix)."""
-    digits, letters = len(str(limits.rows)), _column_letters(limits.cols)
+    digits, letters = len(str(limits.rows)), column_letter(limits.cols - 1)
     far = [f"[{letters[0]}-Z][A-Z]{{{len(letters) - 1}}}[0-9]", f"[A-Z]{{1,3}}[0-9]{{{digits},}}"]
     if len(letters) < 3:
         far.append(f"[A-Z]{{{len(letters) + 1},3}}[0-9]")

@@ -27,6 +27,17 @@ def column_letter(col: int) -> str:
     return out
 
 
+@lru_cache(maxsize=4096)
+def column_number(letters: str | bytes) -> int:
+    """Column letters → number from 1, any length and case: ``A`` → 1, ``AA`` → 27 (no range
+    check: a reader bounding what a sheet claims needs the number of ``AAAA`` too)."""
+    text = letters.decode("ascii") if isinstance(letters, bytes) else letters
+    n = 0
+    for ch in text.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
 @lru_cache(maxsize=65536)
 def cell_ref(row: int, col: int, *, abs_row: bool = False, abs_col: bool = False) -> str:
     """(row, col) → A1 text: (6, 2) → ``C7``; with ``abs_col``/``abs_row`` ``$C7``/``C$7``."""
@@ -48,9 +59,7 @@ def parse_ref(ref: str) -> tuple[int, int]:
     m = _REF.fullmatch(ref.strip())
     if not m:
         raise ValueError(f"not a cell reference: {ref!r}")
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ord(ch) - 64
+    col = column_number(m.group(1))
     row = int(m.group(2))
     if not (1 <= row <= MAX_ROWS and 1 <= col <= MAX_COLS):
         raise ValueError(f"cell reference out of range: {ref!r}")

@@ -17,12 +17,11 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import islice, repeat
 from pathlib import Path
 
 from ..errors import InputError, Problem
-from .refs import cell_ref
+from .refs import cell_ref, column_number
 
 _BROKEN = "Filen er skadet: åpne den i Excel og lagre den på nytt, eller hent en sikkerhetskopi."
 MSG_ROW_TWICE = ("Rad {row} står to ganger i arket (to rader med samme nummer i filens XML), så det "
@@ -81,7 +80,7 @@ class _Keys(dict):
         ref = found if isinstance(found, str) else found.decode("ascii")
         digits = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
         letters = ref[:len(ref) - len(digits)]
-        self[found] = key = int(digits) * _ROW + (_col(letters) if letters else 0)
+        self[found] = key = int(digits) * _ROW + (column_number(letters) if letters else 0)
         return key
 
 
@@ -91,14 +90,6 @@ _ROW = 20_000  # more than a sheet's 16,384 columns
 
 _TAGS = _both(r"<(?:\w+:)?(row|c)\b([^>]*)>")
 _R = _both(r"""\sr\s*=\s*["']\$?([A-Za-z]{0,3})\$?([0-9]{0,7})["']""")
-
-
-@lru_cache(maxsize=4096)
-def _col(letters: str | bytes) -> int:
-    n = 0
-    for ch in letters.upper() if isinstance(letters, str) else letters.upper().decode("ascii"):
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def _sheet_data(xml: str | bytes) -> tuple[int, int]:
@@ -163,7 +154,7 @@ def _walk(xml: str | bytes, start: int, end: int) -> Shape:
             row, col = number, 0
             continue
         if ref and ref.group(1) and ref.group(2):
-            new_col = _col(ref.group(1))
+            new_col = column_number(ref.group(1))
             if new_col <= col:
                 unsorted.add(row)
             col = new_col
