@@ -306,7 +306,7 @@ class _Book:
             self.package.sheet_member(sheet)  # InputError naming the sheet and the sheets the file has
         if L.LOG_SHEET in self.package.sheets:  # fyll appends to it: a cell twice refuses it here too
             self.package.sheet_shape(L.LOG_SHEET)
-        self.wb = open_workbook(self.package.data, path)  # the bytes already read
+        self.wb = open_workbook(self.package.data, path, self.package)  # the bytes already read
         self._percent: set[str] | None = None
 
     def percent_styled(self, ref: str) -> bool:

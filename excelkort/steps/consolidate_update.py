@@ -56,8 +56,8 @@ def update_in_place(sc: ScorecardFile, content: ScorecardContent, fresh: bytes) 
     """Bring the existing workbook ``sc`` up to date with ``content`` (and ``fresh``, the same
     workbook made anew), changing only excelkort's cells; or say why its shape does not allow it."""
     fresh_package = Package(sc.path.with_name("fresh.xlsx"), fresh)
-    fresh_book = Book(fresh_package, open_workbook(fresh, fresh_package.path))
-    existing = Book(sc.package, open_workbook(sc.package.data, sc.path))
+    fresh_book = Book(fresh_package, open_workbook(fresh, fresh_package.path, fresh_package))
+    existing = Book(sc.package, open_workbook(sc.package.data, sc.path, sc.package))
     reason = shape_change(sc, content, fresh_book, existing)
     if reason is not None:
         return Update(reason=reason)

@@ -151,9 +151,17 @@ def _calamine_errors(message: str, path: Path | str, sheet: str | None = None):
         raise InputError(Problem(message.format(reason=reason), file=str(path), sheet=sheet)) from None
 
 
-def open_workbook(data: bytes, path: Path | str) -> CalamineWorkbook:
-    """calamine's view of a workbook's bytes; InputError naming the file when it cannot open."""
-    _check_unique_count(data, path)
+def open_workbook(data: bytes, path: Path | str, package: Package | None = None) -> CalamineWorkbook:
+    """calamine's view of a workbook's bytes (``package``: the same bytes, already opened and
+    checked); InputError naming the file when it cannot open."""
+    if package is not None:
+        _check_unique_count(package.zip, path)
+    else:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                _check_unique_count(zf, path)
+        except ZIP_ERRORS:
+            pass  # calamine reports the broken zip in its own words
     with _calamine_errors(MSG_UNREADABLE_BOOK, path):
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
 
@@ -161,19 +169,18 @@ def open_workbook(data: bytes, path: Path | str) -> CalamineWorkbook:
 _UNIQUE_COUNT = re.compile(rb'<(?:\w+:)?sst\b[^>]*?\suniqueCount="([0-9]+)"')
 
 
-def _check_unique_count(data: bytes, path: Path | str) -> None:
+def _check_unique_count(zf: zipfile.ZipFile, path: Path | str) -> None:
     """calamine reserves room for the strings a shared-string table says it holds before it reads
     one (``uniqueCount="99999999999"`` asks for 2.4 TB and ends the process): refuse a count
     larger than the part's size, which no table can hold (each ``<si>`` takes bytes)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            for info in zf.infolist():
-                if info.filename.lower().endswith("sharedstrings.xml"):
-                    with zf.open(info) as part:
-                        found = _UNIQUE_COUNT.search(part.read(4096))
-                    if found and int(found.group(1)) > info.file_size:
-                        raise InputError(Problem(MSG_BAD_MEMBER.format(member=info.filename),
-                                                 file=str(path)))
+        for info in zf.infolist():
+            if info.filename.lower().endswith("sharedstrings.xml"):
+                with zf.open(info) as part:
+                    found = _UNIQUE_COUNT.search(part.read(4096))
+                if found and int(found.group(1)) > info.file_size:
+                    raise InputError(Problem(MSG_BAD_MEMBER.format(member=info.filename),
+                                             file=str(path)))
     except ZIP_ERRORS:
         return  # calamine reports the broken zip in its own words
 
@@ -221,7 +228,7 @@ def package_grid(package: Package, sheet: str, wb: CalamineWorkbook | None = Non
     xml = package.read(package.sheet_member(sheet))
     shape = package.sheet_shape(sheet, xml)
     check_extent(xml, package.path, sheet, limits, shape.bound)
-    return read_grid(wb if wb is not None else open_workbook(package.data, package.path), sheet,
+    return read_grid(wb if wb is not None else open_workbook(package.data, package.path, package), sheet,
                      package.path)
 
 
