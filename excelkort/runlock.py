@@ -16,12 +16,14 @@ it (``die_with_parent``), so a killed run stops writing.
 from __future__ import annotations
 
 import ctypes
+import gc
 import datetime as dt
 import multiprocessing
 import os
 import signal
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -174,3 +176,28 @@ def _writer_gone(name: str) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except (OSError, IndexError):
         return False
+
+
+@contextmanager
+def process_pool(workers: int, initializer=None, initargs: tuple = ()):
+    """A process pool, forked where the platform can (the workers start at once and inherit
+    what they need), whose workers die with the run (a killed run never goes on writing). The
+    parent's objects are frozen for the garbage collector meanwhile, so neither the workers'
+    collections nor the parent's own walk them (and the workers do not copy the parent's memory
+    pages by merely looking at them)."""
+    context = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(initializer, initargs)) as pool:
+            yield pool
+    finally:
+        gc.unfreeze()
+
+
+def _start_worker(initializer, initargs: tuple) -> None:
+    """A pool worker's start: bound to die with the run, then the pool's own initializer."""
+    die_with_parent()
+    if initializer is not None:
+        initializer(*initargs)

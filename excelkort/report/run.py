@@ -6,16 +6,15 @@ is one rejected file, never a stopped run. Big batches use worker processes (bot
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing as mp
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import write_bytes_atomic
 from ..errors import InputError, Problem, internal_file_error
 from ..files import ZIP_ERRORS
-from ..runlock import die_with_parent, folders_lock
+from ..runlock import folders_lock, process_pool
 from ..steps.consolidate_read import candidate_files
 from ..steps.fill import default_workers, other_workbook_kind
 from .content import deck_content
@@ -110,7 +109,6 @@ _WORKER: dict = {}
 
 
 def _init(options: dict) -> None:
-    die_with_parent()
     _WORKER.clear()
     _WORKER.update(options)
 
@@ -166,16 +164,13 @@ def report_all(folder: str | Path, outdir: str | Path | None = None, progress=No
         if outdir is not None:  # every deck in one folder: two målekort of one name, one deck
             paths = _one_per_name(paths, folder, batch)
         workers = workers or default_workers(len(paths))
-        if workers <= 1:
-            _init(options)
-            outcomes = map(_one, paths)
-            pool = None
-        else:
-            context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init,
-                                       initargs=(options,))
-            outcomes = pool.map(_one, paths, chunksize=4)
-        try:
+        with ExitStack() as stack:
+            if workers <= 1:
+                _init(options)
+                outcomes = map(_one, paths)
+            else:
+                pool = stack.enter_context(process_pool(workers, _init, (options,)))
+                outcomes = pool.map(_one, paths, chunksize=4)
             for i, (path, result, rejected, skipped) in enumerate(outcomes, start=1):
                 if result is not None:
                     batch.decks.append(result)
@@ -185,7 +180,4 @@ def report_all(folder: str | Path, outdir: str | Path | None = None, progress=No
                     batch.rejected.append((path, rejected))
                 if progress:
                     progress(i, len(paths))
-        finally:
-            if pool is not None:
-                pool.shutdown()
         return batch

@@ -8,19 +8,16 @@ it was rejected; it never stops the run.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
-import multiprocessing as mp
 import os
 import re
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, Problem, internal_file_error
-from ..runlock import die_with_parent
+from ..runlock import process_pool
 from ..model import Catalogue, Indicator, Series
 from ..numbers.aggregate import leaf_partial
 from ..numbers.rules import Result, evaluate
@@ -226,27 +223,3 @@ def reading_pool(workers: int, catalogue: Catalogue, targets: dict, month: int |
         return
     with process_pool(workers, initializer=_init, initargs=(catalogue, targets, month)) as pool:
         yield pool
-
-
-@contextmanager
-def process_pool(workers: int, initializer=None, initargs: tuple = ()):
-    """A process pool, forked where the platform can (the workers start at once and inherit
-    what they need), whose workers die with the run (a killed run never goes on writing). The
-    parent's objects are frozen for the garbage collector meanwhile, so neither the workers'
-    collections nor the parent's own walk them (and the workers do not copy the parent's memory
-    pages by merely looking at them)."""
-    context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    gc.freeze()
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                                 initargs=(initializer, initargs)) as pool:
-            yield pool
-    finally:
-        gc.unfreeze()
-
-
-def _start_worker(initializer, initargs: tuple) -> None:
-    """A pool worker's start: bound to die with the run, then the pool's own initializer."""
-    die_with_parent()
-    if initializer is not None:
-        initializer(*initargs)

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import multiprocessing as mp
 import os
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..scorecard import layout as L
 from ..errors import WARNING, InputError, Problem, count_word, internal_file_error
-from ..runlock import common_folder, die_with_parent, folder_lock
+from ..runlock import common_folder, folder_lock, process_pool
 from ..inputs.extract import read_extract
 from ..inputs.extract_values import ExtractRow
 from ..inputs.hints import LOST_ZERO, did_you_mean, unit_guesses
@@ -354,7 +353,6 @@ _WORKER: dict = {}
 
 
 def _init_worker(by_unit, catalogue, source, now) -> None:
-    die_with_parent()
     _WORKER.update(by_unit=by_unit, catalogue=catalogue, source=source, now=now)
 
 
@@ -384,17 +382,14 @@ def fill_workbooks(extract_path: str | Path, workbooks: list[str | Path], catalo
         paths = [Path(wb) for wb in workbooks]
         workers = workers or default_workers(len(paths))
         args = (by_unit, catalogue, extract_path.name, now)
-        if workers == 1:
-            outcomes = (_fill_one(wb, *args) for wb in paths)
-            pool = None
-        else:
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(
-                                           "fork" if "fork" in mp.get_all_start_methods() else "spawn"),
-                                       initializer=_init_worker, initargs=args)
-            outcomes = pool.map(_fill_in_worker, paths, chunksize=4)
         seen_units: set[str] = set()
         changed_definitions: dict[tuple[tuple[str, str], ...], list[Path]] = {}
-        try:
+        with ExitStack() as stack:
+            if workers == 1:
+                outcomes = (_fill_one(wb, *args) for wb in paths)
+            else:
+                pool = stack.enter_context(process_pool(workers, _init_worker, args))
+                outcomes = pool.map(_fill_in_worker, paths, chunksize=4)
             for i, out in enumerate(outcomes):
                 if out.skipped is not None:
                     report.skipped.append((out.path, out.skipped))
@@ -415,9 +410,6 @@ def fill_workbooks(extract_path: str | Path, workbooks: list[str | Path], catalo
                         report.unchanged.append(out.path)
                 if progress:
                     progress(i + 1, len(paths))
-        finally:
-            if pool is not None:
-                pool.shutdown()
         report.units_without_workbook = set(by_unit) - seen_units
         for changes, paths_ in changed_definitions.items():
             report.warnings.append(catalogue_change_warning(changes, paths_))
