@@ -133,6 +133,15 @@ def merger(tmp_path):
     return load_register(f)
 
 
+def test_leaves_stop_at_units_already_done(merger):
+    """The nation's sums are its counties' (``konsolider``): a done unit stands for its offices,
+    and offices under no done unit still count one by one."""
+    tree = merger.tree("2025-07")
+    assert [u.id for u in tree.leaves("NO")] == ["0199", "0312", "4810"]
+    assert [u.id for u in tree.leaves("NO", done={"F01"})] == ["F01", "0312", "4810"]
+    assert [u.id for u in tree.leaves("F01", done={"F01"})] == ["0199"]  # never itself
+
+
 def test_effective_dating(merger):
     before, after = merger.tree("2025-06"), merger.tree("2025-07")
     assert [u.id for u in before.leaves("F01")] == ["0101", "0104"]

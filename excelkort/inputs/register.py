@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 from dataclasses import dataclass
 from importlib import resources
+from typing import Container
 
 from .hints import suggest_unit
 from .tables import (TableRow, cell_text, find_in_folder, join_or, quote, read_table,
@@ -124,8 +125,10 @@ class Tree:
             current = self.parent(current.id)
         return out
 
-    def leaves(self, unit_id: str) -> list[Unit]:
-        """Every kontor-level unit under ``unit_id``, recursively (a kontor: itself)."""
+    def leaves(self, unit_id: str, done: Container[str] = ()) -> list[Unit]:
+        """Every kontor-level unit under ``unit_id``, recursively (a kontor: itself). A unit
+        below it that is in ``done`` stands in for everything under it (a consolidated unit
+        whose sums are known), so the nation is made of its counties."""
         out: list[Unit] = []
         stack = [self._units[unit_id]]
         seen: set[str] = set()
@@ -134,6 +137,9 @@ class Tree:
             if u.id in seen:
                 continue
             seen.add(u.id)
+            if u.id in done and u.id != unit_id:
+                out.append(u)
+                continue
             if u.level == "kontor":
                 out.append(u)
             stack.extend(reversed(self._children.get(u.id, ())))

@@ -191,25 +191,6 @@ def _consolidate_unit(cu: ConsolidatedUnit, partials, members: list[str], catalo
     cu.content = content
 
 
-def _member_ids(tree, unit_id: str, done) -> list[str]:
-    """What a unit is made of, for its sums: each unit below it already consolidated (in
-    ``done``), else each office, found below its children (as ``Tree.leaves`` finds them)."""
-    out: list[str] = []
-    stack, seen = list(reversed(tree.children(unit_id))), {unit_id}
-    while stack:
-        unit = stack.pop()
-        if unit.id in seen:
-            continue
-        seen.add(unit.id)
-        if unit.id in done:  # its partial holds every office below it
-            out.append(unit.id)
-            continue
-        if unit.level == "kontor":
-            out.append(unit.id)
-        stack.extend(reversed(tree.children(unit.id)))
-    return out
-
-
 def consolidate(folder, register: Register, catalogue: Catalogue, period: str | None = None,
                 prikk: int | None = None, outdir=None, targets: dict | None = None,
                 workers: int | None = None, progress=None, history: bool = True) -> ConsolidationResult:
@@ -224,7 +205,7 @@ def consolidate(folder, register: Register, catalogue: Catalogue, period: str | 
                                  file=str(folder)))
     workdir = work_folder(folder)
     outdir = Path(outdir) if outdir is not None else workdir / "konsolidert"
-    # the folder held covers every folder written (and cleaned after a killed run)
+    # the folders held cover every folder written (and cleaned after a killed run)
     with folders_lock([folder, outdir] + ([workdir] if history else []), "konsolider"):
         targets = dict(targets or {})
         month = int(period[5:7]) if period else None
@@ -265,8 +246,8 @@ def _consolidate_all(offices, register, catalogue, targets, prikk, folder, workd
         path = result.outdir / unit.id / f"målekort_{unit.id}_{year}.xlsx"
         cu = ConsolidatedUnit(unit, tree.leaves(unit.id), path)
         cu.carried = _read_carried(cu.path, catalogue, result)
-        _consolidate_unit(cu, partials, _member_ids(tree, unit.id, result.units), catalogue,
-                          targets, period)
+        members = [u.id for u in tree.leaves(unit.id, done=result.units)]  # counties for the nation
+        _consolidate_unit(cu, partials, members, catalogue, targets, period)
         result.units[unit.id] = cu
         if (lock := lock_file_for(cu.path)) is not None:  # the county has it open: not now
             result.rejected.append((cu.path, locked_message(lock, then="kjør konsolider på nytt")))
