@@ -421,3 +421,22 @@ def test_a_cell_anywhere_the_patcher_cannot_follow_fails_the_check(data):
     assert str(exc.value.problems[0]) == (
         "bok.xlsx, ark «Ark»: Filen er skadet (delen «xl/worksheets/sheet1.xml» er ikke gyldig "
         "XML). Åpne den i Excel og lagre den på nytt, eller hent en sikkerhetskopi.")
+
+
+@settings(max_examples=200, deadline=None)
+@given(first=shuffled_sheets(), second=shuffled_sheets(), same_refs=st.booleans())
+def test_a_remembered_shape_is_only_ever_the_same_references_shape(first, second, same_refs):
+    """``sheet_shape`` remembers shapes by the sheet's references (a batch of one template's
+    workbooks has the same ones): a sheet with the same references in the same order gets the
+    same shape, and any other sheet its own, as worked out afresh."""
+    import re
+
+    from excelkort.xlsx import sheetshape
+
+    if same_refs:  # the same rows and cells in the same order, other values
+        second = (None, re.sub(r"<v>-?[0-9]+</v>", "<v>7</v>", first[1]))
+    for xml in (ws(first[1]), ws(second[1]), ws(first[1]).encode(), ws(second[1]).encode()):
+        remembered = sheetshape.sheet_shape(xml)
+        sheetshape._SEEN.clear()
+        assert remembered == sheetshape.sheet_shape(xml)
+        sheetshape.sheet_shape(ws(first[1]))  # remembered for the next one

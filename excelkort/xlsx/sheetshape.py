@@ -106,6 +106,11 @@ def _sheet_data(xml: str | bytes) -> tuple[int, int]:
     return start.end(), end.start() if end else len(xml)
 
 
+#: the fast case's last shapes by their rows' and cells' references: workbooks made from one
+#: template have the same references in the same order, so a batch works the shape out once
+_SEEN: dict[tuple[type, int], tuple[list, Shape]] = {}
+
+
 def sheet_shape(xml: str | bytes) -> Shape:
     """The layout of a worksheet's rows and cells (its XML as text or bytes)."""
     kind = type(xml)
@@ -114,12 +119,19 @@ def sheet_shape(xml: str | bytes) -> Shape:
     rows = xml.count(_OPENERS[kind][0], start, end)
     if len(found) == rows + xml.count(_OPENERS[kind][1], start, end) and \
             xml.find(_PREFIXED[kind], start, end) < 0:
+        seen = _SEEN.get((kind, len(found)))
+        if seen is not None and seen[0] == found:
+            return seen[1]
         keys = list(map(_KEYS.__getitem__, found))
         # strictly ascending: rows and cells in order, each once; and with a row element for
         # every cell's row, each cell is inside its own row (rows ascend, so none lies between)
         if all(map(operator.lt, keys, islice(keys, 1, None))) and \
                 len(set(map(operator.floordiv, keys, repeat(_ROW)))) == rows:
-            return Shape(bound=_bound(keys))
+            if len(_SEEN) > 64:
+                _SEEN.clear()
+            shape = Shape(bound=_bound(keys))
+            _SEEN[kind, len(found)] = (found, shape)
+            return shape
     return _walk(xml, start, end)
 
 
