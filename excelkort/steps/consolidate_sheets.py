@@ -40,6 +40,14 @@ class Member:
     results: dict[str, Result]
     nevner: dict[str, float | None] = field(default_factory=dict)  # YTD ΣN (prikking)
     risk: dict[str, str] = field(default_factory=dict)  # Risiko (vurdering)
+    _shown: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def shown(self, ind: Indicator):
+        """``shown_value`` of the unit's result, once per indicator (Enheter and Rangering show
+        it, Rangering ranks by it)."""
+        if ind.id not in self._shown:
+            self._shown[ind.id] = shown_value(ind, self.results.get(ind.id))
+        return self._shown[ind.id]
 
 
 @dataclass
@@ -219,7 +227,7 @@ def write_units_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
             if suppressed(member, ind.id, sheets.prikk):
                 values += [SUPPRESSED, SUPPRESSED]
             else:
-                values += [shown_value(ind, result), result.status if result is not None else GREY]
+                values += [member.shown(ind), result.status if result is not None else GREY]
             if sheets.show_risk:
                 values.append(member.risk.get(ind.id))
         ws.write_values(row, 0, values, [label, label] + formats, styles.quoted)
@@ -243,11 +251,12 @@ def write_units_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
                     f"{sheets.prikk})." if sheets.prikk else ""), styles.italic)
 
 
-def gap_of(ind: Indicator, result: Result) -> float | None:
-    """The gap to target used for ranking (SPEC §7); antall relative to the unit's own target."""
-    if result is None or not isinstance(result.ytd, (int, float)) or result.target is None:
+def gap_of(ind: Indicator, result: Result, shown) -> float | None:
+    """The gap to target used for ranking (SPEC §7) of the value ``shown`` (``shown_value``);
+    antall relative to the unit's own target."""
+    if not isinstance(shown, (int, float)) or result.target is None:
         return None
-    y, t = round_shown(result.ytd, ind.decimals), result.target
+    y, t = shown, result.target
     if ind.direction == "høyere":
         gap = y - t
     elif ind.direction == "lavere":
@@ -273,7 +282,7 @@ def write_ranking_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
         row += 1
         ranked, rest = [], []
         for m in sheets.members:
-            gap = gap_of(ind, m.results.get(ind.id))
+            gap = gap_of(ind, m.results.get(ind.id), m.shown(ind))
             if gap is None or suppressed(m, ind.id, sheets.prikk):
                 rest.append(m)
             else:
@@ -290,7 +299,7 @@ def write_ranking_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
                 values = ["", m.unit.id, m.unit.name, shown, None, None, shown or GREY]
             else:
                 result = m.results[ind.id]
-                values = [place, m.unit.id, m.unit.name, shown_value(ind, result), result.target,
+                values = [place, m.unit.id, m.unit.name, m.shown(ind), result.target,
                           round(gap, 9), result.status]
             ws.write_values(row, 0, values, formats, styles.quoted)
             row += 1
