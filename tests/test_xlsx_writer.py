@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import zipfile
 
 from hypothesis import given, settings, strategies as st
 
 from excelkort.scorecard.rowmodel import Positions, compute_row
-from excelkort.xlsx.writer import ClassicFormulaWorksheet, Formats, new_workbook, print_setup
+from excelkort.xlsx.writer import (ClassicFormulaWorksheet, Formats, new_workbook, print_setup,
+                                   without_cyclic_gc)
 from scorecard_files import CATALOGUE
 
 
@@ -133,3 +135,21 @@ def test_write_values_and_the_sheet_data_are_what_xlsxwriter_writes(rows):
     """A table written row by row with ``write_values`` into a ``ClassicFormulaWorksheet``
     gives the bytes of the same cells written one by one into XlsxWriter's own worksheet."""
     assert _table_book(rows, fast=True) == _table_book(rows, fast=False)
+
+
+def test_the_garbage_collector_is_back_as_it_was_after_writing():
+    """Paused while a workbook is written, also when the writing fails; left off if it was."""
+    try:
+        with without_cyclic_gc():
+            assert not gc.isenabled()
+            raise OSError("disken er full")
+    except OSError:
+        pass
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with without_cyclic_gc():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
