@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import io
+import weakref
 import zipfile
+
+import pytest
 
 from hypothesis import given, settings, strategies as st
 
@@ -139,12 +142,9 @@ def test_write_values_and_the_sheet_data_are_what_xlsxwriter_writes(rows):
 
 def test_the_garbage_collector_is_back_as_it_was_after_writing():
     """Paused while a workbook is written, also when the writing fails; left off if it was."""
-    try:
-        with without_cyclic_gc():
-            assert not gc.isenabled()
-            raise OSError("disken er full")
-    except OSError:
-        pass
+    with pytest.raises(OSError), without_cyclic_gc():
+        assert not gc.isenabled()
+        raise OSError("disken er full")
     assert gc.isenabled()
     gc.disable()
     try:
@@ -153,3 +153,16 @@ def test_the_garbage_collector_is_back_as_it_was_after_writing():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_closed_workbook_is_freed_without_the_garbage_collector():
+    """Its sheets let go of it once written: no reference cycle leaves its cells to the
+    garbage collector."""
+    with without_cyclic_gc():
+        wb = new_workbook(io.BytesIO(), "Prøve", "2026-10")
+        ws = wb.add_worksheet("Ark", worksheet_class=ClassicFormulaWorksheet)
+        ws.write_values(0, 0, [1, "tekst"], [None, None])
+        wb.close()
+        gone = weakref.ref(wb)
+        del wb, ws
+        assert gone() is None

@@ -177,24 +177,31 @@ NAME_WIDTH, DATA_NAME_WIDTH = 30, 44  # the Indikator column on Målekort and on
 def _write_scorecard(content: ScorecardContent, filename, extra_sheets=None) -> dict[str, Result]:
     """The målekort's sheets, in tab order: Målekort, Data, Indikatorer, Logg (and the
     ``extra_sheets`` of a consolidated workbook)."""
-    with without_cyclic_gc():  # some 10⁵ cells that are never cyclic garbage
-        wb = new_workbook(filename, f"Målekort {content.unit_name} {content.year}", content.period)
-        wb.set_calc_mode("auto")
-        st = _Styles(wb)
-        ws = wb.add_worksheet(L.SCORECARD_SHEET, worksheet_class=ClassicFormulaWorksheet)
-        data_ws = wb.add_worksheet(L.DATA_SHEET, worksheet_class=ClassicFormulaWorksheet)
-        cat_ws = wb.add_worksheet(L.CATALOGUE_SHEET, worksheet_class=ClassicFormulaWorksheet)
-        log_ws = wb.add_worksheet(L.LOG_SHEET, worksheet_class=ClassicFormulaWorksheet)
-        _write_head(wb, ws, content, st)
-        cols, data_cols = _write_header_rows(ws, data_ws, st)
-        results, last_row = _write_indicator_rows(ws, data_ws, content, cols, data_cols, st)
-        _finish_scorecard_sheet(ws, cols, last_row, st)
-        _finish_data_sheet(data_ws)
-        _write_catalogue_sheet(cat_ws, content.catalogue, st)
-        _write_log_sheet(log_ws, content.log_rows, st)
-        if extra_sheets is not None:
-            extra_sheets(wb, st)
-        wb.close()
+    with without_cyclic_gc():
+        return _write_sheets(content, filename, extra_sheets)
+
+
+def _write_sheets(content: ScorecardContent, filename, extra_sheets) -> dict[str, Result]:
+    """``_write_scorecard``'s work, in a function of its own: the workbook's cells are freed as
+    it returns, before the garbage collector is back (else its first collection would walk
+    them all)."""
+    wb = new_workbook(filename, f"Målekort {content.unit_name} {content.year}", content.period)
+    wb.set_calc_mode("auto")
+    st = _Styles(wb)
+    ws = wb.add_worksheet(L.SCORECARD_SHEET, worksheet_class=ClassicFormulaWorksheet)
+    data_ws = wb.add_worksheet(L.DATA_SHEET, worksheet_class=ClassicFormulaWorksheet)
+    cat_ws = wb.add_worksheet(L.CATALOGUE_SHEET, worksheet_class=ClassicFormulaWorksheet)
+    log_ws = wb.add_worksheet(L.LOG_SHEET, worksheet_class=ClassicFormulaWorksheet)
+    _write_head(wb, ws, content, st)
+    cols, data_cols = _write_header_rows(ws, data_ws, st)
+    results, last_row = _write_indicator_rows(ws, data_ws, content, cols, data_cols, st)
+    _finish_scorecard_sheet(ws, cols, last_row, st)
+    _finish_data_sheet(data_ws)
+    _write_catalogue_sheet(cat_ws, content.catalogue, st)
+    _write_log_sheet(log_ws, content.log_rows, st)
+    if extra_sheets is not None:
+        extra_sheets(wb, st)
+    wb.close()
     return results
 
 

@@ -159,7 +159,8 @@ class ClassicFormulaWorksheet(Worksheet):
       also sees conditional-format formulas;
     - ``write_values`` stores a table row's cells in one call;
     - ``_write_rows`` (the sheet's cells as XML) visits only the rows and cells that exist, and
-      writes the common cells straight, without XlsxWriter's generic attribute escaping.
+      writes the common cells straight, without XlsxWriter's generic attribute escaping;
+    - once its XML is written, the sheet no longer holds on to its workbook (below).
 
     These override private methods, so pyproject.toml pins XlsxWriter to the versions tested
     (3.3.1; ``test_committed_templates_are_up_to_date`` and ``tests/test_xlsx_writer.py`` fail on
@@ -168,6 +169,14 @@ class ClassicFormulaWorksheet(Worksheet):
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
         return formula[1:] if formula.startswith("=") else formula
+
+    def _assemble_xml_file(self) -> None:
+        """The sheet's XML, as the workbook is closed; then the sheet lets go of the workbook's
+        ``add_format`` (it makes no more formats), the one reference cycle between a workbook and
+        its sheets: the closed workbook and its cells are freed as soon as the caller drops it,
+        not left to the garbage collector, which would walk every cell."""
+        super()._assemble_xml_file()
+        self.workbook_add_format = None
 
     def write_values(self, row: int, col: int, values, formats, quoted=None) -> None:
         """``values`` from (row, col) rightwards, each with its format in ``formats``: what
