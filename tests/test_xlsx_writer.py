@@ -39,6 +39,7 @@ def _sheet_xml(path, worksheet_class=None) -> bytes:
     ws = wb.add_worksheet("Ark", worksheet_class=worksheet_class)
     for row, formula in enumerate(_scorecard_formulas()):
         ws.write_formula(row, 0, formula, None, 0)
+    ws.write_formula(0, 9, "{=SUM(B1:B2*C1:C2)}", None, 3)  # an array formula: XlsxWriter's own
     fmt = Formats(wb)
     ws.conditional_format(0, 1, 9, 1, {"type": "formula", "criteria": '=$A1="grønn"',
                                        "format": fmt.add(bold=True)})
