@@ -96,15 +96,18 @@ ROWS = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 20),
                           st.lists(st.tuples(VALUES, st.integers(0, 3)), max_size=8)), max_size=12)
 
 
-def _table_book(rows, fast: bool) -> dict[str, bytes]:
+def _table_book(rows, fast: bool, row_height: float | None = None) -> dict[str, bytes]:
     """A workbook of ``rows`` (row, first column, (value, format number) pairs) written with
     ``write_values`` (``fast``) or cell by cell with XlsxWriter's own methods, beside formulas,
-    a comment, a date, row and column formats and a row with only a height; its parts."""
+    a comment, a date, row and column formats and a row with only a height (and every row
+    ``row_height`` tall, when given); its parts."""
     buffer = io.BytesIO()
     wb = new_workbook(buffer, "Prøve", "2026-10")
     ws = wb.add_worksheet("Ark", worksheet_class=ClassicFormulaWorksheet if fast else None)
     fm = Formats(wb)
     formats = [None, fm.header, fm.add(italic=True), fm.add(num_format="0.0")]
+    if row_height is not None:
+        ws.set_default_row(row_height)
     ws.set_row(5, None, fm.add(bold=True))
     ws.set_row(33, 30)
     ws.set_column(3, 3, 12, fm.add(font_color="#FF0000"))
@@ -134,11 +137,11 @@ def _table_book(rows, fast: bool) -> dict[str, bytes]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(ROWS)
-def test_write_values_and_the_sheet_data_are_what_xlsxwriter_writes(rows):
+@given(ROWS, st.sampled_from([None, 15, 24]))
+def test_write_values_and_the_sheet_data_are_what_xlsxwriter_writes(rows, row_height):
     """A table written row by row with ``write_values`` into a ``ClassicFormulaWorksheet``
     gives the bytes of the same cells written one by one into XlsxWriter's own worksheet."""
-    assert _table_book(rows, fast=True) == _table_book(rows, fast=False)
+    assert _table_book(rows, True, row_height) == _table_book(rows, False, row_height)
 
 
 def test_the_garbage_collector_is_back_as_it_was_after_writing():

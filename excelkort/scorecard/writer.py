@@ -395,13 +395,13 @@ def _write_data_row(ws, row: int, ind: Indicator, inputs: RowInputs, consolidate
     ws.write_string(row, 0, ind.id, st.get(None, bold=True))
     ws.write_string(row, 1, ind.name, st.get(None, wrap=True))
     ws.set_row(row, row_height((ind.name, DATA_NAME_WIDTH)))
-    for m in range(1, 13):
-        for part, values in (("teller", inputs.data_teller), ("nevner", inputs.data_nevner)):
-            col = L.DATA_LABELS.index(L.data_label(m, part))
-            value = values[m - 1]
+    values, formats = [], []
+    for m in range(1, 13):  # Data's month columns, left to right
+        for part, series in (("teller", inputs.data_teller), ("nevner", inputs.data_nevner)):
             reporting = m in ind.reporting_months and not (part == "nevner" and ind.measure == "antall")
-            fmt = st.get("General", input_cell=typed and reporting, grey=not reporting)
-            _write(ws, row, col, Cell(value), fmt, st)
+            values.append(series[m - 1])
+            formats.append(st.get("General", input_cell=typed and reporting, grey=not reporting))
+    ws.write_values(row, L.DATA_LABELS.index(L.data_label(1, "teller")), values, formats, st.quoted)
     if typed:
         ws.data_validation(row, 2, row, len(L.DATA_LABELS) - 1, {
             "validate": "decimal", "criteria": ">=", "value": 0,

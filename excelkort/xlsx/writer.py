@@ -250,15 +250,22 @@ class ClassicFormulaWorksheet(Worksheet):
                           if info.column_format is not None}
         styles: dict = {}
         letters = _column_letters(self.dim_colmax)
+        # a row with nothing set (height, format …) is <row r=… spans=…>, unless every row has
+        # a height of its own or Excel 2010's attribute
+        plain = self.default_row_height == self.original_row_height and self.excel_version != 2010
         for row in sorted(rows):
             info, span = self.row_info.get(row), self.row_spans.get(row // 16)
             cells = self.table.get(row)
             if not cells:
                 self._write_empty_row(row, span, info)
                 continue
-            self._write_row(row, span, info)
+            number = str(row + 1)
+            if info is None and plain:
+                out = [f'<row r="{number}" spans="{span}">' if span else f'<row r="{number}">']
+            else:
+                self._write_row(row, span, info)
+                out = []
             row_format = info.row_format if info is not None else None
-            out, number = [], str(row + 1)
             for col in sorted(cells):
                 cell = cells[col]
                 fmt = cell.format or row_format or column_formats.get(col)
@@ -300,8 +307,11 @@ class ClassicFormulaWorksheet(Worksheet):
         for source in (self.table, self.comments):
             for row, cells in source.items():
                 if cells:
-                    low, high = bounds.get(row // 16, (min(cells), max(cells)))
-                    bounds[row // 16] = (min(low, *cells), max(high, *cells))
+                    low, high = min(cells), max(cells)
+                    known = bounds.get(row // 16)
+                    if known is not None:
+                        low, high = min(low, known[0]), max(high, known[1])
+                    bounds[row // 16] = (low, high)
         return {block: f"{low + 1}:{high + 1}" for block, (low, high) in bounds.items()}
 
 
