@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from contextlib import contextmanager
+from functools import lru_cache
 from itertools import count
 
 import xlsxwriter
@@ -26,7 +27,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import (CellBlankTuple, CellBooleanTuple, CellFormulaTuple, CellNumberTuple,
                                   CellStringTuple, Worksheet)
 
-from .xmltext import looks_like_formula
+from .xmltext import escape_text, looks_like_formula
 
 HEADER_FILL = "#1F4E79"
 INPUT_FILL = "#FFF2CC"
@@ -290,15 +291,17 @@ class ClassicFormulaWorksheet(Worksheet):
             out.append("</row>")
             self.fh.write("".join(out))
 
-    def _formula_xml(self, ref: str, style: str, cell) -> str:
+    @staticmethod
+    def _formula_xml(ref: str, style: str, cell) -> str:
         """A formula cell with its cached value, as XlsxWriter writes it."""
         value, kind = cell.value, ""
         if isinstance(value, bool):
             value, kind = int(value), ' t="b"'
-        elif isinstance(value, str) and value:
-            kind = ' t="e"' if value in _ERROR_CODES else ' t="str"'
-        return (f'<c r="{ref}"{style}{kind}><f>{self._escape_data(cell.formula)}</f>'
-                f"<v>{self._escape_data(value)}</v></c>")
+        elif isinstance(value, str):
+            if value:
+                kind = ' t="e"' if value in _ERROR_CODES else ' t="str"'
+            value = escape_text(value)
+        return f'<c r="{ref}"{style}{kind}><f>{_formula_text(cell.formula)}</f><v>{value}</v></c>'
 
     def _spans(self) -> dict[int, str]:
         """XlsxWriter's ``spans`` attribute of the rows, per block of 16 rows: the first and last
@@ -316,6 +319,8 @@ class ClassicFormulaWorksheet(Worksheet):
 
 
 _new = tuple.__new__  # a cell's named tuple without its Python-level constructor
+#: a formula's text in the XML, remembered: the same formulas come in every workbook of a run
+_formula_text = lru_cache(maxsize=8192)(escape_text)
 _ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
 _LETTERS: list[str] = []
 
