@@ -117,17 +117,10 @@ class _Styles(Formats):
 
 
 def _write(ws, row: int, col: int, cell: Cell, fmt, st: _Styles) -> None:
-    value = cell.value
     if cell.formula is not None:
-        ws.write_formula(row, col, "=" + cell.formula, fmt, value)
-    elif value is None or value == "":
-        ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, bool):
-        ws.write_boolean(row, col, value, fmt)
-    elif isinstance(value, (int, float)):
-        ws.write_number(row, col, value, fmt)
+        ws.write_formula(row, col, "=" + cell.formula, fmt, cell.value)
     else:
-        st.write_text(ws, row, col, str(value), fmt)
+        ws.write_value(row, col, cell.value, fmt, st.quoted)
 
 
 def _status_rules(ws, first_row: int, last_row: int, col: int, st: _Styles, colour_col: int | None = None):

@@ -205,7 +205,7 @@ class ClassicFormulaWorksheet(Worksheet):
         last = col + len(values) - 1
         if self.constant_memory or min(row, col) < 0 or row >= self.xls_rowmax or last >= self.xls_colmax:
             for c, value, fmt in zip(count(col), values, formats):  # XlsxWriter's checks
-                self._write_value(row, c, value, fmt, quoted)
+                self.write_value(row, c, value, fmt, quoted)
             return
         cells, longest = self.table[row], self.xls_strmax // 2
         shared = self.str_table._get_shared_string_index
@@ -221,15 +221,15 @@ class ClassicFormulaWorksheet(Worksheet):
             elif (value is None or value == "") and fmt is not None:
                 cells[c] = _new(CellBlankTuple, (fmt,))
             else:  # the rest (a bool, long text, …) as XlsxWriter's write_* methods store it
-                self._write_value(row, c, value, fmt, quoted)
+                self.write_value(row, c, value, fmt, quoted)
                 continue
             written.append(c)
         if written:
             self._check_dimensions(row, written[0])
             self._check_dimensions(row, written[-1])
 
-    def _write_value(self, row: int, col: int, value, fmt, quoted) -> None:
-        """One cell of ``write_values``, through XlsxWriter's own methods."""
+    def write_value(self, row: int, col: int, value, fmt, quoted=None) -> None:
+        """One cell as ``write_values`` stores it, through XlsxWriter's own methods."""
         if value is None or value == "":
             self.write_blank(row, col, None, fmt)
         elif isinstance(value, bool):
