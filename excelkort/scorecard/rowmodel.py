@@ -165,7 +165,7 @@ def row_formulas(ind: Indicator, weighted: bool, months_are_formulas: bool,
                          tuple(pos.data_cols.items()), pos.row, pos.data_row)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)  # a catalogue's rows in a layout or two
 def _row_formulas(ind: Indicator, weighted: bool, months_are_formulas: bool, cols: tuple,
                   data_cols: tuple, row: int, data_row: int) -> dict[str, str]:
     """``row_formulas``, rendered from the rule expressions: the window and targets, the month
