@@ -1,10 +1,20 @@
-"""The XlsxWriter base: the formula short-cut writes what XlsxWriter itself writes."""
+"""The XlsxWriter base: the formula short-cut, the row writer and the sheet-data writer of
+``ClassicFormulaWorksheet`` write what XlsxWriter itself writes."""
 from __future__ import annotations
 
+import datetime as dt
+import gc
+import io
+import weakref
 import zipfile
 
+import pytest
+
+from hypothesis import given, settings, strategies as st
+
 from excelkort.scorecard.rowmodel import Positions, compute_row
-from excelkort.xlsx.writer import ClassicFormulaWorksheet, Formats, new_workbook, print_setup
+from excelkort.xlsx.writer import (ClassicFormulaWorksheet, Formats, new_workbook, print_setup,
+                                   without_cyclic_gc)
 from scorecard_files import CATALOGUE
 
 
@@ -29,6 +39,7 @@ def _sheet_xml(path, worksheet_class=None) -> bytes:
     ws = wb.add_worksheet("Ark", worksheet_class=worksheet_class)
     for row, formula in enumerate(_scorecard_formulas()):
         ws.write_formula(row, 0, formula, None, 0)
+    ws.write_formula(0, 9, "{=SUM(B1:B2*C1:C2)}", None, 3)  # an array formula: XlsxWriter's own
     fmt = Formats(wb)
     ws.conditional_format(0, 1, 9, 1, {"type": "formula", "criteria": '=$A1="grønn"',
                                        "format": fmt.add(bold=True)})
@@ -74,3 +85,88 @@ def test_a_wide_table_prints_at_a_readable_scale_over_pages(tmp_path):
     assert b"fitToPage" not in sheet
     assert b'<colBreaks count="1" manualBreakCount="1"><brk id="17" max="1048575" man="1"/></colBreaks>' in sheet
     assert b"Ark!$A:$B,Ark!$1:$1</definedName>" in book
+
+
+#: a cell value of a table row: every kind ``write_values`` stores, text Excel would take for
+#: a formula, text over XlsxWriter's short-text limit, XML's special characters
+VALUES = st.one_of(st.none(), st.just(""), st.booleans(), st.integers(-10**15, 10**15),
+                   st.floats(allow_nan=False, allow_infinity=False),
+                   st.text("ab=+-@ &<>\"_x0\n", max_size=6), st.just("x" * 20000))
+ROWS = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 20),
+                          st.lists(st.tuples(VALUES, st.integers(0, 3)), max_size=8)), max_size=12)
+
+
+def _table_book(rows, fast: bool, row_height: float | None = None) -> dict[str, bytes]:
+    """A workbook of ``rows`` (row, first column, (value, format number) pairs) written with
+    ``write_values`` (``fast``) or cell by cell with XlsxWriter's own methods, beside formulas,
+    a comment, a date, row and column formats and a row with only a height (and every row
+    ``row_height`` tall, when given); its parts."""
+    buffer = io.BytesIO()
+    wb = new_workbook(buffer, "Prøve", "2026-10")
+    ws = wb.add_worksheet("Ark", worksheet_class=ClassicFormulaWorksheet if fast else None)
+    fm = Formats(wb)
+    formats = [None, fm.header, fm.add(italic=True), fm.add(num_format="0.0")]
+    if row_height is not None:
+        ws.set_default_row(row_height)
+    ws.set_row(5, None, fm.add(bold=True))
+    ws.set_row(33, 30)
+    ws.set_column(3, 3, 12, fm.add(font_color="#FF0000"))
+    for row, col, cells in rows:
+        values, fmts = [v for v, _ in cells], [formats[f] for _, f in cells]
+        if fast:
+            ws.write_values(row, col, values, fmts, fm.quoted)
+            continue
+        for c, (value, fmt) in enumerate(zip(values, fmts), start=col):
+            if value is None or value == "":
+                ws.write_blank(row, c, None, fmt)
+            elif isinstance(value, bool):
+                ws.write_boolean(row, c, value, fmt)
+            elif isinstance(value, (int, float)):
+                ws.write_number(row, c, value, fmt)
+            else:
+                fm.write_text(ws, row, c, value, fmt)
+    ws.write_formula(50, 1, "=A1+1", None, 2)
+    ws.write_formula(50, 2, "=A1>1", fm.header, True)
+    ws.write_formula(50, 3, '=IF(A1<0,"<0","")', None, "<0")
+    ws.write_formula(50, 4, "=1/0", None, "#DIV/0!")
+    ws.write_comment(52, 6, "Merknad")
+    ws.write_datetime(53, 0, dt.datetime(2026, 10, 1), fm.add(num_format="yyyy-mm-dd"))
+    wb.close()
+    with zipfile.ZipFile(buffer) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+@settings(max_examples=60, deadline=None)
+@given(ROWS, st.sampled_from([None, 15, 24]))
+def test_write_values_and_the_sheet_data_are_what_xlsxwriter_writes(rows, row_height):
+    """A table written row by row with ``write_values`` into a ``ClassicFormulaWorksheet``
+    gives the bytes of the same cells written one by one into XlsxWriter's own worksheet."""
+    assert _table_book(rows, True, row_height) == _table_book(rows, False, row_height)
+
+
+def test_the_garbage_collector_is_back_as_it_was_after_writing():
+    """Paused while a workbook is written, also when the writing fails; left off if it was."""
+    with pytest.raises(OSError), without_cyclic_gc():
+        assert not gc.isenabled()
+        raise OSError("disken er full")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with without_cyclic_gc():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_closed_workbook_is_freed_without_the_garbage_collector():
+    """Its sheets let go of it once written: no reference cycle leaves its cells to the
+    garbage collector."""
+    with without_cyclic_gc():
+        wb = new_workbook(io.BytesIO(), "Prøve", "2026-10")
+        ws = wb.add_worksheet("Ark", worksheet_class=ClassicFormulaWorksheet)
+        ws.write_values(0, 0, [1, "tekst"], [None, None])
+        wb.close()
+        gone = weakref.ref(wb)
+        del wb, ws
+        assert gone() is None

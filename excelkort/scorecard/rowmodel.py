@@ -8,6 +8,7 @@ take their cells from here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import layout as L
 from ..model import Indicator, Series
@@ -85,7 +86,7 @@ VALUE_LABELS = frozenset({L.COL_TARGET, L.helper_label("e"), L.COL_PROGNOSIS, L.
 def compute_row(inputs: RowInputs, pos: Positions, period_month: int) -> tuple[dict[str, Cell], Result]:
     """All owned cells of the row (by column label): formula text with cached value, or value."""
     values, res = row_values(inputs, period_month)
-    formulas = row_formulas(inputs, pos)
+    formulas = row_formulas(inputs.indicator, inputs.weighted, inputs.months_are_formulas, pos)
     cells = {label: Cell(value, formulas.get(label)) for label, value in values.items()}
     return cells, res
 
@@ -155,10 +156,21 @@ _N = {m: L.helper_label("N", m) for m in range(1, 13)}
 _I = {m: L.helper_label("i", m) for m in range(1, 13)}
 
 
-def row_formulas(inputs: RowInputs, pos: Positions) -> dict[str, str]:
-    """The Excel formula of every formula cell of the row, rendered from the rule expressions:
-    the window and targets, the month cells, Hittil i år and Status, then the trend."""
-    ind = inputs.indicator
+def row_formulas(ind: Indicator, weighted: bool, months_are_formulas: bool,
+                 pos: Positions) -> dict[str, str]:
+    """The Excel formula of every formula cell of the row (not to be changed: the text is made
+    once per process for each indicator and place, as the same rows of the same catalogue come
+    in every workbook of a run)."""
+    return _row_formulas(ind, weighted, months_are_formulas, tuple(pos.cols.items()),
+                         tuple(pos.data_cols.items()), pos.row, pos.data_row)
+
+
+@lru_cache(maxsize=256)  # a catalogue's rows in a layout or two
+def _row_formulas(ind: Indicator, weighted: bool, months_are_formulas: bool, cols: tuple,
+                  data_cols: tuple, row: int, data_row: int) -> dict[str, str]:
+    """``row_formulas``, rendered from the rule expressions: the window and targets, the month
+    cells, Hittil i år and Status, then the trend."""
+    pos = Positions(dict(cols), dict(data_cols), row, data_row)
     h = pos.helper
     out: dict[str, str] = {
         L.helper_label("Pw"): f"{PERIOD_MONTH}-{ind.lag}",
@@ -169,11 +181,11 @@ def row_formulas(inputs: RowInputs, pos: Positions) -> dict[str, str]:
         terms = ",".join(f"AND(ISNUMBER({pos.data_ref(m, 'nevner')}),{m}<={h('Pw')})"
                          for m in ind.reporting_months)
         out[L.helper_label("harN")] = f"OR({terms})"
-    ratio = ratio_expr(value_factor(ind, inputs.weighted))
-    _month_formulas(inputs, pos, ratio, out)
+    ratio = ratio_expr(value_factor(ind, weighted))
+    _month_formulas(ind, months_are_formulas, pos, ratio, out)
     # the month values by position: filled rows name each month cell by itself (so a column a
     # user inserts among them changes nothing), typed rows index the hidden hj:v cells
-    if inputs.months_are_formulas:
+    if months_are_formulas:
         months = ",".join(pos.ref(L.MONTHS_BY_NUMBER[m]) for m in range(1, 13))
         pick = lambda k: f"CHOOSE({k},{months})"  # noqa: E731
     else:
@@ -183,16 +195,16 @@ def row_formulas(inputs: RowInputs, pos: Positions) -> dict[str, str]:
     return out
 
 
-def _month_formulas(inputs: RowInputs, pos: Positions, ratio: Expr, out: dict[str, str]) -> None:
+def _month_formulas(ind: Indicator, formulas: bool, pos: Positions, ratio: Expr,
+                    out: dict[str, str]) -> None:
     """Each reporting month's value and its hidden helpers (T, N, i) into ``out``.
 
     Filled rows compute the month value in the visible month cell (text «ikke klar» where the
     month is not known yet, which every use below skips as non-numeric); rows typed by the
     office keep it in the hidden hj:v cell, since their month cells are the inputs.
     """
-    ind, h = inputs.indicator, pos.helper
+    h = pos.helper
     antall = ind.measure == "antall"
-    formulas = inputs.months_are_formulas
     for m in ind.reporting_months:
         t_ref, n_ref = pos.data_ref(m, "teller"), pos.data_ref(m, "nevner")
         month_ref = pos.ref(L.MONTHS_BY_NUMBER[m])

@@ -22,7 +22,7 @@ from ..numbers.rules import HIGH, LOW, MEDIUM, RISKS, Result, tolerance_for
 from ..xlsx.refs import cell_ref
 from ..xlsx.writer import (GREEN_FILL, GREEN_FONT, GREY_FILL, GREY_FONT, GRID, INPUT, RED_FILL, RED_FONT,
                            YELLOW_FILL, YELLOW_FONT, ClassicFormulaWorksheet, Formats, new_workbook,
-                           print_setup)
+                           print_setup, without_cyclic_gc)
 
 PERSPECTIVE_FILL = "#DDEBF7"
 
@@ -117,17 +117,10 @@ class _Styles(Formats):
 
 
 def _write(ws, row: int, col: int, cell: Cell, fmt, st: _Styles) -> None:
-    value = cell.value
     if cell.formula is not None:
-        ws.write_formula(row, col, "=" + cell.formula, fmt, value)
-    elif value is None or value == "":
-        ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, bool):
-        ws.write_boolean(row, col, value, fmt)
-    elif isinstance(value, (int, float)):
-        ws.write_number(row, col, value, fmt)
+        ws.write_formula(row, col, "=" + cell.formula, fmt, cell.value)
     else:
-        st.write_text(ws, row, col, str(value), fmt)
+        ws.write_value(row, col, cell.value, fmt, st.quoted)
 
 
 def _status_rules(ws, first_row: int, last_row: int, col: int, st: _Styles, colour_col: int | None = None):
@@ -177,6 +170,14 @@ NAME_WIDTH, DATA_NAME_WIDTH = 30, 44  # the Indikator column on Målekort and on
 def _write_scorecard(content: ScorecardContent, filename, extra_sheets=None) -> dict[str, Result]:
     """The målekort's sheets, in tab order: Målekort, Data, Indikatorer, Logg (and the
     ``extra_sheets`` of a consolidated workbook)."""
+    with without_cyclic_gc():
+        return _write_sheets(content, filename, extra_sheets)
+
+
+def _write_sheets(content: ScorecardContent, filename, extra_sheets) -> dict[str, Result]:
+    """``_write_scorecard``'s work, in a function of its own: the workbook's cells are freed as
+    it returns, before the garbage collector is back (else its first collection would walk
+    them all)."""
     wb = new_workbook(filename, f"Målekort {content.unit_name} {content.year}", content.period)
     wb.set_calc_mode("auto")
     st = _Styles(wb)
@@ -387,13 +388,13 @@ def _write_data_row(ws, row: int, ind: Indicator, inputs: RowInputs, consolidate
     ws.write_string(row, 0, ind.id, st.get(None, bold=True))
     ws.write_string(row, 1, ind.name, st.get(None, wrap=True))
     ws.set_row(row, row_height((ind.name, DATA_NAME_WIDTH)))
-    for m in range(1, 13):
-        for part, values in (("teller", inputs.data_teller), ("nevner", inputs.data_nevner)):
-            col = L.DATA_LABELS.index(L.data_label(m, part))
-            value = values[m - 1]
+    values, formats = [], []
+    for m in range(1, 13):  # Data's month columns, left to right
+        for part, series in (("teller", inputs.data_teller), ("nevner", inputs.data_nevner)):
             reporting = m in ind.reporting_months and not (part == "nevner" and ind.measure == "antall")
-            fmt = st.get("General", input_cell=typed and reporting, grey=not reporting)
-            _write(ws, row, col, Cell(value), fmt, st)
+            values.append(series[m - 1])
+            formats.append(st.get("General", input_cell=typed and reporting, grey=not reporting))
+    ws.write_values(row, L.DATA_LABELS.index(L.data_label(1, "teller")), values, formats, st.quoted)
     if typed:
         ws.data_validation(row, 2, row, len(L.DATA_LABELS) - 1, {
             "validate": "decimal", "criteria": ">=", "value": 0,

@@ -11,6 +11,7 @@ no style, and the colours follow what the cells say (also when a person edits th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from ..model import Catalogue, Indicator, Unit
 from ..numbers.rules import GREEN, GREY, RED, YELLOW, Result, round_shown
@@ -39,6 +40,14 @@ class Member:
     results: dict[str, Result]
     nevner: dict[str, float | None] = field(default_factory=dict)  # YTD ΣN (prikking)
     risk: dict[str, str] = field(default_factory=dict)  # Risiko (vurdering)
+    _shown: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def shown(self, ind: Indicator):
+        """``shown_value`` of the unit's result, once per indicator (Enheter and Rangering show
+        it, Rangering ranks by it)."""
+        if ind.id not in self._shown:
+            self._shown[ind.id] = shown_value(ind, self.results.get(ind.id))
+        return self._shown[ind.id]
 
 
 @dataclass
@@ -112,7 +121,7 @@ class _Styles:
         self.italic = st.add(italic=True)
         self.title = st.add(bold=True, font_size=14, font_color=HEADER_FILL)
         self.wb, self.base = wb, base
-        self.write_text = st.write_text  # formula-like text stays text (quote prefix)
+        self.quoted = st.quoted  # formula-like text stays text (quote prefix)
         self._add = st.add
         self._cache: dict[tuple, object] = {}
         self._rule_formats: dict[str, object] = {}
@@ -156,22 +165,12 @@ def _print_setup(ws, header_row: int, widths) -> None:
     print_setup(ws, header_row, narrow_margins=True, repeat_columns=(0, 1) if wide else None)
 
 
-def _put(ws, row: int, col: int, value, fmt, styles: _Styles) -> None:
-    if value is None or value == "":
-        ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        ws.write_number(row, col, value, fmt)
-    else:
-        styles.write_text(ws, row, col, str(value), fmt)
-
-
 def write_table(ws, styles: _Styles, labels, rows, widths) -> None:
     """A plain table; text wraps in its column, so long paths and reasons print whole."""
     for col, label in enumerate(labels):
         ws.write_string(0, col, label, styles.header)
     for r, values in enumerate(rows, start=1):
-        for col, value in enumerate(values):
-            _put(ws, r, col, value, styles.wrap, styles)
+        ws.write_values(r, 0, values, repeat(styles.wrap), styles.quoted)
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
     ws.set_row(0, 28)  # two lines for a wrapped label
@@ -217,22 +216,21 @@ def write_units_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
         if sheets.show_risk:
             ws.write_string(sub, col + 2, "Risiko (vurdering)", styles.header)
     row = first = sub + 1
+    formats = []  # of a row's indicator cells
+    for ind in indicators:
+        formats += [styles.cell(number_format(ind))] + [styles.cell(center=True)] * (per - 1)
     for member in ([sheets.total] if sheets.total else []) + sheets.members:
         label = styles.bold_cell if member is sheets.total else styles.text
-        ws.write_string(row, 0, member.unit.id, label)
-        ws.write_string(row, 1, member.unit.name, label)
-        for i, ind in enumerate(indicators):
-            col = 2 + i * per
+        values = [member.unit.id, member.unit.name]
+        for ind in indicators:
             result = member.results.get(ind.id)
             if suppressed(member, ind.id, sheets.prikk):
-                shown = status = SUPPRESSED
+                values += [SUPPRESSED, SUPPRESSED]
             else:
-                status = result.status if result is not None else GREY
-                shown = shown_value(ind, result)
-            _put(ws, row, col, shown, styles.cell(number_format(ind)), styles)
-            _put(ws, row, col + 1, status, styles.cell(center=True), styles)
+                values += [member.shown(ind), result.status if result is not None else GREY]
             if sheets.show_risk:
-                _put(ws, row, col + 2, member.risk.get(ind.id), styles.cell(center=True), styles)
+                values.append(member.risk.get(ind.id))
+        ws.write_values(row, 0, values, [label, label] + formats, styles.quoted)
         row += 1
     value_cols = [2 + i * per for i in range(len(indicators))]
     styles.status_rules(ws, first, row - 1, value_cols, 1)  # Hittil i år, by its status word
@@ -253,11 +251,12 @@ def write_units_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
                     f"{sheets.prikk})." if sheets.prikk else ""), styles.italic)
 
 
-def gap_of(ind: Indicator, result: Result) -> float | None:
-    """The gap to target used for ranking (SPEC §7); antall relative to the unit's own target."""
-    if result is None or not isinstance(result.ytd, (int, float)) or result.target is None:
+def gap_of(ind: Indicator, result: Result, shown) -> float | None:
+    """The gap to target used for ranking (SPEC §7) of the value ``shown`` (``shown_value``);
+    antall relative to the unit's own target."""
+    if not isinstance(shown, (int, float)) or result.target is None:
         return None
-    y, t = round_shown(result.ytd, ind.decimals), result.target
+    y, t = shown, result.target
     if ind.direction == "høyere":
         gap = y - t
     elif ind.direction == "lavere":
@@ -283,7 +282,7 @@ def write_ranking_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
         row += 1
         ranked, rest = [], []
         for m in sheets.members:
-            gap = gap_of(ind, m.results.get(ind.id))
+            gap = gap_of(ind, m.results.get(ind.id), m.shown(ind))
             if gap is None or suppressed(m, ind.id, sheets.prikk):
                 rest.append(m)
             else:
@@ -292,20 +291,17 @@ def write_ranking_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
         fmt = number_format(ind)
         gap_fmt = '0.0" %"' if ind.measure == "antall" else fmt.replace('" %"', '" p.p."')
         # every row of the block has the same styles, ranked or not (a re-run moves units)
+        formats = [styles.text] * 3 + [styles.cell(fmt), styles.cell(fmt), styles.cell(gap_fmt),
+                                       styles.cell(center=True)]
         for place, (gap, m) in [*enumerate(ranked, start=1), *((None, (None, m)) for m in rest)]:
             if place is None:
                 shown = SUPPRESSED if suppressed(m, ind.id, sheets.prikk) else None
                 values = ["", m.unit.id, m.unit.name, shown, None, None, shown or GREY]
             else:
                 result = m.results[ind.id]
-                values = [place, m.unit.id, m.unit.name, shown_value(ind, result), result.target,
+                values = [place, m.unit.id, m.unit.name, m.shown(ind), result.target,
                           round(gap, 9), result.status]
-            for col, value in enumerate(values[:3]):
-                _put(ws, row, col, value, styles.text, styles)
-            _put(ws, row, 3, values[3], styles.cell(fmt), styles)
-            _put(ws, row, 4, values[4], styles.cell(fmt), styles)
-            _put(ws, row, 5, values[5], styles.cell(gap_fmt), styles)
-            _put(ws, row, 6, values[6], styles.cell(center=True), styles)
+            ws.write_values(row, 0, values, formats, styles.quoted)
             row += 1
         row += 1
     # a ranked unit's value and status are coloured by its status (unranked ones stay plain)
