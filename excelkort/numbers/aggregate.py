@@ -67,15 +67,15 @@ class Partial:
     """Exact month sums over some leaf units of one indicator (see the module docstring).
 
     ``teller`` and ``nevner`` are the sums of the leaf units that give teller/nevner (the
-    weighted form); ``values`` the leaf units' month values, whose sum and count make the
-    ``uvektet`` form. The values are summed only when the indicator turns out ``uvektet``,
-    which is rare, so the common case never pays for them.
+    weighted form); ``values`` holds each leaf unit's 12 month values (None where it has none),
+    whose sums and counts make the ``uvektet`` form. The values are summed only when the
+    indicator turns out ``uvektet``, which is rare, so the common case never pays for them.
     """
 
     antall: bool
     teller: list = field(default_factory=lambda: [None] * 12)  # int | Decimal | None
     nevner: list = field(default_factory=lambda: [None] * 12)
-    values: list = field(default_factory=lambda: [() for _ in range(12)])  # leaf month values
+    values: tuple = ()  # one 12-tuple of month values per leaf unit (none for antall)
     unweighted: bool = False  # some leaf unit with data gives bare values only
 
     def series(self) -> Series:
@@ -85,12 +85,9 @@ class Partial:
         if self.antall or not self.unweighted:
             return Series([None if t is None else float(t) for t in self.teller],
                           [None if n is None else float(n) for n in self.nevner], weighted=True)
-        sums = [float(exact_sum(exact(v) for v in vs)) if vs else None for vs in self.values]
-        return Series(sums, [float(len(vs)) if vs else None for vs in self.values], weighted=False)
-
-
-def _empty(indicator: Indicator) -> Partial:
-    return Partial(indicator.measure == "antall")
+        months = [[v for v in month if v is not None] for month in zip(*self.values)]
+        return Series([float(exact_sum(exact(v) for v in vs)) if vs else None for vs in months],
+                      [float(len(vs)) if vs else None for vs in months], weighted=False)
 
 
 def leaf_partial(indicator: Indicator, series: Series) -> Partial:
@@ -98,43 +95,38 @@ def leaf_partial(indicator: Indicator, series: Series) -> Partial:
     month values (v(m) of SPEC §4: factor·T/N, or the bare value)."""
     if not series.weighted:
         raise ValueError("an uvektet series is a consolidated unit's: combine its Partial instead")
-    p = _empty(indicator)
-    has_data = any(v is not None for v in series.teller)
+    teller, nevner = series.teller, series.nevner
+    if indicator.measure == "antall":
+        return Partial(True, [None if t is None else exact(t) for t in teller])
     with_n = unit_has_nevner(indicator, series)
-    p.unweighted = has_data and not p.antall and not with_n
-    for i in range(12):
-        t, n = series.teller[i], series.nevner[i]
-        if t is None:
-            continue
-        if p.antall:
-            p.teller[i] = exact(t)
-            continue
-        if with_n and n is not None:
-            p.teller[i], p.nevner[i] = exact(t), exact(n)
-        v = month_value(indicator, t, n, with_n)
-        if v is not None:
-            p.values[i] = (v,)
+    p = Partial(False, values=(tuple(month_value(indicator, t, n, with_n)
+                                     for t, n in zip(teller, nevner)),))
+    if with_n:
+        for i, (t, n) in enumerate(zip(teller, nevner)):
+            if t is not None and n is not None:
+                p.teller[i], p.nevner[i] = exact(t), exact(n)
+    else:
+        p.unweighted = any(t is not None for t in teller)
     return p
 
 
 def _column_sums(columns: list[list]) -> list:
-    out = []
-    for i in range(12):
-        present = [c[i] for c in columns if c[i] is not None]
-        out.append(exact_sum(present) if present else None)
-    return out
+    with localcontext(EXACT):
+        return [sum(present, 0) if (present := [v for v in month if v is not None]) else None
+                for month in zip(*columns)]
 
 
 def combine(indicator: Indicator, members: Iterable[Series | Partial]) -> Partial:
     """The exact partial of all the members' leaf units. A member is a leaf unit's ``Series``
     or the ``Partial`` of a unit (leaf or consolidated) — never a consolidated ``Series``."""
     partials = [m if isinstance(m, Partial) else leaf_partial(indicator, m) for m in members]
-    total = _empty(indicator)
-    total.teller = _column_sums([p.teller for p in partials])
-    total.nevner = _column_sums([p.nevner for p in partials])
-    total.values = [tuple(v for p in partials for v in p.values[i]) for i in range(12)]
-    total.unweighted = any(p.unweighted for p in partials)
-    return total
+    if not partials:
+        return Partial(indicator.measure == "antall")
+    return Partial(indicator.measure == "antall",
+                   _column_sums([p.teller for p in partials]),
+                   _column_sums([p.nevner for p in partials]),
+                   tuple(v for p in partials for v in p.values),
+                   any(p.unweighted for p in partials))
 
 
 def aggregate(indicator: Indicator, members: Iterable[Series | Partial]) -> Series:
