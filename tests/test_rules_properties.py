@@ -14,7 +14,8 @@ from excelkort.numbers.aggregate import (aggregate, combine, combine_targets, co
 from excelkort.numbers.rules import (DOWN_BETTER, DOWN_WORSE, GREEN, HIGH, LOW, MEDIUM,
                                      NO_TREND, RED, STABLE, STATUSES, TOO_LITTLE_DATA, TRENDS,
                                      UP_BETTER, UP_WORSE, YELLOW, evaluate, month_value,
-                                     round_shown, status_of, tolerance_for, trend_of)
+                                     round_shown, standing, status_of, tolerance_for, trend_of,
+                                     ytd_standing)
 from strategies import (grouped, ind, indicator_series, indicators, maybe, targets_for, tn_series,
                         unit_series)
 
@@ -279,3 +280,15 @@ def test_every_kind_of_indicator_gives_a_well_formed_row(case, period):
                           else MEDIUM)
     else:
         assert r.probability == TOO_LITTLE_DATA and r.risk is None
+
+
+@given(indicator_series(), st.integers(1, 12), maybe(st.integers(1, 5000).map(lambda v: v / 10)))
+@settings(max_examples=500, deadline=None)
+def test_an_offices_standing_is_what_the_full_evaluation_shows(case, period, target):
+    """``ytd_standing`` (konsolider's fast path for each office) gives exactly the Hittil i år,
+    status, target, month value and ΣN of the full evaluation, for any kind of indicator."""
+    indicator, series = case
+    fast = ytd_standing(indicator, series, period, target)
+    full = standing(evaluate(indicator, series, period, target), series, period)
+    assert fast == full
+    assert repr(fast) == repr(full)  # the same types too (0 and 0.0 print differently)

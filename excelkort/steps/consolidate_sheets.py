@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model import Catalogue, Indicator, Unit
-from ..numbers.rules import GREEN, GREY, RED, YELLOW, Result, round_shown
+from ..numbers.rules import GREEN, GREY, RED, YELLOW, Standing, round_shown
 from ..scorecard.writer import number_format
 from ..xlsx.refs import cell_ref
 from ..xlsx.writer import (A3, ClassicFormulaWorksheet, GREEN_FILL, GREEN_FONT, GREY_FILL, GREY_FONT, HEADER_FILL, RED_FILL,
@@ -36,8 +36,7 @@ class Member:
     """One unit in the Enheter and Rangering sheets."""
 
     unit: Unit
-    results: dict[str, Result]
-    nevner: dict[str, float | None] = field(default_factory=dict)  # YTD ΣN (prikking)
+    standings: dict[str, Standing]
     risk: dict[str, str] = field(default_factory=dict)  # Risiko (vurdering)
 
 
@@ -185,11 +184,11 @@ def suppressed(member: Member, ind_id: str, prikk: int | None) -> bool:
     """Whether the unit's value is shown as «:» (nevner below the prikk limit)."""
     if not prikk:
         return False
-    n = member.nevner.get(ind_id)
-    return n is not None and n < prikk
+    s = member.standings.get(ind_id)
+    return s is not None and s.nevner is not None and s.nevner < prikk
 
 
-def shown_value(ind: Indicator, result: Result | None):
+def shown_value(ind: Indicator, result: Standing | None):
     """Hittil i år as shown (rounded to Desimaler), a word (``ikke klar``), or None."""
     if result is None or result.ytd is None:
         return None
@@ -223,7 +222,7 @@ def write_units_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
         ws.write_string(row, 1, member.unit.name, label)
         for i, ind in enumerate(indicators):
             col = 2 + i * per
-            result = member.results.get(ind.id)
+            result = member.standings.get(ind.id)
             if suppressed(member, ind.id, sheets.prikk):
                 shown = status = SUPPRESSED
             else:
@@ -253,7 +252,7 @@ def write_units_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
                     f"{sheets.prikk})." if sheets.prikk else ""), styles.italic)
 
 
-def gap_of(ind: Indicator, result: Result) -> float | None:
+def gap_of(ind: Indicator, result: Standing | None) -> float | None:
     """The gap to target used for ranking (SPEC §7); antall relative to the unit's own target."""
     if result is None or not isinstance(result.ytd, (int, float)) or result.target is None:
         return None
@@ -283,7 +282,7 @@ def write_ranking_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
         row += 1
         ranked, rest = [], []
         for m in sheets.members:
-            gap = gap_of(ind, m.results.get(ind.id))
+            gap = gap_of(ind, m.standings.get(ind.id))
             if gap is None or suppressed(m, ind.id, sheets.prikk):
                 rest.append(m)
             else:
@@ -297,7 +296,7 @@ def write_ranking_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
                 shown = SUPPRESSED if suppressed(m, ind.id, sheets.prikk) else None
                 values = ["", m.unit.id, m.unit.name, shown, None, None, shown or GREY]
             else:
-                result = m.results[ind.id]
+                result = m.standings[ind.id]
                 values = [place, m.unit.id, m.unit.name, shown_value(ind, result), result.target,
                           round(gap, 9), result.status]
             for col, value in enumerate(values[:3]):
