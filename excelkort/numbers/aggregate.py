@@ -30,9 +30,8 @@ the partial of all their leaf units), ``Partial.series`` (→ the consolidated D
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, localcontext
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from ..model import Indicator, Series
 from .rules import month_value
@@ -62,19 +61,23 @@ def unit_has_nevner(indicator: Indicator, series: Series) -> bool:
     return indicator.measure != "antall" and any(v is not None for v in series.nevner)
 
 
-@dataclass
-class Partial:
+NO_MONTHS = (None,) * 12
+
+
+class Partial(NamedTuple):
     """Exact month sums over some leaf units of one indicator (see the module docstring).
 
     ``teller`` and ``nevner`` are the sums of the leaf units that give teller/nevner (the
     weighted form); ``values`` holds each leaf unit's 12 month values (None where it has none),
     whose sums and counts make the ``uvektet`` form. The values are summed only when the
     indicator turns out ``uvektet``, which is rare, so the common case never pays for them.
+    Tuples all through: a leaf partial is cheap to send from a worker process and, holding no
+    mutable container, costs the garbage collector nothing once made.
     """
 
     antall: bool
-    teller: list = field(default_factory=lambda: [None] * 12)  # int | Decimal | None
-    nevner: list = field(default_factory=lambda: [None] * 12)
+    teller: tuple = NO_MONTHS  # int | Decimal | None per month
+    nevner: tuple = NO_MONTHS
     values: tuple = ()  # one 12-tuple of month values per leaf unit (none for antall)
     unweighted: bool = False  # some leaf unit with data gives bare values only
 
@@ -97,23 +100,20 @@ def leaf_partial(indicator: Indicator, series: Series) -> Partial:
         raise ValueError("an uvektet series is a consolidated unit's: combine its Partial instead")
     teller, nevner = series.teller, series.nevner
     if indicator.measure == "antall":
-        return Partial(True, [None if t is None else exact(t) for t in teller])
+        return Partial(True, tuple([None if t is None else exact(t) for t in teller]))
     with_n = unit_has_nevner(indicator, series)
-    p = Partial(False, values=(tuple(month_value(indicator, t, n, with_n)
-                                     for t, n in zip(teller, nevner)),))
-    if with_n:
-        for i, (t, n) in enumerate(zip(teller, nevner)):
-            if t is not None and n is not None:
-                p.teller[i], p.nevner[i] = exact(t), exact(n)
-    else:
-        p.unweighted = any(t is not None for t in teller)
-    return p
+    values = (tuple([month_value(indicator, t, n, with_n) for t, n in zip(teller, nevner)]),)
+    if not with_n:
+        return Partial(False, values=values, unweighted=any(t is not None for t in teller))
+    both = [t is not None and n is not None for t, n in zip(teller, nevner)]
+    return Partial(False, tuple([exact(t) if b else None for t, b in zip(teller, both)]),
+                   tuple([exact(n) if b else None for n, b in zip(nevner, both)]), values)
 
 
-def _column_sums(columns: list[list]) -> list:
+def _column_sums(columns: list[tuple]) -> tuple:
     with localcontext(EXACT):
-        return [sum(present, 0) if (present := [v for v in month if v is not None]) else None
-                for month in zip(*columns)]
+        return tuple([sum(present, 0) if (present := [v for v in month if v is not None])
+                      else None for month in zip(*columns)])
 
 
 def combine(indicator: Indicator, members: Iterable[Series | Partial]) -> Partial:
