@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import InputError, Problem, internal_file_error
 from ..runlock import process_pool
 from ..model import Catalogue, Indicator, Series
-from ..numbers.aggregate import leaf_partial
+from ..numbers.aggregate import NO_MONTHS, leaf_partial
 from ..numbers.rules import ytd_standing
 from ..scorecard.reader import IndicatorRow, read_scorecard
 from ..xlsx.package import lock_file_for, locked_message
@@ -86,8 +86,8 @@ def leaf_series(indicator: Indicator, item: IndicatorRow) -> Series:
     antall = indicator.measure == "antall"
     with_data = any(v is not None for v in (item.teller if antall else item.nevner))
     if indicator.is_automatic or with_data:
-        return Series(list(item.teller), [None] * 12 if antall else list(item.nevner))
-    return Series(list(item.bare), [None] * 12)
+        return Series(tuple(item.teller), NO_MONTHS if antall else tuple(item.nevner))
+    return Series(tuple(item.bare), NO_MONTHS)
 
 
 def cut_series(series: Series, period_month: int) -> Series:
