@@ -364,9 +364,10 @@ def _month_target(indicator: Indicator, t: float, e: float) -> tuple[float, floa
     return (t * f / 12, e * f / 12) if pro_rata(indicator) else (t, e)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _YearSoFar:
-    """The months with data and what the rest of the year builds on (internal to evaluate)."""
+    """The months with data and what the rest of the year builds on (internal to evaluate;
+    never changed once made, but not frozen: a frozen dataclass is slow to make)."""
 
     months: tuple[int, ...]  # the months with data
     values: dict[int, float]  # v(m) of those months
@@ -424,10 +425,10 @@ def _year_so_far(indicator: Indicator, series: Series, values: dict[int, float],
         mu_n, rate = None, fmean(values[m] for m in last3)
     return _YearSoFar(
         months=tuple(data_months), values=values, with_n=with_n, antall=antall, factor=factor,
-        k=sum(1 for m in indicator.reporting_months if m > data_months[-1]),
-        sum_t=sum(T[m - 1] for m in data_months) if (with_n or antall) else None,
-        sum_n=sum(N[m - 1] for m in data_months) if with_n else None,
-        sum_v=sum(values[m] for m in data_months), mu_n=mu_n, rate=rate)
+        k=len([m for m in indicator.reporting_months if m > data_months[-1]]),
+        sum_t=sum([T[m - 1] for m in data_months]) if (with_n or antall) else None,
+        sum_n=sum([N[m - 1] for m in data_months]) if with_n else None,
+        sum_v=sum(values.values()), mu_n=mu_n, rate=rate)
 
 
 def _ytd(indicator: Indicator, year: _YearSoFar) -> float:
