@@ -178,7 +178,7 @@ def _consolidate_unit(cu: ConsolidatedUnit, partials, members: list[str], catalo
     for ind in catalogue:
         by_unit = partials[ind.id]
         by_unit[cu.unit.id] = total = combine(ind, (by_unit[u] for u in members if u in by_unit))
-        series = total.series()
+        series = total.series(ind)
         content.teller[ind.id], content.nevner[ind.id] = series.teller, series.nevner
         if not series.weighted:
             content.unweighted.add(ind.id)
