@@ -27,8 +27,8 @@ from ..scorecard.reader import ScorecardFile, read_scorecard
 from ..scorecard.writer import ScorecardContent, scorecard_bytes
 from ..xlsx.package import lock_file_for, locked_message
 from ..xlsx.backup import backup_file
-from .consolidate_read import (OfficeFile, candidate_files, local_delivery, prepare_office,
-                               read_offices, reading_pool)
+from .consolidate_read import (OfficeFile, candidate_files, local_delivery, locals_due,
+                               prepare_office, read_offices, reading_pool)
 from .consolidate_sheets import Delivery, Member, SideSheets
 from .consolidate_update import update_in_place
 from .fill import default_workers
@@ -274,6 +274,7 @@ def _reason(exc: InputError) -> str:
 def _deliveries(tree, accepted, offices, catalogue, period, folder, result) -> dict[str, Delivery]:
     """Innlevering rows per office in the register, and per file of an unknown unit."""
     month = int(period[5:7])
+    due = locals_due(catalogue, month)
     rejected_by_unit: dict[str, OfficeFile] = {}
     for o in offices:
         if o.rejected is not None and o.unit_id:
@@ -283,11 +284,12 @@ def _deliveries(tree, accepted, offices, catalogue, period, folder, result) -> d
         county = next((a.id for a in tree.ancestors(unit.id) if a.level == "fylke"), "")
         o = accepted.get(unit.id)
         if o is not None:
-            done, due = local_delivery(o, catalogue, month)
+            done = local_delivery(o, due, month)
             status = DELIVERED if o.period >= period else LATE
             reason = "" if status == DELIVERED else f"Målekortet står på {o.period}; fyll inn {period}."
             out[unit.id] = Delivery(unit.id, unit.name, county, _rel(o.path, folder), status, o.period,
-                                    f"{done} av {due}", "ja" if o.month_comment else "nei", reason)
+                                    f"{done} av {len(due)}", "ja" if o.month_comment else "nei",
+                                    reason)
         elif unit.id in rejected_by_unit:
             bad = rejected_by_unit[unit.id]
             out[unit.id] = Delivery(unit.id, unit.name, county, _rel(bad.path, folder), REJECTED,

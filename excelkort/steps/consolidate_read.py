@@ -116,12 +116,15 @@ def prepare_office(office: OfficeFile, catalogue: Catalogue, targets: dict, mont
         office.partials[ind.id] = leaf_partial(ind, s)
 
 
-def local_delivery(office: OfficeFile, catalogue: Catalogue, month: int) -> tuple[int, int]:
-    """(local indicators with a value in ``month``, local indicators that report in it)."""
-    due = [ind for ind in catalogue if not ind.is_automatic and month in ind.reporting_months]
-    done = sum(1 for ind in due if ind.id in office.series
+def locals_due(catalogue: Catalogue, month: int) -> list[Indicator]:
+    """The local indicators that report in ``month``."""
+    return [ind for ind in catalogue if not ind.is_automatic and month in ind.reporting_months]
+
+
+def local_delivery(office: OfficeFile, due: list[Indicator], month: int) -> int:
+    """How many of the local indicators ``due`` (``locals_due``) have a value in ``month``."""
+    return sum(1 for ind in due if ind.id in office.series
                and office.series[ind.id].teller[month - 1] is not None)
-    return done, len(due)
 
 
 NAME_PATTERN = re.compile(r"målekort_(?P<unit>.+)_(?P<year>\d{4})\.xlsx", re.IGNORECASE)
