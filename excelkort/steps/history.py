@@ -32,18 +32,16 @@ def month_rows(result, catalogue: Catalogue) -> dict[str, list]:
     """The month's rows of a ``ConsolidationResult``, column by column: every accepted office,
     then each consolidated unit."""
     period, month = result.period, int(result.period[5:7])
-    columns: dict[str, list] = {col: [] for col in COLUMNS}
-    add_row = [columns[col].append for col in COLUMNS]
+    ids = catalogue.ids()
+    rows = []
 
     def add(unit_id, level, series_of, standings, source):
-        for ind in catalogue:
-            s = standings.get(ind.id)
-            teller, nevner = series_of(ind.id)
-            row = (unit_id, level, period, ind.id, _num(teller), _num(nevner),
-                   _num(s.value) if s is not None else None,
-                   s.status if s is not None else None, source)
-            for append, value in zip(add_row, row):
-                append(value)
+        for ind_id in ids:
+            s = standings.get(ind_id)
+            teller, nevner = series_of(ind_id)
+            rows.append((unit_id, level, period, ind_id, _num(teller), _num(nevner),
+                         _num(s.value) if s is not None else None,
+                         s.status if s is not None else None, source))
 
     for unit_id, office in sorted(result.offices.items()):
         def office_series(ind_id, office=office):
@@ -56,7 +54,8 @@ def month_rows(result, catalogue: Catalogue) -> dict[str, list]:
         add(unit_id, cu.unit.level,
             lambda ind_id, c=content: (c.teller[ind_id][month - 1], c.nevner[ind_id][month - 1]),
             cu.standings, CONSOLIDATED)
-    return columns
+    columns = zip(*rows) if rows else ((),) * len(COLUMNS)
+    return {col: list(values) for col, values in zip(COLUMNS, columns)}
 
 
 def frame(rows: list[dict] | dict[str, list]) -> pd.DataFrame:
