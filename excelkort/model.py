@@ -130,17 +130,20 @@ class Unit:
         return True
 
 
-@dataclass
+@dataclass(slots=True)
 class Series:
     """Raw data for one unit and indicator over a year: teller and nevner per month 1–12.
 
     ``None`` is missing, never 0. A bare value (typed without nevner) is held as a teller with
     no nevner. ``weighted=False`` marks an aggregate of unweighted values (``uvektet``):
-    teller is the sum of the units' values and nevner the number of units.
+    teller is the sum of the units' values and nevner the number of units. The months are a
+    list, or a tuple where nothing changes them (an office's series in konsolider: cheap to
+    send from a worker process and nothing for the garbage collector to walk). Slotted: a
+    konsolider run holds one per office and indicator.
     """
 
-    teller: list[float | None] = field(default_factory=lambda: [None] * 12)
-    nevner: list[float | None] = field(default_factory=lambda: [None] * 12)
+    teller: list[float | None] | tuple = field(default_factory=lambda: [None] * 12)
+    nevner: list[float | None] | tuple = field(default_factory=lambda: [None] * 12)
     weighted: bool = True
 
     def __post_init__(self):

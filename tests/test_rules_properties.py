@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from decimal import InvalidOperation
 from fractions import Fraction
 
 import pytest
@@ -9,12 +10,14 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from excelkort.model import Series
+from excelkort.numbers.expr import decimal_round, excel_round
 from excelkort.numbers.aggregate import (aggregate, combine, combine_targets, consolidated_target,
                                          unit_has_nevner)
 from excelkort.numbers.rules import (DOWN_BETTER, DOWN_WORSE, GREEN, HIGH, LOW, MEDIUM,
                                      NO_TREND, RED, STABLE, STATUSES, TOO_LITTLE_DATA, TRENDS,
                                      UP_BETTER, UP_WORSE, YELLOW, evaluate, month_value,
-                                     round_shown, status_of, tolerance_for, trend_of)
+                                     round_shown, standing, status_of, tolerance_for, trend_of,
+                                     ytd_standing)
 from strategies import (grouped, ind, indicator_series, indicators, maybe, targets_for, tn_series,
                         unit_series)
 
@@ -279,3 +282,42 @@ def test_every_kind_of_indicator_gives_a_well_formed_row(case, period):
                           else MEDIUM)
     else:
         assert r.probability == TOO_LITTLE_DATA and r.risk is None
+
+
+@given(indicator_series(), st.integers(1, 12), maybe(st.integers(1, 5000).map(lambda v: v / 10)))
+@settings(max_examples=500, deadline=None)
+def test_an_offices_standing_is_what_the_full_evaluation_shows(case, period, target):
+    """``ytd_standing`` (konsolider's fast path for each office) gives exactly the Hittil i år,
+    status, target, month value and ΣN of the full evaluation, for any kind of indicator."""
+    indicator, series = case
+    fast = ytd_standing(indicator, series, period, target)
+    full = standing(evaluate(indicator, series, period, target), series, period)
+    assert fast == full
+    assert repr(fast) == repr(full)  # the same types too (0 and 0.0 print differently)
+
+
+def _near_half(case):
+    """A value at or a few floats away from halfway between two results of ``decimals``."""
+    steps, decimals, nudges = case
+    value = (steps + 0.5) / 10 ** decimals
+    for _ in range(abs(nudges)):
+        value = math.nextafter(value, math.inf if nudges > 0 else -math.inf)
+    return value, decimals
+
+
+@given(st.one_of(
+    st.tuples(st.floats(allow_nan=False, allow_infinity=False), st.integers(0, 16)),
+    st.tuples(st.floats(-1e6, 1e6), st.integers(0, 10)),
+    st.tuples(st.integers(-10 ** 9, 10 ** 9), st.integers(0, 9), st.integers(-4, 4)).map(_near_half)))
+@settings(max_examples=3000, deadline=None)
+def test_excel_round_in_floats_is_the_decimal_definition(case):
+    """``excel_round``'s float shortcut gives exactly the float (and the sign of a zero) that
+    the ``Decimal`` definition gives, near a half or not."""
+    value, decimals = case
+    try:
+        expected = decimal_round(value, decimals)
+    except InvalidOperation:  # too many digits for Decimal's context: the shortcut stays out
+        with pytest.raises(InvalidOperation):
+            excel_round(value, decimals)
+        return
+    assert repr(excel_round(value, decimals)) == repr(expected)

@@ -18,7 +18,8 @@ The rule, in words:
 
 So office → fylke → nasjonal equals office → nasjonal exactly, for any mix of units. It holds
 because a consolidated unit is carried as a ``Partial``, not as its ``Series``: the exact sums
-of its leaf units' teller and nevner, *and* its leaf units' month values. A county whose offices
+of its leaf units' teller and nevner, *and* what gives its leaf units' month values (each leaf
+unit's own teller and nevner, or its bare values). A county whose offices
 all give teller/nevner therefore still counts as its offices, one each, in a national unweighted
 mean. Every number is held as the decimal it is written as (0.1 is one tenth) and added under a
 context that never rounds, so the sums do not depend on the grouping or the order.
@@ -30,9 +31,8 @@ the partial of all their leaf units), ``Partial.series`` (→ the consolidated D
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, localcontext
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from ..model import Indicator, Series
 from .rules import month_value
@@ -62,85 +62,93 @@ def unit_has_nevner(indicator: Indicator, series: Series) -> bool:
     return indicator.measure != "antall" and any(v is not None for v in series.nevner)
 
 
-@dataclass
-class Partial:
+NO_MONTHS = (None,) * 12
+
+
+class Partial(NamedTuple):
     """Exact month sums over some leaf units of one indicator (see the module docstring).
 
     ``teller`` and ``nevner`` are the sums of the leaf units that give teller/nevner (the
-    weighted form); ``values`` the leaf units' month values, whose sum and count make the
-    ``uvektet`` form. The values are summed only when the indicator turns out ``uvektet``,
-    which is rare, so the common case never pays for them.
+    weighted form). Their month values, for the ``uvektet`` form, come from ``by_leaf`` (each
+    such leaf unit's own exact teller and nevner) and ``bare`` (each leaf unit with bare values
+    only: its 12 values). They are used only when the indicator turns out ``uvektet``, which
+    is rare, so the common case never computes them. Tuples all through: a leaf partial is
+    cheap to send from a worker process and, holding no mutable container, costs the garbage
+    collector nothing once made.
     """
 
     antall: bool
-    teller: list = field(default_factory=lambda: [None] * 12)  # int | Decimal | None
-    nevner: list = field(default_factory=lambda: [None] * 12)
-    values: list = field(default_factory=lambda: [() for _ in range(12)])  # leaf month values
-    unweighted: bool = False  # some leaf unit with data gives bare values only
+    teller: tuple = NO_MONTHS  # int | Decimal | None per month
+    nevner: tuple = NO_MONTHS
+    by_leaf: tuple = ()  # (teller, nevner) of each leaf unit that gives a nevner
+    bare: tuple = ()  # the 12 bare values of each leaf unit that has data but no nevner
 
-    def series(self) -> Series:
+    @property
+    def unweighted(self) -> bool:
+        """Some leaf unit with data gives bare values only: the indicator is ``uvektet``."""
+        return bool(self.bare)
+
+    def series(self, indicator: Indicator) -> Series:
         """The consolidated Data series (floats): sums of teller and nevner when every leaf
         unit with data gives a nevner (or for antall), else ``uvektet`` (sum of the leaf units'
-        values, their number)."""
+        month values, their number)."""
         if self.antall or not self.unweighted:
             return Series([None if t is None else float(t) for t in self.teller],
                           [None if n is None else float(n) for n in self.nevner], weighted=True)
-        sums = [float(exact_sum(exact(v) for v in vs)) if vs else None for vs in self.values]
-        return Series(sums, [float(len(vs)) if vs else None for vs in self.values], weighted=False)
+        months = [[v for v in month if v is not None]
+                  for month in zip(*self._month_values(indicator))]
+        return Series([float(exact_sum(exact(v) for v in vs)) if vs else None for vs in months],
+                      [float(len(vs)) if vs else None for vs in months], weighted=False)
 
-
-def _empty(indicator: Indicator) -> Partial:
-    return Partial(indicator.measure == "antall")
+    def _month_values(self, indicator: Indicator) -> list[tuple]:
+        """Each leaf unit's 12 month values (v(m) of SPEC §4), None where it has none."""
+        weighted = [tuple([None if t is None else month_value(indicator, float(t), float(n), True)
+                           for t, n in zip(teller, nevner)]) for teller, nevner in self.by_leaf]
+        return weighted + list(self.bare)
 
 
 def leaf_partial(indicator: Indicator, series: Series) -> Partial:
-    """One leaf unit's contribution: its teller and nevner where it gives a nevner, and its
-    month values (v(m) of SPEC §4: factor·T/N, or the bare value)."""
+    """One leaf unit's contribution: its teller and nevner where it gives a nevner (which also
+    give its month values), else its bare values."""
     if not series.weighted:
         raise ValueError("an uvektet series is a consolidated unit's: combine its Partial instead")
-    p = _empty(indicator)
-    has_data = any(v is not None for v in series.teller)
-    with_n = unit_has_nevner(indicator, series)
-    p.unweighted = has_data and not p.antall and not with_n
-    for i in range(12):
-        t, n = series.teller[i], series.nevner[i]
-        if t is None:
-            continue
-        if p.antall:
-            p.teller[i] = exact(t)
-            continue
-        if with_n and n is not None:
-            p.teller[i], p.nevner[i] = exact(t), exact(n)
-        v = month_value(indicator, t, n, with_n)
-        if v is not None:
-            p.values[i] = (v,)
-    return p
+    teller, nevner = series.teller, series.nevner
+    if indicator.measure == "antall":
+        return Partial(True, tuple([None if t is None else exact(t) for t in teller]))
+    if not unit_has_nevner(indicator, series):
+        if all(t is None for t in teller):
+            return Partial(False)
+        values = tuple([month_value(indicator, t, None, False) for t in teller])
+        return Partial(False, bare=(values,))
+    both = [t is not None and n is not None for t, n in zip(teller, nevner)]
+    teller = tuple([exact(t) if b else None for t, b in zip(teller, both)])
+    nevner = tuple([exact(n) if b else None for n, b in zip(nevner, both)])
+    return Partial(False, teller, nevner, by_leaf=((teller, nevner),))
 
 
-def _column_sums(columns: list[list]) -> list:
-    out = []
-    for i in range(12):
-        present = [c[i] for c in columns if c[i] is not None]
-        out.append(exact_sum(present) if present else None)
-    return out
+def _column_sums(columns: list[tuple]) -> tuple:
+    with localcontext(EXACT):
+        return tuple([sum(present, 0) if (present := [v for v in month if v is not None])
+                      else None for month in zip(*columns)])
 
 
 def combine(indicator: Indicator, members: Iterable[Series | Partial]) -> Partial:
     """The exact partial of all the members' leaf units. A member is a leaf unit's ``Series``
     or the ``Partial`` of a unit (leaf or consolidated) — never a consolidated ``Series``."""
     partials = [m if isinstance(m, Partial) else leaf_partial(indicator, m) for m in members]
-    total = _empty(indicator)
-    total.teller = _column_sums([p.teller for p in partials])
-    total.nevner = _column_sums([p.nevner for p in partials])
-    total.values = [tuple(v for p in partials for v in p.values[i]) for i in range(12)]
-    total.unweighted = any(p.unweighted for p in partials)
-    return total
+    if not partials:
+        return Partial(indicator.measure == "antall")
+    return Partial(indicator.measure == "antall",
+                   _column_sums([p.teller for p in partials]),
+                   _column_sums([p.nevner for p in partials]),
+                   tuple(leaf for p in partials for leaf in p.by_leaf),
+                   tuple(leaf for p in partials for leaf in p.bare))
 
 
 def aggregate(indicator: Indicator, members: Iterable[Series | Partial]) -> Series:
     """The consolidated series of ``members`` (leaf units' series and/or partials, as for
-    ``combine``): ``combine(indicator, members).series()``."""
-    return combine(indicator, members).series()
+    ``combine``): ``combine(indicator, members).series(indicator)``."""
+    return combine(indicator, members).series(indicator)
 
 
 def combine_targets(indicator: Indicator,

@@ -19,6 +19,10 @@ __all__ = [
 ]
 
 
+#: 10⁰ … 10¹⁵, each exactly
+_POWERS = tuple(float(10 ** d) for d in range(16))
+
+
 @lru_cache(maxsize=65536)
 def _quantum(decimals: int) -> Decimal:
     return Decimal(1).scaleb(-decimals)
@@ -28,9 +32,28 @@ def excel_round(value: float, decimals: int) -> float:
     """Excel's ROUND: take the value at 15 significant digits, then round half away from zero.
 
     So 81.25 → 81.3 and 4.795 → 4.80 (the float 4.79499999… is 4.795 at 15 digits).
+
+    A value whose scaled form is clearly not halfway between two results is rounded in floats:
+    taking it at 15 significant digits moves it by at most 5·10⁻¹⁵ of itself, which cannot carry
+    it past the halfway point, so the nearest whole number of steps is the answer, and one
+    division by the exact power of ten gives the float nearest it, as ``Decimal`` would.
+    Everything else (near a half, large, or many decimals) goes the ``Decimal`` way.
     """
     if value == 0 or not math.isfinite(value):
         return value
+    if 0 <= decimals <= 15:
+        power = _POWERS[decimals]
+        scaled = value * power
+        if abs(scaled) < 1e13:
+            whole = math.floor(scaled)
+            if abs(scaled - whole - 0.5) > 1e-12 + 6e-15 * abs(scaled):
+                steps = whole + 1 if scaled - whole > 0.5 else whole
+                return steps / power if steps else math.copysign(0.0, value)
+    return decimal_round(value, decimals)
+
+
+def decimal_round(value: float, decimals: int) -> float:
+    """``excel_round`` in ``Decimal`` arithmetic: the definition, for any value."""
     d = Decimal(format(value, ".15g"))
     return float(d.quantize(_quantum(decimals), rounding=ROUND_HALF_UP))
 

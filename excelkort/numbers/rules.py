@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from statistics import fmean
+from typing import NamedTuple
 
 from .expr import Abs, Expr, If, Round, Var
 from ..model import Indicator, Series
@@ -236,16 +237,11 @@ def evaluate(
     period_month: int,
     target: float | None = None,
     tolerance: float | None = None,
-    *,
-    ytd_only: bool = False,
 ) -> Result:
     """Compute every column of SPEC §4 for one unit's indicator at period month P (1–12).
 
     ``target`` overrides the catalogue's Mål (the unit's own, from the Mål table);
     ``tolerance`` overrides Toleranse (e.g. a consolidated antall's summed tolerance).
-    With ``ytd_only`` the columns after the status (trend, Prognose, Krav, Sannsynlighet,
-    Risiko (forslag)) are left None: what a consolidation's Enheter, Rangering and history
-    show of each office, at a third of the cost.
 
     The steps: the window and its months with data → Hittil i år → status → trend →
     Prognose → Krav resten av året → Sannsynlighet → Risiko (forslag).
@@ -258,18 +254,12 @@ def evaluate(
     month_values = _month_values(indicator, values, window, period_month)
     t_m, e_m = _month_target(indicator, t, e)
     if not values:
-        ready_exists = any(m <= period_month for m in indicator.reporting_months)
-        ytd = NOT_READY if ready_exists and not window else None
-        return Result(month_values, ytd, GREY, NO_TREND, None, None, None, TOO_LITTLE_DATA,
-                      None, (), None, None, series.weighted, with_n, t_m, e_m)
+        return Result(month_values, _ytd_without_data(indicator, window, period_month), GREY,
+                      NO_TREND, None, None, None, TOO_LITTLE_DATA, None, (), None, None,
+                      series.weighted, with_n, t_m, e_m)
 
-    year = _year_so_far(indicator, series, values, with_n, recent=not ytd_only)
-    ytd = _ytd(indicator, year)
-    t_ytd, e_ytd = (t * year.last / 12, e * year.last / 12) if pro_rata(indicator) else (t, e)
-    status = status_of(indicator.direction, round_shown(ytd, indicator.decimals), t_ytd, e_ytd)
-    if ytd_only:
-        return Result(month_values, ytd, status, None, None, None, None, None, None, year.months,
-                      t_ytd, e_ytd, series.weighted, with_n, t_m, e_m)
+    year = _year_so_far(indicator, series, values, with_n)
+    ytd, t_ytd, e_ytd, status = _ytd_status(indicator, year, t, e)
     trend, trend_colour, rl, rb = _trend(indicator, year, t_m, e_m)
     prognosis = _prognosis(indicator, year, ytd)
     requirement = _requirement(indicator, year, t)
@@ -282,6 +272,64 @@ def evaluate(
         weighted=series.weighted, has_nevner=with_n, month_target=t_m, month_tolerance=e_m,
         trend_latest=rl, trend_base=rb,
     )
+
+
+class Standing(NamedTuple):
+    """What a consolidation's Enheter, Rangering and history show of one unit's indicator."""
+
+    ytd: float | str | None  # Hittil i år, unrounded; "ikke klar"; None
+    status: str
+    target: float | None  # the target the status compares with (pro rata where it applies)
+    value: float | str | None  # the period month's value (or «ikke klar»)
+    nevner: float | None  # ΣN over the months with data (the prikk limit tests it)
+
+
+def standing(result: Result, series: Series, period_month: int) -> Standing:
+    """A unit's ``Standing`` from its full ``Result`` (of ``series`` at ``period_month``)."""
+    return Standing(result.ytd, result.status, result.target,
+                    result.month_values[period_month - 1],
+                    _ytd_nevner(series, result.has_nevner, result.months_with_data))
+
+
+def ytd_standing(indicator: Indicator, series: Series, period_month: int,
+                 target: float | None = None) -> Standing:
+    """``standing(evaluate(indicator, series, period_month, target), series, period_month)``
+    without the columns after the status (at a third of the cost): what konsolider keeps of
+    each office."""
+    t = indicator.target if target is None else target
+    window = window_months(indicator, period_month)
+    with_n = has_nevner(indicator, series, window)
+    values = _values_with_data(indicator, series, window, with_n)
+    value = _month_values(indicator, values, window, period_month)[period_month - 1]
+    if not values:
+        return Standing(_ytd_without_data(indicator, window, period_month), GREY, None, value,
+                        _ytd_nevner(series, with_n, ()))
+    year = _year_so_far(indicator, series, values, with_n, recent=False)
+    ytd, t_ytd, _, status = _ytd_status(indicator, year, t, tolerance_for(indicator, t))
+    return Standing(ytd, status, t_ytd, value, _ytd_nevner(series, with_n, year.months))
+
+
+def _ytd_nevner(series: Series, with_n: bool, months) -> float | None:
+    """ΣN over the months with data; None without a nevner or for an uvektet series."""
+    if not with_n or not series.weighted:
+        return None
+    return sum(series.nevner[m - 1] for m in months)
+
+
+def _ytd_without_data(indicator: Indicator, window: list[int], period_month: int) -> str | None:
+    """Hittil i år without a month with data: «ikke klar» while Etterslep holds back every
+    reporting month so far, else empty."""
+    ready_exists = any(m <= period_month for m in indicator.reporting_months)
+    return NOT_READY if ready_exists and not window else None
+
+
+def _ytd_status(indicator: Indicator, year: _YearSoFar, t: float, e: float):
+    """(Hittil i år, the target and tolerance it compares with — pro rata where it applies —,
+    its status)."""
+    ytd = _ytd(indicator, year)
+    t_ytd, e_ytd = (t * year.last / 12, e * year.last / 12) if pro_rata(indicator) else (t, e)
+    return ytd, t_ytd, e_ytd, status_of(indicator.direction, round_shown(ytd, indicator.decimals),
+                                        t_ytd, e_ytd)
 
 
 def _values_with_data(indicator: Indicator, series: Series, window: list[int],
@@ -316,9 +364,10 @@ def _month_target(indicator: Indicator, t: float, e: float) -> tuple[float, floa
     return (t * f / 12, e * f / 12) if pro_rata(indicator) else (t, e)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _YearSoFar:
-    """The months with data and what the rest of the year builds on (internal to evaluate)."""
+    """The months with data and what the rest of the year builds on (internal to evaluate;
+    never changed once made, but not frozen: a frozen dataclass is slow to make)."""
 
     months: tuple[int, ...]  # the months with data
     values: dict[int, float]  # v(m) of those months
@@ -376,10 +425,10 @@ def _year_so_far(indicator: Indicator, series: Series, values: dict[int, float],
         mu_n, rate = None, fmean(values[m] for m in last3)
     return _YearSoFar(
         months=tuple(data_months), values=values, with_n=with_n, antall=antall, factor=factor,
-        k=sum(1 for m in indicator.reporting_months if m > data_months[-1]),
-        sum_t=sum(T[m - 1] for m in data_months) if (with_n or antall) else None,
-        sum_n=sum(N[m - 1] for m in data_months) if with_n else None,
-        sum_v=sum(values[m] for m in data_months), mu_n=mu_n, rate=rate)
+        k=len([m for m in indicator.reporting_months if m > data_months[-1]]),
+        sum_t=sum([T[m - 1] for m in data_months]) if (with_n or antall) else None,
+        sum_n=sum([N[m - 1] for m in data_months]) if with_n else None,
+        sum_v=sum(values.values()), mu_n=mu_n, rate=rate)
 
 
 def _ytd(indicator: Indicator, year: _YearSoFar) -> float:

@@ -22,13 +22,13 @@ from ..runlock import folders_lock
 from ..inputs.register import Register
 from ..model import Catalogue, Unit
 from ..numbers.aggregate import combine, consolidated_target
-from ..numbers.rules import Result, evaluate
+from ..numbers.rules import Result, Standing, evaluate, standing
 from ..scorecard.reader import ScorecardFile, read_scorecard
 from ..scorecard.writer import ScorecardContent, scorecard_bytes
 from ..xlsx.package import lock_file_for, locked_message
 from ..xlsx.backup import backup_file
-from .consolidate_read import (OfficeFile, candidate_files, local_delivery, prepare_office,
-                               read_offices, reading_pool, ytd_nevner)
+from .consolidate_read import (OfficeFile, candidate_files, local_delivery, locals_due,
+                               prepare_office, read_offices, reading_pool)
 from .consolidate_sheets import Delivery, Member, SideSheets
 from .consolidate_update import update_in_place
 from .fill import default_workers
@@ -55,7 +55,7 @@ class ConsolidatedUnit:
     path: Path
     content: ScorecardContent | None = None
     results: dict[str, Result] = field(default_factory=dict)
-    ytd_nevner: dict[str, float | None] = field(default_factory=dict)
+    standings: dict[str, Standing] = field(default_factory=dict)  # Enheter, Rangering, history
     carried: Carried = field(default_factory=Carried)
 
 
@@ -78,7 +78,7 @@ class ConsolidationResult:
     warnings: list[Problem] = field(default_factory=list)
     units: dict[str, ConsolidatedUnit] = field(default_factory=dict)
     offices: dict[str, OfficeFile] = field(default_factory=dict)  # accepted office files by unit
-    office_results: dict[str, dict[str, Result]] = field(default_factory=dict)
+    office_standings: dict[str, dict[str, Standing]] = field(default_factory=dict)
     history: Path | None = None
 
     @property
@@ -178,7 +178,7 @@ def _consolidate_unit(cu: ConsolidatedUnit, partials, members: list[str], catalo
     for ind in catalogue:
         by_unit = partials[ind.id]
         by_unit[cu.unit.id] = total = combine(ind, (by_unit[u] for u in members if u in by_unit))
-        series = total.series()
+        series = total.series(ind)
         content.teller[ind.id], content.nevner[ind.id] = series.teller, series.nevner
         if not series.weighted:
             content.unweighted.add(ind.id)
@@ -187,7 +187,7 @@ def _consolidate_unit(cu: ConsolidatedUnit, partials, members: list[str], catalo
         if tolerance is not None:
             content.tolerances[ind.id] = tolerance
         r = evaluate(ind, series, month, target=target, tolerance=tolerance)
-        cu.results[ind.id], cu.ytd_nevner[ind.id] = r, ytd_nevner(r, series)
+        cu.results[ind.id], cu.standings[ind.id] = r, standing(r, series, month)
     cu.content = content
 
 
@@ -236,8 +236,7 @@ def _consolidate_all(offices, register, catalogue, targets, prikk, folder, workd
             prepare_office(office, catalogue, targets, month)
     partials = {ind.id: {u: o.partials[ind.id] for u, o in accepted.items() if ind.id in o.partials}
                 for ind in catalogue}
-    result.office_results = {u: o.results for u, o in accepted.items()}
-    office_nevner = {u: o.ytd_nevner for u, o in accepted.items()}
+    result.office_standings = {u: o.standings for u, o in accepted.items()}
     deliveries = _deliveries(tree, accepted, offices, catalogue, period, folder, result)
 
     pending = []  # (unit, its workbook's bytes to come)
@@ -252,7 +251,7 @@ def _consolidate_all(offices, register, catalogue, targets, prikk, folder, workd
         if (lock := lock_file_for(cu.path)) is not None:  # the county has it open: not now
             result.rejected.append((cu.path, locked_message(lock, then="kjør konsolider på nytt")))
             continue
-        sheets = _side_sheets(cu, tree, result, deliveries, office_nevner, catalogue, prikk, folder, offices)
+        sheets = _side_sheets(cu, tree, result, deliveries, catalogue, prikk, folder, offices)
         pending.append((cu, _render_later(pool, (cu.content, sheets))))
     if history:
         from .history import history_path, write_history
@@ -275,6 +274,7 @@ def _reason(exc: InputError) -> str:
 def _deliveries(tree, accepted, offices, catalogue, period, folder, result) -> dict[str, Delivery]:
     """Innlevering rows per office in the register, and per file of an unknown unit."""
     month = int(period[5:7])
+    due = locals_due(catalogue, month)
     rejected_by_unit: dict[str, OfficeFile] = {}
     for o in offices:
         if o.rejected is not None and o.unit_id:
@@ -284,11 +284,12 @@ def _deliveries(tree, accepted, offices, catalogue, period, folder, result) -> d
         county = next((a.id for a in tree.ancestors(unit.id) if a.level == "fylke"), "")
         o = accepted.get(unit.id)
         if o is not None:
-            done, due = local_delivery(o, catalogue, month)
+            done = local_delivery(o, due, month)
             status = DELIVERED if o.period >= period else LATE
             reason = "" if status == DELIVERED else f"Målekortet står på {o.period}; fyll inn {period}."
             out[unit.id] = Delivery(unit.id, unit.name, county, _rel(o.path, folder), status, o.period,
-                                    f"{done} av {due}", "ja" if o.month_comment else "nei", reason)
+                                    f"{done} av {len(due)}", "ja" if o.month_comment else "nei",
+                                    reason)
         elif unit.id in rejected_by_unit:
             bad = rejected_by_unit[unit.id]
             out[unit.id] = Delivery(unit.id, unit.name, county, _rel(bad.path, folder), REJECTED,
@@ -318,15 +319,15 @@ def _rel(path: Path, folder: Path) -> str:
         return str(path)
 
 
-def _side_sheets(cu, tree, result, deliveries, office_nevner, catalogue, prikk, folder, offices):
+def _side_sheets(cu, tree, result, deliveries, catalogue, prikk, folder, offices):
     """The Enheter/Rangering members and the rows of Innlevering, Kilder and Kommentarer."""
     national = cu.unit.level == "nasjonal"
     leaf_ids = {u.id for u in cu.leaves}
     if national:
-        members = [Member(c.unit, c.results, c.ytd_nevner, c.carried.risk_assessed)
+        members = [Member(c.unit, c.standings, c.carried.risk_assessed)
                    for c in result.units.values() if c.unit.level == "fylke"]
     else:
-        members = [Member(u, result.office_results.get(u.id, {}), office_nevner.get(u.id, {}))
+        members = [Member(u, result.office_standings.get(u.id, {}))
                    for u in cu.leaves]
     rows = [d for key, d in deliveries.items() if key in leaf_ids or (national and key.startswith("fil:"))]
     files = [o for o in offices if (o.unit_id in leaf_ids or (national and o.unit_id not in tree))
@@ -342,7 +343,7 @@ def _side_sheets(cu, tree, result, deliveries, office_nevner, catalogue, prikk, 
         o = result.offices.get(u.id)
         if o is not None:
             comments += _comment_rows(u, o.month_comment, o.comments, o.risk_assessed, catalogue)
-    total = Member(cu.unit, cu.results, cu.ytd_nevner, cu.carried.risk_assessed)
+    total = Member(cu.unit, cu.standings, cu.carried.risk_assessed)
     return SideSheets(cu.unit, result.period, catalogue, members, rows, sources, comments, prikk,
                       show_risk=national, total=total)
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from ..errors import InputError, Problem, internal_file_error
 from ..runlock import process_pool
 from ..model import Catalogue, Indicator, Series
-from ..numbers.aggregate import leaf_partial
-from ..numbers.rules import Result, evaluate
+from ..numbers.aggregate import NO_MONTHS, leaf_partial
+from ..numbers.rules import ytd_standing
 from ..scorecard.reader import IndicatorRow, read_scorecard
 from ..xlsx.package import lock_file_for, locked_message
 from .fill import other_workbook_kind
@@ -45,8 +45,7 @@ class OfficeFile:
     month_comment: str = ""
     rows_read: int = 0
     month: int = 0  # the month the numbers below are prepared for (``prepare_office``)
-    results: dict = field(default_factory=dict)  # indicator → Result of the office (to the status)
-    ytd_nevner: dict = field(default_factory=dict)  # indicator → ΣN of Hittil i år (prikking)
+    standings: dict = field(default_factory=dict)  # indicator → the office's Standing
     partials: dict = field(default_factory=dict)  # indicator → its exact Partial
     warnings: list[Problem] = field(default_factory=list)
     rejected: str | None = None  # the reason, when the file cannot be consolidated
@@ -87,8 +86,8 @@ def leaf_series(indicator: Indicator, item: IndicatorRow) -> Series:
     antall = indicator.measure == "antall"
     with_data = any(v is not None for v in (item.teller if antall else item.nevner))
     if indicator.is_automatic or with_data:
-        return Series(list(item.teller), [None] * 12 if antall else list(item.nevner))
-    return Series(list(item.bare), [None] * 12)
+        return Series(tuple(item.teller), NO_MONTHS if antall else tuple(item.nevner))
+    return Series(tuple(item.bare), NO_MONTHS)
 
 
 def cut_series(series: Series, period_month: int) -> Series:
@@ -102,34 +101,30 @@ def cut_series(series: Series, period_month: int) -> Series:
     return Series(cut(series.teller), cut(series.nevner), series.weighted)
 
 
-def ytd_nevner(result: Result, series: Series) -> float | None:
-    """ΣN over the months with data (what the prikk limit tests), None without a nevner."""
-    if not result.has_nevner or not result.weighted:
-        return None
-    return sum(series.nevner[m - 1] or 0 for m in result.months_with_data)
-
-
 def prepare_office(office: OfficeFile, catalogue: Catalogue, targets: dict, month: int) -> None:
-    """The office's own results and its exact contribution, as they stand in ``month``."""
+    """The office's standings (what Enheter, Rangering and the history show of it) and its
+    exact contribution, as they stand in ``month``."""
     office.month = month
-    office.results, office.ytd_nevner, office.partials = {}, {}, {}
+    office.standings, office.partials = {}, {}
     for ind in catalogue:
         series = office.series.get(ind.id)
         if series is None:
             continue
         s = cut_series(series, month)
-        r = evaluate(ind, s, month, target=targets.get((office.unit_id, ind.id), ind.target),
-                     ytd_only=True)  # Enheter, Rangering and the history show no more
-        office.results[ind.id], office.ytd_nevner[ind.id] = r, ytd_nevner(r, s)
+        office.standings[ind.id] = ytd_standing(
+            ind, s, month, target=targets.get((office.unit_id, ind.id), ind.target))
         office.partials[ind.id] = leaf_partial(ind, s)
 
 
-def local_delivery(office: OfficeFile, catalogue: Catalogue, month: int) -> tuple[int, int]:
-    """(local indicators with a value in ``month``, local indicators that report in it)."""
-    due = [ind for ind in catalogue if not ind.is_automatic and month in ind.reporting_months]
-    done = sum(1 for ind in due if ind.id in office.series
+def locals_due(catalogue: Catalogue, month: int) -> list[Indicator]:
+    """The local indicators that report in ``month``."""
+    return [ind for ind in catalogue if not ind.is_automatic and month in ind.reporting_months]
+
+
+def local_delivery(office: OfficeFile, due: list[Indicator], month: int) -> int:
+    """How many of the local indicators ``due`` (``locals_due``) have a value in ``month``."""
+    return sum(1 for ind in due if ind.id in office.series
                and office.series[ind.id].teller[month - 1] is not None)
-    return done, len(due)
 
 
 NAME_PATTERN = re.compile(r"målekort_(?P<unit>.+)_(?P<year>\d{4})\.xlsx", re.IGNORECASE)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from itertools import repeat
 
 from ..model import Catalogue, Indicator, Unit
-from ..numbers.rules import GREEN, GREY, RED, YELLOW, Result, round_shown
+from ..numbers.rules import GREEN, GREY, RED, YELLOW, Standing, round_shown
 from ..scorecard.writer import number_format
 from ..xlsx.refs import cell_ref
 from ..xlsx.writer import (A3, ClassicFormulaWorksheet, GREEN_FILL, GREEN_FONT, GREY_FILL, GREY_FONT, HEADER_FILL, RED_FILL,
@@ -37,8 +37,7 @@ class Member:
     """One unit in the Enheter and Rangering sheets."""
 
     unit: Unit
-    results: dict[str, Result]
-    nevner: dict[str, float | None] = field(default_factory=dict)  # YTD ΣN (prikking)
+    standings: dict[str, Standing]
     risk: dict[str, str] = field(default_factory=dict)  # Risiko (vurdering)
     _shown: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -46,7 +45,7 @@ class Member:
         """``shown_value`` of the unit's result, once per indicator (Enheter and Rangering show
         it, Rangering ranks by it)."""
         if ind.id not in self._shown:
-            self._shown[ind.id] = shown_value(ind, self.results.get(ind.id))
+            self._shown[ind.id] = shown_value(ind, self.standings.get(ind.id))
         return self._shown[ind.id]
 
 
@@ -184,11 +183,11 @@ def suppressed(member: Member, ind_id: str, prikk: int | None) -> bool:
     """Whether the unit's value is shown as «:» (nevner below the prikk limit)."""
     if not prikk:
         return False
-    n = member.nevner.get(ind_id)
-    return n is not None and n < prikk
+    s = member.standings.get(ind_id)
+    return s is not None and s.nevner is not None and s.nevner < prikk
 
 
-def shown_value(ind: Indicator, result: Result | None):
+def shown_value(ind: Indicator, result: Standing | None):
     """Hittil i år as shown (rounded to Desimaler), a word (``ikke klar``), or None."""
     if result is None or result.ytd is None:
         return None
@@ -223,7 +222,7 @@ def write_units_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
         label = styles.bold_cell if member is sheets.total else styles.text
         values = [member.unit.id, member.unit.name]
         for ind in indicators:
-            result = member.results.get(ind.id)
+            result = member.standings.get(ind.id)
             if suppressed(member, ind.id, sheets.prikk):
                 values += [SUPPRESSED, SUPPRESSED]
             else:
@@ -251,10 +250,10 @@ def write_units_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
                     f"{sheets.prikk})." if sheets.prikk else ""), styles.italic)
 
 
-def gap_of(ind: Indicator, result: Result, shown) -> float | None:
+def gap_of(ind: Indicator, result: Standing | None, shown) -> float | None:
     """The gap to target used for ranking (SPEC §7) of the value ``shown`` (``shown_value``);
     antall relative to the unit's own target."""
-    if not isinstance(shown, (int, float)) or result.target is None:
+    if result is None or not isinstance(shown, (int, float)) or result.target is None:
         return None
     y, t = shown, result.target
     if ind.direction == "høyere":
@@ -282,7 +281,7 @@ def write_ranking_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
         row += 1
         ranked, rest = [], []
         for m in sheets.members:
-            gap = gap_of(ind, m.results.get(ind.id), m.shown(ind))
+            gap = gap_of(ind, m.standings.get(ind.id), m.shown(ind))
             if gap is None or suppressed(m, ind.id, sheets.prikk):
                 rest.append(m)
             else:
@@ -298,7 +297,7 @@ def write_ranking_sheet(ws, sheets: SideSheets, styles: _Styles) -> None:
                 shown = SUPPRESSED if suppressed(m, ind.id, sheets.prikk) else None
                 values = ["", m.unit.id, m.unit.name, shown, None, None, shown or GREY]
             else:
-                result = m.results[ind.id]
+                result = m.standings[ind.id]
                 values = [place, m.unit.id, m.unit.name, m.shown(ind), result.target,
                           round(gap, 9), result.status]
             ws.write_values(row, 0, values, formats, styles.quoted)

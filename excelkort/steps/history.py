@@ -32,31 +32,30 @@ def month_rows(result, catalogue: Catalogue) -> dict[str, list]:
     """The month's rows of a ``ConsolidationResult``, column by column: every accepted office,
     then each consolidated unit."""
     period, month = result.period, int(result.period[5:7])
-    columns: dict[str, list] = {col: [] for col in COLUMNS}
-    add_row = [columns[col].append for col in COLUMNS]
+    ids = catalogue.ids()
+    rows = []
 
-    def add(unit_id, level, series_of, results, source):
-        for ind in catalogue:
-            r = results.get(ind.id)
-            teller, nevner = series_of(ind.id)
-            row = (unit_id, level, period, ind.id, _num(teller), _num(nevner),
-                   _num(r.month_values[month - 1]) if r is not None else None,
-                   r.status if r is not None else None, source)
-            for append, value in zip(add_row, row):
-                append(value)
+    def add(unit_id, level, series_of, standings, source):
+        for ind_id in ids:
+            s = standings.get(ind_id)
+            teller, nevner = series_of(ind_id)
+            rows.append((unit_id, level, period, ind_id, _num(teller), _num(nevner),
+                         _num(s.value) if s is not None else None,
+                         s.status if s is not None else None, source))
 
     for unit_id, office in sorted(result.offices.items()):
         def office_series(ind_id, office=office):
             s = office.series.get(ind_id)
             return (s.teller[month - 1], s.nevner[month - 1]) if s is not None else (None, None)
-        add(unit_id, "kontor", office_series, result.office_results.get(unit_id, {}),
+        add(unit_id, "kontor", office_series, result.office_standings.get(unit_id, {}),
             office.path.name)
     for unit_id, cu in result.units.items():
         content = cu.content
         add(unit_id, cu.unit.level,
             lambda ind_id, c=content: (c.teller[ind_id][month - 1], c.nevner[ind_id][month - 1]),
-            cu.results, CONSOLIDATED)
-    return columns
+            cu.standings, CONSOLIDATED)
+    columns = zip(*rows) if rows else ((),) * len(COLUMNS)
+    return {col: list(values) for col, values in zip(COLUMNS, columns)}
 
 
 def frame(rows: list[dict] | dict[str, list]) -> pd.DataFrame:
