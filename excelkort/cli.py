@@ -144,8 +144,7 @@ def demo(mappe: Path, periode: str, seed: int):
     kontors målekort og tiltaksplan med de lokale tallene kontoret har tastet.
     """
     periode = api.check_period(periode)
-    with click.progressbar(length=1, label="Lager kontorenes målekort",
-                           file=sys.stderr) as bar:
+    with progress_bar("Lager kontorenes målekort") as bar:
         state = {"total": None}
 
         def progress(done, total):
@@ -234,7 +233,7 @@ def fyll(uttrekk, arbeidsboker, katalog):
     ved siden av den. Å fylle samme uttrekk to ganger endrer ingenting.
     """
     catalogue = api.load_catalogue(katalog)
-    with click.progressbar(length=len(arbeidsboker), label="Fyller målekort", file=sys.stderr) as bar:
+    with progress_bar("Fyller målekort", len(arbeidsboker)) as bar:
         report = api.fill(uttrekk, list(arbeidsboker), catalogue,
                           progress=lambda done, total: bar.update(1))
     for problem in report.warnings:
@@ -313,7 +312,7 @@ def konsolider(mappe, register_file, periode, prikk, outdir, mal, katalog):
     """
     if prikk is not None and prikk < 1:
         raise InputError("--prikk må være et helt tall på minst 1.")
-    with click.progressbar(length=1, label="Leser målekort", file=sys.stderr) as bar:
+    with progress_bar("Leser målekort") as bar:
         def progress(done, total):
             bar.length = total
             bar.update(1)
@@ -401,7 +400,7 @@ def rapport(malekort, folder, tiltaksplan, linje, pptmal, output):
         if tiltaksplan is not None:
             raise InputError("--tiltaksplan gjelder ett målekort; med --alle brukes tiltaksplanen "
                              "ved siden av hvert målekort.")
-        with click.progressbar(length=1, label="Lager statusrapporter", file=sys.stderr) as bar:
+        with progress_bar("Lager statusrapporter") as bar:
             def progress(done, total):
                 bar.length = total
                 bar.update(1)
@@ -492,6 +491,30 @@ def gjenopprett(fil, liste, nr, at):
     click.echo("Oppsummering: 1 fil skrevet, 0 advarsler, 0 feil.")
 
 
+class _NoBar:
+    """A progress bar that shows nothing (stderr is no terminal: a log or a script reads it)."""
+
+    def __init__(self, length: int):
+        self.length, self.pos = length, 0
+
+    def __enter__(self) -> "_NoBar":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, steps: int) -> None:
+        self.pos += steps
+
+
+def progress_bar(label: str, length: int = 1):
+    """A progress bar on stderr when it is a terminal; nothing shown otherwise (a cron job's log
+    or a script's stderr gets no bar and no stray label line)."""
+    if not sys.stderr.isatty():
+        return _NoBar(length)
+    return click.progressbar(length=length, label=label, file=sys.stderr)
+
+
 class _StepBars:
     """One progress bar per long step of ``syklus``, opened when the step reports."""
 
@@ -502,7 +525,7 @@ class _StepBars:
         if name != self.name:
             self.close()
             self.name = name
-            self.bar = click.progressbar(length=total, label=f"{name:<11}", file=sys.stderr)
+            self.bar = progress_bar(f"{name:<11}", total)
             self.bar.__enter__()
         self.bar.update(done - self.bar.pos)
 

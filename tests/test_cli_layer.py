@@ -102,3 +102,12 @@ def test_every_command_takes_json(tmp_path):
     failed = CliRunner().invoke(main, ["sjekk", str(bad), "--json"])
     assert failed.exit_code == 2
     assert json.loads(failed.stdout)["feil"] == 1
+
+
+def test_no_progress_label_when_stderr_is_no_terminal(tmp_path):
+    """A cron job's log or a script's stderr gets the messages, not a stray progress label."""
+    proc = subprocess.run([sys.executable, "-m", "excelkort.cli", "rapport", "--alle", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert proc.stdout.endswith("Oppsummering: 0 filer skrevet, 0 advarsler, 0 feil.\n")
