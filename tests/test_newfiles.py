@@ -137,13 +137,44 @@ def test_next_year_takes_the_units_own_targets_and_says_what_changed(tmp_path):
         "Egne mål ikke tatt med fordi katalogen måler indikatoren på en ny måte: B3.",
         "Nye indikatorer i katalogen: B8.",
         "Ikke lenger i katalogen: Ø3.",
-        "Katalogen har nye mål: P9 20 → 24."]
+        "Katalogen har nye mål: P9 20 → 24.",
+        f"Fra tiltaksplan_{UNIT}_2026.xlsx: 2 åpne tiltak tatt med (Ikke startet eller Pågår)."]
     assert new.not_placed == [] and new.backups == []
     sc = read_scorecard(new.scorecard)
     assert {i: sc.rows[i].target for i in ("B1", "P1", "B3", "P9")} == {
         "B1": 70.0, "P1": 88.0, "B3": 39.0, "P9": 24.0}
     assert sc.month_comment == "" and sc.rows["B7"].bare == [None] * 12
-    assert read_log(new.scorecard) == [] and read_action_plan(new.action_plan).measures == []
+    assert read_log(new.scorecard) == []
+    old_plan = read_action_plan(tmp_path / f"tiltaksplan_{UNIT}_2026.xlsx").typed_rows()
+    assert read_action_plan(new.action_plan).typed_rows() == old_plan  # both still open
+
+
+def test_next_years_plan_takes_the_open_measures_only(tmp_path):
+    """A measure runs until it is done, whatever the year; what is done, cancelled or an
+    excelkort proposal nobody took on stays in last year's plan."""
+    files = api.new_scorecard(UNIT, PERIOD, outdir=tmp_path)
+    rows = [(1, "B1", "Ringe alle nye", "Kari", "Pågår", ""),
+            (2, "B2", "Ny rutine", "Ola", "Fullført", ""),
+            (3, "B3", "Kurs", "", "Avbrutt", ""),
+            (4, "P1", "Se på saksflyten", "", "Ikke startet", "Forslag fra excelkort"),
+            (5, "P2", "Se på fristene", "Per", "Ikke startet", "Forslag fra excelkort"),
+            (6, "M1", "Medarbeidersamtaler", "", "Ikke startet", "")]
+    edits = {}
+    for i, (nr, ind, action, owner, status, comment) in enumerate(rows, start=5):
+        edits.update({f"A{i}": nr, f"B{i}": ind, f"D{i}": action, f"E{i}": owner, f"H{i}": status,
+                      f"J{i}": comment, f"G{i}": "15.03.2027"})
+    patch_workbook(files.action_plan, edits={"Tiltak": edits})
+    new = api.new_scorecard(UNIT, "2027-01", outdir=tmp_path)
+    assert new.carried[-1] == (
+        f"Fra tiltaksplan_{UNIT}_2026.xlsx: 3 åpne tiltak tatt med (Ikke startet eller Pågår). "
+        "3 tiltak ble igjen i fjorårets plan (fullført, avbrutt, eller et forslag fra excelkort "
+        "uten Ansvarlig).")
+    carried = read_action_plan(new.action_plan).measures
+    assert [(m.nr, m.indicator, m.action, m.owner, m.status, m.deadline) for m in carried] == [
+        ("1", "B1", "Ringe alle nye", "Kari", "Pågår", dt.date(2027, 3, 15)),
+        ("5", "P2", "Se på fristene", "Per", "Ikke startet", dt.date(2027, 3, 15)),
+        ("6", "M1", "Medarbeidersamtaler", "", "Ikke startet", dt.date(2027, 3, 15))]
+    assert len(read_action_plan(files.action_plan).measures) == 6  # last year's plan as it was
 
 
 @pytest.mark.parametrize("broken", ["målekort", "tiltaksplan"])
@@ -168,3 +199,15 @@ def test_a_remade_workbook_keeps_a_later_periode(tmp_path):
     assert remade.carried[-1] == ("Periode 2026-11 beholdes fra det gamle målekortet (ikke "
                                   "2026-10): excelkort flytter aldri Periode bakover.")
     assert read_scorecard(remade.scorecard).period == "2026-11"
+
+
+def test_an_unreadable_plan_of_last_year_is_said_and_next_years_starts_empty(tmp_path):
+    files = api.new_scorecard(UNIT, PERIOD, outdir=tmp_path)
+    files.action_plan.write_bytes(b"not a zip")
+    new = api.new_scorecard(UNIT, "2027-01", outdir=tmp_path)
+    (problem,) = new.not_placed
+    assert problem.file == str(files.action_plan)
+    assert problem.message.startswith("Fjorårets tiltaksplan kunne ikke leses (")
+    assert problem.message.endswith("); ingenting fra filen ble tatt med.")
+    assert read_action_plan(new.action_plan).measures == []
+    assert files.action_plan.read_bytes() == b"not a zip"

@@ -83,11 +83,14 @@ class ActionPlan:
     def overdue(self, today: dt.date) -> list[Measure]:
         return [m for m in self.measures if m.is_overdue(today)]
 
-    def typed_rows(self) -> list[dict[str, object]]:
-        """Every row below the header with something in the table's columns: label → the cell
-        as cached (a date cell as a date), for ``ny --erstatt`` to write into the new plan."""
+    def typed_rows(self, only: set[int] | None = None) -> list[dict[str, object]]:
+        """Every row below the header with something in the table's columns (or those of the
+        sheet rows ``only``, 0-based): label → the cell as cached (a date cell as a date), for
+        ``ny`` to write into the new plan."""
         out = []
-        for line in self.values[self.header_row + 1:]:
+        for r, line in enumerate(self.values[self.header_row + 1:], start=self.header_row + 1):
+            if only is not None and r not in only:
+                continue
             row = {label: line[c] for label, c in self.cols.items()
                    if c < len(line) and line[c] not in (None, "")}
             if row:

@@ -5,7 +5,8 @@ Data's teller and nevner (the automatic ones too, so the workbook keeps its numb
 next ``fyll``), the month comment, Risiko (vurdering), Kommentar, the Logg and the tiltaksplan's
 rows. What the new catalogue has no place for is listed by indicator, never dropped silently.
 Next year's workbook starts without values; it takes the unit's own targets where the
-indicator is still measured the same way, and says what the catalogue changed.
+indicator is still measured the same way, and says what the catalogue changed; next year's
+tiltaksplan takes the measures still open (a measure runs until it is done, whatever the year).
 """
 from __future__ import annotations
 
@@ -166,14 +167,44 @@ def _catalogue_changes(sc: ScorecardFile, catalogue: Catalogue, *, with_removed:
     return notes
 
 
-def carry_new_year(last_year: Path, catalogue: Catalogue, unit_targets: dict[str, float]) -> Carried:
-    """What next year's workbook takes from this year's målekort: the unit's own targets (Mål
-    different from the catalogue it was made with) where the indicator is still measured the
-    same way and ``mål.csv`` gives none; values, comments and risks start empty."""
+def carry_new_year(last_year: Path, last_plan: Path, catalogue: Catalogue,
+                   unit_targets: dict[str, float]) -> Carried:
+    """What next year's workbooks take from this year's (either may be missing): from the
+    målekort the unit's own targets (Mål different from the catalogue it was made with) where the
+    indicator is still measured the same way and ``mål.csv`` gives none, values, comments and
+    risks starting empty; from the tiltaksplan its open measures (``carry_open_measures``)."""
     carried = Carried()
+    if last_year.exists():
+        _carry_targets(last_year, catalogue, unit_targets, carried)
+    if last_plan.exists():
+        carry_open_measures(last_plan, carried)
+    return carried
+
+
+def carry_open_measures(last_plan: Path, carried: Carried) -> None:
+    """Last year's open measures (Ikke startet, Pågår) into next year's tiltaksplan, as typed;
+    finished and cancelled measures, and excelkort's proposals nobody took on (no Ansvarlig),
+    stay in last year's plan."""
+    plan = _read(last_plan, carried.lost, "Fjorårets tiltaksplan", read_action_plan)
+    if plan is None:
+        return
+    rows = {m.row for m in plan.measures if m.is_open and not (m.is_proposal and not m.owner.strip())}
+    carried.plan_rows = plan.typed_rows(rows)
+    left = len(plan.measures) - len(rows)
+    note = (f"Fra {last_plan.name}: {count_word(len(rows), 'åpent tiltak', 'åpne tiltak')} tatt "
+            "med (Ikke startet eller Pågår).")
+    if left:
+        note += (f" {count_word(left, 'tiltak', 'tiltak')} ble igjen i fjorårets plan (fullført, "
+                 "avbrutt, eller et forslag fra excelkort uten Ansvarlig).")
+    carried.notes.append(note)
+
+
+def _carry_targets(last_year: Path, catalogue: Catalogue, unit_targets: dict[str, float],
+                   carried: Carried) -> None:
+    """The unit's own targets from last year's målekort, and what the catalogue changed."""
     sc = _read(last_year, carried.lost, "Målekortet", read_scorecard)
     if sc is None:
-        return carried
+        return
     own = sc.own_catalogue
     kept, refused = [], []
     for ind_id, row in sc.rows.items():
@@ -195,4 +226,3 @@ def carry_new_year(last_year: Path, catalogue: Catalogue, unit_targets: dict[str
         carried.notes.append(f"Egne mål ikke tatt med fordi katalogen måler indikatoren på en ny "
                              f"måte: {', '.join(refused)}.")
     carried.notes += _catalogue_changes(sc, catalogue, with_removed=True)
-    return carried

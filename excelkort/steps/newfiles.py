@@ -49,7 +49,8 @@ def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = No
     An existing file is never overwritten silently: without ``replace`` that is an
     InputError; with it the old file is backed up first (``.excelkort/backup/``) and everything
     people typed in it is carried into the new one (``steps.carry``). Without a file for the
-    year, last year's målekort in ``outdir`` gives the unit's own targets. Values given here
+    year, last year's målekort in ``outdir`` gives the unit's own targets and last year's
+    tiltaksplan its open measures. Values given here
     win over carried ones. ``NewFiles.carried`` says what was taken over, ``not_placed`` what
     the catalogue had no place for.
     """
@@ -69,10 +70,11 @@ def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = No
         ap = outdir / action_plan_name(unit.id, year)
         _refuse_existing([sc, ap], replace)
         last_year = outdir / scorecard_name(unit.id, year - 1)
+        last_plan = outdir / action_plan_name(unit.id, year - 1)
         if sc.exists() or ap.exists():
             carried = carry_remake(sc, ap, catalogue)
-        elif last_year.exists():
-            carried = carry_new_year(last_year, catalogue, unit_targets)
+        elif last_year.exists() or last_plan.exists():
+            carried = carry_new_year(last_year, last_plan, catalogue, unit_targets)
         else:
             carried = Carried()
         if carried.period[:4] == period[:4] and carried.period > period:
