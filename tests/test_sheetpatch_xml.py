@@ -440,3 +440,16 @@ def test_a_remembered_shape_is_only_ever_the_same_references_shape(first, second
         sheetshape._SEEN.clear()
         assert remembered == sheetshape.sheet_shape(xml)
         sheetshape.sheet_shape(ws(first[1]))  # remembered for the next one
+
+
+def test_a_remembered_shape_needs_the_same_rows_too():
+    """The same references, but one more row element (without r, beside an element that is no
+    cell): worked out afresh, not taken from the sheet before."""
+    from excelkort.xlsx import sheetshape
+
+    first = ws(row(1, v("A1", 1)))
+    second = ws('<row r="1"></row><row><x r="A1"/></row>')
+    sheetshape._SEEN.clear()
+    fresh = sheetshape.sheet_shape(second)
+    sheetshape.sheet_shape(first)
+    assert sheetshape.sheet_shape(second) == fresh

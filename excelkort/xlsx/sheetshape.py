@@ -108,7 +108,7 @@ def _sheet_data(xml: str | bytes) -> tuple[int, int]:
 
 #: the fast case's last shapes by their rows' and cells' references: workbooks made from one
 #: template have the same references in the same order, so a batch works the shape out once
-_SEEN: dict[tuple[type, int], tuple[list, Shape]] = {}
+_SEEN: dict[tuple[type, int, int], tuple[list, Shape]] = {}
 
 
 def sheet_shape(xml: str | bytes) -> Shape:
@@ -119,7 +119,7 @@ def sheet_shape(xml: str | bytes) -> Shape:
     rows = xml.count(_OPENERS[kind][0], start, end)
     if len(found) == rows + xml.count(_OPENERS[kind][1], start, end) and \
             xml.find(_PREFIXED[kind], start, end) < 0:
-        seen = _SEEN.get((kind, len(found)))
+        seen = _SEEN.get((kind, len(found), rows))  # what the shape is worked out from
         if seen is not None and seen[0] == found:
             return seen[1]
         keys = list(map(_KEYS.__getitem__, found))
@@ -130,7 +130,7 @@ def sheet_shape(xml: str | bytes) -> Shape:
             if len(_SEEN) > 64:
                 _SEEN.clear()
             shape = Shape(bound=_bound(keys))
-            _SEEN[kind, len(found)] = (found, shape)
+            _SEEN[kind, len(found), rows] = (found, shape)
             return shape
     return _walk(xml, start, end)
 
