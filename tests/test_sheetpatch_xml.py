@@ -402,7 +402,7 @@ def test_the_shape_check_takes_the_fast_path_only_when_the_walk_agrees(sheet, tw
 # -- check_sheet_xml: what fyll and sjekk check before any edit is planned -------------------------
 @pytest.mark.parametrize("data, p", [
     (row(1, v("A1", 1), '<c r="B1" s="2"/>') + row(2, "<c><v>3</v></c>"), ""),
-    (row(1, '<x:c r="A1"><x:v>1</x:v></x:c>'), "x:"),
+    ('<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>', "x:"),
     (None, ""),
 ])
 def test_a_sheet_the_patcher_can_follow_passes_the_check(data, p):
@@ -413,6 +413,8 @@ def test_a_sheet_the_patcher_can_follow_passes_the_check(data, p):
     row(1, v("A1", 1), '<c r="B1" s=2><v>2</v></c>'),  # an attribute without quotes
     row(1, v("A1", 1), '<c r="B1"><v>2</v>'),  # a cell not closed
     '<row r="1">' + v("A1", 1),  # a row not closed
+    row(1, '<c r="A1"><f>"a</row>b"</f><v>1</v></c>') + row(2, v("A2", 1)),  # a row ended early
+    row(1, v("A1", 1)) + "text after the rows",
 ])
 def test_a_cell_anywhere_the_patcher_cannot_follow_fails_the_check(data):
     """Whatever cell an extract would edit: the check sees every cell, not only the edited ones."""

@@ -207,12 +207,20 @@ class _SheetPatch:
 
     # rows
     def _rows(self, body: str) -> list[_Row]:
-        out, prev = [], 0
+        """The rows of sheetData's text; ValueError when anything but white space lies between
+        them (a ``</row>`` inside a formula's text ends a row early: the rest of it would be
+        missed)."""
+        out, prev, after = [], 0, 0
         for m, end in _elements(self.pat["row"], self.row_close, body, 0, len(body)):
+            if not body[after:m.start()].isspace() and m.start() > after:
+                raise ValueError("text between rows")
             attrs = m.group(1) or ""
             r = _ROW_R.search(attrs)
             prev = int(r.group(1)) if r else prev + 1
             out.append(_Row(prev, m.start(), m.end(), end, attrs, m.group(2) == "/"))
+            after = end
+        if after < len(body) and not body[after:].isspace():
+            raise ValueError("text after the last row")
         return out
 
     def _number_rows(self, body: str, rows: list[_Row]) -> str:
