@@ -11,13 +11,14 @@ import subprocess
 import sys
 import time
 import zipfile
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from excelkort.cli import main
+from excelkort.errors import InputError
 from excelkort.inputs.catalogue import default_catalogue
 from excelkort.inputs.extract import write_extract_csv
 from excelkort.inputs.register import demo_register
@@ -269,6 +270,53 @@ def test_a_run_on_a_symlinks_target_waits_for_a_run_through_the_symlink(office, 
         assert result.exit_code == 2, result.output
         assert f"Feil: {tmp_path.name}: En annen excelkort-kjøring holder på i denne mappen" in result.output
         assert real.read_bytes() == before
+
+
+def test_a_run_on_an_outer_folder_waits_for_a_run_inside_it(tmp_path, monkeypatch):
+    """A run inside the folder started first, before the folder had a lock file: a run on the
+    whole folder (here ``ny`` writing into it) waits for it all the same, then refuses."""
+    from excelkort.inputs.register import write_register_csv
+
+    register = tmp_path / "enheter.csv"
+    write_register_csv(demo_register(), register)
+    inner = tmp_path / "kontor" / "0101"
+    inner.mkdir(parents=True)
+    args = ["ny", "--enhet", "0101", "--periode", PERIOD, "--ut", str(tmp_path), "--register", str(register)]
+    with _holding(monkeypatch, inner) as holder:
+        started = (inner / ".excelkort" / "kjoring.lock").read_text().split("\t")[1]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, result.output
+        assert (f"Feil: 0101: En annen excelkort-kjøring holder på i denne mappen (startet kl. {started} "
+                f"av prosess {holder.pid}, excelkort fyll). Vent til den er ferdig, og kjør på nytt."
+                ) in result.output.splitlines()
+        assert sorted(tmp_path.rglob("*.xlsx")) == []
+    assert CliRunner().invoke(main, args).exit_code == 0
+
+
+def test_a_run_inside_a_folder_queues_behind_a_run_on_the_folder_started_meanwhile(tmp_path, monkeypatch):
+    """A run on the whole folder that starts while a run inside it is taking its lock (and so
+    may not see it) is waited for by the run inside, not run beside."""
+    import excelkort.runlock as runlock
+
+    inner = tmp_path / "kontor" / "0101"
+    inner.mkdir(parents=True)
+    acquire, outer = runlock._acquire, []
+    with ExitStack() as stack:
+        def outer_starts_meanwhile(path, mode, deadline, folder):
+            if folder == inner and not outer:  # the run inside has looked above, and not yet locked
+                outer.append(stack.enter_context(_holding(monkeypatch, tmp_path)))
+            return acquire(path, mode, deadline, folder)
+
+        monkeypatch.setattr(runlock, "_acquire", outer_starts_meanwhile)
+        with pytest.raises(InputError) as refused:
+            with runlock.folder_lock(inner, "fyll", wait=0.3):
+                pass
+        started = (tmp_path / ".excelkort" / "kjoring.lock").read_text().split("\t")[1]
+        assert str(refused.value) == (
+            f"{tmp_path.name}: En annen excelkort-kjøring holder på i denne mappen (startet kl. {started} av "
+            f"prosess {outer[0].pid}, excelkort fyll). Vent til den er ferdig, og kjør på nytt.")
+    with runlock.folder_lock(inner, "fyll", wait=0.3):
+        pass
 
 
 def test_gjenopprett_waits_for_a_run_in_the_folder(office, tmp_path, monkeypatch):
