@@ -56,13 +56,14 @@ def lock_path(folder: Path) -> Path:
     return folder / FOLDER / LOCK_NAME
 
 
-def common_folder(paths) -> Path:
-    """The one folder holding every path (files stand for their folder; a symlink for its own
-    folder, where its backups go, and its target's, where the write goes)."""
+def folders_of(paths) -> list[Path]:
+    """The folders a run on ``paths`` writes in (a folder stands for itself, a file for its
+    folder; a symlink for its own folder, where its backups go, and its target's, where the
+    write goes)."""
     folders = []
     for p in map(Path, paths):
         folders += [p.resolve()] if p.is_dir() else [p.parent.resolve(), p.resolve().parent]
-    return Path(os.path.commonpath([str(f) for f in folders])) if folders else Path.cwd()
+    return folders
 
 
 @contextmanager

@@ -252,8 +252,8 @@ def test_ny_and_kontroll_refuse_while_a_run_holds_the_folder(command, office, tm
     assert CliRunner().invoke(main, args).exit_code in (0, 3)
 
 
-HOLD_FILES = HOLD.replace("folder_lock(sys.argv[1]", "folder_lock(common_folder(sys.argv[1:])").replace(
-    "import folder_lock", "import common_folder, folder_lock")
+HOLD_FILES = HOLD.replace("folder_lock(sys.argv[1]", "folders_lock(folders_of(sys.argv[1:])").replace(
+    "import folder_lock", "import folders_lock, folders_of")
 
 
 def test_a_run_on_a_symlinks_target_waits_for_a_run_through_the_symlink(office, tmp_path, monkeypatch):
@@ -268,7 +268,7 @@ def test_a_run_on_a_symlinks_target_waits_for_a_run_through_the_symlink(office, 
     with _holding(monkeypatch, link, script=HOLD_FILES):
         result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(real)])
         assert result.exit_code == 2, result.output
-        assert f"Feil: {tmp_path.name}: En annen excelkort-kjøring holder på i denne mappen" in result.output
+        assert "Feil: ekte: En annen excelkort-kjøring holder på i denne mappen" in result.output
         assert real.read_bytes() == before
 
 
@@ -317,6 +317,49 @@ def test_a_run_inside_a_folder_queues_behind_a_run_on_the_folder_started_meanwhi
             f"prosess {outer[0].pid}, excelkort fyll). Vent til den er ferdig, og kjør på nytt.")
     with runlock.folder_lock(inner, "fyll", wait=0.3):
         pass
+
+
+FILLING = """
+import sys, time
+from excelkort import api
+from excelkort.steps import fill
+def read_extract_and_hold(*args):
+    print("holder", flush=True)
+    time.sleep(60)
+fill.read_extract = read_extract_and_hold
+api.fill(sys.argv[1], sys.argv[2:])
+"""
+
+
+def test_fyll_holds_its_workbooks_folders_not_their_common_folder(office, tmp_path, monkeypatch):
+    """``fyll`` on two offices' målekort holds those two folders: a run on a third office beside
+    them goes ahead, and no lock is made in the folder they share."""
+    offices = [tmp_path / "kontor" / unit for unit in ("0101", "0102", "0103")]
+    workbooks = []
+    for folder in offices:
+        folder.mkdir(parents=True)
+        workbooks.append(Path(shutil.copy2(office["workbook"], folder)))
+    with _holding(monkeypatch, office["extract"], *workbooks[:2], script=FILLING):
+        result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(workbooks[2])])
+        assert result.exit_code == 0, result.output
+        assert not (tmp_path / "kontor" / ".excelkort").exists()
+        result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(workbooks[1])])
+        assert result.exit_code == 2, result.output
+        assert "Feil: 0102: En annen excelkort-kjøring holder på i denne mappen" in result.output
+
+
+def test_fyll_and_gjenopprett_on_a_symlink_hold_its_folder_and_its_targets_not_the_one_above(
+        office, tmp_path):
+    """A symlinked workbook's backups go beside the link and the write where the target is:
+    those two folders are held, not the folder holding both (which could be the home folder)."""
+    (tmp_path / "ekte").mkdir()
+    (tmp_path / "lenker").mkdir()
+    real = Path(shutil.copy2(office["workbook"], tmp_path / "ekte"))
+    link = tmp_path / "lenker" / real.name
+    link.symlink_to(real)
+    assert CliRunner().invoke(main, ["fyll", str(office["extract"]), str(link)]).exit_code == 0
+    assert CliRunner().invoke(main, ["gjenopprett", str(link)]).exit_code == 0
+    assert sorted(p.parent.parent.name for p in tmp_path.rglob("kjoring.lock")) == ["ekte", "lenker"]
 
 
 def test_gjenopprett_waits_for_a_run_in_the_folder(office, tmp_path, monkeypatch):
