@@ -1,10 +1,13 @@
 """One excelkort run at a time in a work folder: two runs at once would lose each other's updates.
 
-A run takes an exclusive ``fcntl.flock`` on ``<folder>/.excelkort/kjoring.lock`` and a shared one
-on the lock file of every folder above it that has one, so a run on a folder and a run on a
-folder inside it exclude each other too, while runs on two sibling folders go side by side
-(``folders_lock`` holds a run's input and output folders each, never their common ancestor). A
-second run waits a little (``WAIT_SECONDS``), then refuses with a message saying who holds the
+A run takes, top-down, a shared ``fcntl.flock`` on the lock file of every folder above it that
+has one, an exclusive one on ``<folder>/.excelkort/kjoring.lock``, and a shared one on the lock
+file of every folder below it that has one. So a run on a folder and a run on a folder inside it
+exclude each other whichever started first, while runs on two sibling folders go side by side
+(``folders_lock`` holds a run's input and output folders each, never their common ancestor). An
+inner run that finds a lock file above it that was not there when it started, lets go and
+queues behind that run (which may have looked below before the inner run's lock file existed).
+A second run waits a little (``WAIT_SECONDS``), then refuses with a message saying who holds the
 folder. The operating system releases a flock when its process dies, so a killed run never
 leaves a folder locked. Nested calls in the same process (``syklus`` running ``fyll``) pass
 through. Where ``fcntl`` is missing (Windows) there is no lock.
@@ -46,19 +49,21 @@ MSG_BUSY = ("En annen excelkort-kjøring holder på i denne mappen ({who}). Vent
             "og kjør på nytt.")
 
 _held: list[Path] = []  # folders this process holds, innermost last
+_shared: list[Path] = []  # folders whose lock file this process holds shared
 
 
 def lock_path(folder: Path) -> Path:
     return folder / FOLDER / LOCK_NAME
 
 
-def common_folder(paths) -> Path:
-    """The one folder holding every path (files stand for their folder; a symlink for its own
-    folder, where its backups go, and its target's, where the write goes)."""
+def folders_of(paths) -> list[Path]:
+    """The folders a run on ``paths`` writes in (a folder stands for itself, a file for its
+    folder; a symlink for its own folder, where its backups go, and its target's, where the
+    write goes)."""
     folders = []
     for p in map(Path, paths):
         folders += [p.resolve()] if p.is_dir() else [p.parent.resolve(), p.resolve().parent]
-    return Path(os.path.commonpath([str(f) for f in folders])) if folders else Path.cwd()
+    return folders
 
 
 @contextmanager
@@ -98,53 +103,91 @@ def _acquire(path: Path, mode: int, deadline: float, folder: Path) -> int:
             time.sleep(_POLL)
 
 
+def _inside_held(folder: Path) -> bool:
+    return any(folder == h or h in folder.parents for h in _held)
+
+
 @contextmanager
 def folder_lock(folder: str | Path, command: str, wait: float | None = None):
     """Hold ``folder`` for one run of ``command`` (InputError naming the holder when busy)."""
     folder = Path(folder).resolve()
-    if fcntl is None or any(folder == h or h in folder.parents for h in _held):
+    if fcntl is None or _inside_held(folder):
         yield
         return
     deadline = time.monotonic() + (WAIT_SECONDS if wait is None else wait)
     with ExitStack() as stack:
-        for above in reversed(folder.parents):
-            if lock_path(above).is_file():
-                try:
-                    fd = _acquire(lock_path(above), fcntl.LOCK_SH, deadline, above)
-                except OSError:
-                    continue  # a lock file we may not open: that folder's runs are not ours
-                stack.callback(os.close, fd)
-        try:
-            lock_path(folder).parent.mkdir(parents=True, exist_ok=True)
-            fd = _acquire(lock_path(folder), fcntl.LOCK_EX, deadline, folder)
-        except OSError:  # a folder we may not write to: the run reports what it cannot write
-            fd = None
-        if fd is not None:
-            stack.callback(os.close, fd)
-            try:  # who holds the folder, for the message of a second run; a full disk may refuse
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, f"{os.getpid()}\t{dt.datetime.now():%H:%M:%S}\t{command}".encode(), 0)
-            except OSError:
-                pass
-            remove_stale_temp_files(folder)
+        while not _hold(stack, folder, command, deadline):
+            stack.close()  # a run above started meanwhile: let go of everything, and queue behind it
         _held.append(folder)
         stack.callback(_held.remove, folder)
         yield
 
 
-def remove_stale_temp_files(folder: Path) -> list[Path]:
-    """Remove excelkort's own temp files under ``folder`` that a killed run left behind."""
-    removed = []
+def _hold(stack: ExitStack, folder: Path, command: str, deadline: float) -> bool:
+    """Lock, top-down: the lock files above ``folder`` shared, its own exclusive, those below it
+    shared; False (to start over) when a run above created its lock file meanwhile (it may have
+    looked below before this run's lock file existed, so this run must wait for it)."""
+    above = [a for a in reversed(folder.parents) if lock_path(a).is_file()]
+    _hold_shared(stack, above, deadline)
+    try:
+        lock_path(folder).parent.mkdir(parents=True, exist_ok=True)
+        fd = _acquire(lock_path(folder), fcntl.LOCK_EX, deadline, folder)
+    except OSError:  # a folder we may not write to: the run reports what it cannot write
+        fd = None
+    if fd is not None:
+        stack.callback(os.close, fd)
+        try:  # who holds the folder, for the message of a second run; a full disk may refuse
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\t{dt.datetime.now():%H:%M:%S}\t{command}".encode(), 0)
+        except OSError:
+            pass
+    if any(lock_path(a).is_file() for a in folder.parents if a not in above):
+        return False
+    below, temps = _walk(folder)
+    _hold_shared(stack, below, deadline)
+    if fd is not None:  # no run below is under way now: what temp files are left, a killed run left
+        _remove_stale(temps)
+    return True
+
+
+def _hold_shared(stack: ExitStack, folders: list[Path], deadline: float) -> None:
+    """A shared lock on each folder's lock file, in order (each once per process)."""
+    for folder in folders:
+        if folder in _shared or _inside_held(folder):
+            continue
+        try:
+            fd = _acquire(lock_path(folder), fcntl.LOCK_SH, deadline, folder)
+        except OSError:
+            continue  # a lock file we may not open: that folder's runs are not ours
+        stack.callback(os.close, fd)
+        _shared.append(folder)
+        stack.callback(_shared.remove, folder)
+
+
+def _walk(folder: Path) -> tuple[list[Path], list[Path]]:
+    """One walk of the tree under ``folder``: the folders below it with a lock file, top-down
+    (none inside a ``.excelkort`` folder, where the backups are), and excelkort's temp files."""
+    locked, temps = [], []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        here = Path(dirpath)
+        temps += [here / name for name in filenames if name.startswith(TEMP_PREFIX)]
+        if (here != folder and FOLDER in dirnames and lock_path(here).is_file()
+                and FOLDER not in here.relative_to(folder).parts):
+            locked.append(here)
+    return locked, temps
+
+
+def _remove_stale(temps: list[Path]) -> None:
+    """Remove the temp files a killed run left behind (its process is gone, or a minute old)."""
     now = time.time()
-    for tmp in folder.rglob(TEMP_PREFIX + "*"):
+    for tmp in temps:
         try:
             if tmp.is_file() and (_writer_gone(tmp.name)
                                   or now - tmp.stat().st_mtime > STALE_SECONDS):
                 tmp.unlink()
-                removed.append(tmp)
         except OSError:
             continue  # gone already, or not ours to remove
-    return removed
 
 
 def die_with_parent() -> None:

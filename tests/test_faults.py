@@ -11,13 +11,14 @@ import subprocess
 import sys
 import time
 import zipfile
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from excelkort.cli import main
+from excelkort.errors import InputError
 from excelkort.inputs.catalogue import default_catalogue
 from excelkort.inputs.extract import write_extract_csv
 from excelkort.inputs.register import demo_register
@@ -251,8 +252,8 @@ def test_ny_and_kontroll_refuse_while_a_run_holds_the_folder(command, office, tm
     assert CliRunner().invoke(main, args).exit_code in (0, 3)
 
 
-HOLD_FILES = HOLD.replace("folder_lock(sys.argv[1]", "folder_lock(common_folder(sys.argv[1:])").replace(
-    "import folder_lock", "import common_folder, folder_lock")
+HOLD_FILES = HOLD.replace("folder_lock(sys.argv[1]", "folders_lock(folders_of(sys.argv[1:])").replace(
+    "import folder_lock", "import folders_lock, folders_of")
 
 
 def test_a_run_on_a_symlinks_target_waits_for_a_run_through_the_symlink(office, tmp_path, monkeypatch):
@@ -267,8 +268,98 @@ def test_a_run_on_a_symlinks_target_waits_for_a_run_through_the_symlink(office, 
     with _holding(monkeypatch, link, script=HOLD_FILES):
         result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(real)])
         assert result.exit_code == 2, result.output
-        assert f"Feil: {tmp_path.name}: En annen excelkort-kjøring holder på i denne mappen" in result.output
+        assert "Feil: ekte: En annen excelkort-kjøring holder på i denne mappen" in result.output
         assert real.read_bytes() == before
+
+
+def test_a_run_on_an_outer_folder_waits_for_a_run_inside_it(tmp_path, monkeypatch):
+    """A run inside the folder started first, before the folder had a lock file: a run on the
+    whole folder (here ``ny`` writing into it) waits for it all the same, then refuses."""
+    from excelkort.inputs.register import write_register_csv
+
+    register = tmp_path / "enheter.csv"
+    write_register_csv(demo_register(), register)
+    inner = tmp_path / "kontor" / "0101"
+    inner.mkdir(parents=True)
+    args = ["ny", "--enhet", "0101", "--periode", PERIOD, "--ut", str(tmp_path), "--register", str(register)]
+    with _holding(monkeypatch, inner) as holder:
+        started = (inner / ".excelkort" / "kjoring.lock").read_text().split("\t")[1]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, result.output
+        assert (f"Feil: 0101: En annen excelkort-kjøring holder på i denne mappen (startet kl. {started} "
+                f"av prosess {holder.pid}, excelkort fyll). Vent til den er ferdig, og kjør på nytt."
+                ) in result.output.splitlines()
+        assert sorted(tmp_path.rglob("*.xlsx")) == []
+    assert CliRunner().invoke(main, args).exit_code == 0
+
+
+def test_a_run_inside_a_folder_queues_behind_a_run_on_the_folder_started_meanwhile(tmp_path, monkeypatch):
+    """A run on the whole folder that starts while a run inside it is taking its lock (and so
+    may not see it) is waited for by the run inside, not run beside."""
+    import excelkort.runlock as runlock
+
+    inner = tmp_path / "kontor" / "0101"
+    inner.mkdir(parents=True)
+    acquire, outer = runlock._acquire, []
+    with ExitStack() as stack:
+        def outer_starts_meanwhile(path, mode, deadline, folder):
+            if folder == inner and not outer:  # the run inside has looked above, and not yet locked
+                outer.append(stack.enter_context(_holding(monkeypatch, tmp_path)))
+            return acquire(path, mode, deadline, folder)
+
+        monkeypatch.setattr(runlock, "_acquire", outer_starts_meanwhile)
+        with pytest.raises(InputError) as refused:
+            with runlock.folder_lock(inner, "fyll", wait=0.3):
+                pass
+        started = (tmp_path / ".excelkort" / "kjoring.lock").read_text().split("\t")[1]
+        assert str(refused.value) == (
+            f"{tmp_path.name}: En annen excelkort-kjøring holder på i denne mappen (startet kl. {started} av "
+            f"prosess {outer[0].pid}, excelkort fyll). Vent til den er ferdig, og kjør på nytt.")
+    with runlock.folder_lock(inner, "fyll", wait=0.3):
+        pass
+
+
+FILLING = """
+import sys, time
+from excelkort import api
+from excelkort.steps import fill
+def read_extract_and_hold(*args):
+    print("holder", flush=True)
+    time.sleep(60)
+fill.read_extract = read_extract_and_hold
+api.fill(sys.argv[1], sys.argv[2:])
+"""
+
+
+def test_fyll_holds_its_workbooks_folders_not_their_common_folder(office, tmp_path, monkeypatch):
+    """``fyll`` on two offices' målekort holds those two folders: a run on a third office beside
+    them goes ahead, and no lock is made in the folder they share."""
+    offices = [tmp_path / "kontor" / unit for unit in ("0101", "0102", "0103")]
+    workbooks = []
+    for folder in offices:
+        folder.mkdir(parents=True)
+        workbooks.append(Path(shutil.copy2(office["workbook"], folder)))
+    with _holding(monkeypatch, office["extract"], *workbooks[:2], script=FILLING):
+        result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(workbooks[2])])
+        assert result.exit_code == 0, result.output
+        assert not (tmp_path / "kontor" / ".excelkort").exists()
+        result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(workbooks[1])])
+        assert result.exit_code == 2, result.output
+        assert "Feil: 0102: En annen excelkort-kjøring holder på i denne mappen" in result.output
+
+
+def test_fyll_and_gjenopprett_on_a_symlink_hold_its_folder_and_its_targets_not_the_one_above(
+        office, tmp_path):
+    """A symlinked workbook's backups go beside the link and the write where the target is:
+    those two folders are held, not the folder holding both (which could be the home folder)."""
+    (tmp_path / "ekte").mkdir()
+    (tmp_path / "lenker").mkdir()
+    real = Path(shutil.copy2(office["workbook"], tmp_path / "ekte"))
+    link = tmp_path / "lenker" / real.name
+    link.symlink_to(real)
+    assert CliRunner().invoke(main, ["fyll", str(office["extract"]), str(link)]).exit_code == 0
+    assert CliRunner().invoke(main, ["gjenopprett", str(link)]).exit_code == 0
+    assert sorted(p.parent.parent.name for p in tmp_path.rglob("kjoring.lock")) == ["ekte", "lenker"]
 
 
 def test_gjenopprett_waits_for_a_run_in_the_folder(office, tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..scorecard import layout as L
 from ..errors import WARNING, InputError, Problem, count_word, internal_file_error
-from ..runlock import common_folder, folder_lock, process_pool
+from ..runlock import folders_lock, folders_of, process_pool
 from ..inputs.extract import read_extract
 from ..inputs.extract_values import ExtractRow
 from ..inputs.hints import LOST_ZERO, did_you_mean, unit_guesses
@@ -374,7 +374,7 @@ def fill_workbooks(extract_path: str | Path, workbooks: list[str | Path], catalo
     batches are spread over the machine's cores (workbooks are independent); the report keeps
     the input order either way.
     """
-    with folder_lock(common_folder(list(workbooks) or [extract_path]), "fyll"):
+    with folders_lock(folders_of(list(workbooks) or [extract_path]), "fyll"):  # not their common folder
         extract_path = Path(extract_path)
         extract = read_extract(extract_path, catalogue)
         report = FillReport(extract_path, warnings=list(extract.problems), rows_read=len(extract.rows))

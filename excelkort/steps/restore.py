@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from ..atomic import write_bytes_atomic
-from ..runlock import common_folder, folder_lock
+from ..runlock import folders_lock, folders_of
 from ..errors import InputError
 from ..numtext import format_number
 from ..period import parse_period
@@ -122,7 +122,7 @@ def restore(path: str | Path, *, nr: int | None = None, at: str | None = None) -
     if (lock := lock_file_for(path)) is not None:
         raise InputError(locked_message(lock), file=str(path))
     backup = _choose(path, list_backups(path), nr, at)
-    with folder_lock(common_folder([path]), "gjenopprett"):  # never while another run writes the folder
+    with folders_lock(folders_of([path]), "gjenopprett"):  # never while another run writes the folder
         data = backup.path.read_bytes()
         kept = backup_file(path)
         try:
