@@ -91,6 +91,11 @@ def filter_range_text(sheet: str, ref: str) -> str:
     return f"{quote_sheetname(sheet)}!{absolute}"
 
 
+def _attr(tag: re.Match, name: str) -> str:
+    """An attribute of a matched start tag (its attributes in group 1), as text."""
+    return unescape_xml(from_raw(tag_attrs(tag.group(1)).get(name, "")))
+
+
 def _sort_key(name: str, text: str) -> str:
     """XlsxWriter's order of defined names (``Workbook._sort_defined_names``)."""
     return name.replace("_xlnm.", "").lower() + "::" + text.lstrip("'").lower()
@@ -100,26 +105,29 @@ def set_filter_database(xml: str, sheet: str, ref: str | None) -> str:
     """The workbook part's XML with ``sheet``'s ``_xlnm._FilterDatabase`` name over ``ref``
     (None: no such name). ``sheet`` must be one of the workbook's sheets."""
     p = _prefix(xml, "workbook")
-    names = [from_raw(unescape_xml(tag_attrs(m.group(1)).get("name", "")))
-             for m in re.finditer(rf"<{p}sheet(\s[^>]*?)/?>", xml)]
-    local = str(names.index(sheet))
+    local = str([_attr(m, "name") for m in re.finditer(rf"<{p}sheet(\s[^>]*?)/?>", xml)].index(sheet))
     text = None if ref is None else filter_range_text(sheet, ref)
     entries = list(re.finditer(rf"<{p}definedName(\s[^>]*?)?(?<!/)>(.*?)</{p}definedName\s*>", xml, re.S))
     for m in entries:
         attrs = tag_attrs(m.group(1))
         if attrs.get("name") == FILTER_NAME and attrs.get("localSheetId") == local:
             if text is None:
-                return _drop_empty_names(xml[:m.start()] + xml[m.end():], p)
+                return re.sub(rf"<{p}definedNames\s*>\s*</{p}definedNames\s*>", "",
+                              xml[:m.start()] + xml[m.end():])
             raw = to_raw(escape_text(text))
             return xml if m.group(2) == raw else xml[:m.start(2)] + raw + xml[m.end(2):]
     if text is None:
         return xml
     element = (f'<{p}definedName name="{FILTER_NAME}" localSheetId="{local}" hidden="1">'
                f"{to_raw(escape_text(text))}</{p}definedName>")
-    key = _sort_key(FILTER_NAME, text)
-    later = next((m for m in entries if _sort_key(
-        from_raw(unescape_xml(tag_attrs(m.group(1)).get("name", ""))),
-        from_raw(unescape_xml(m.group(2)))) > key), None)
+    return _insert_name(xml, p, element, _sort_key(FILTER_NAME, text), entries)
+
+
+def _insert_name(xml: str, p: str, element: str, key: str, entries: list[re.Match]) -> str:
+    """``element`` (a definedName) put among the workbook's names where XlsxWriter's order
+    (``key``) puts it; into a new ``<definedNames>`` when there is none."""
+    later = next((m for m in entries
+                  if _sort_key(_attr(m, "name"), unescape_xml(from_raw(m.group(2)))) > key), None)
     if later is not None:
         return xml[:later.start()] + element + xml[later.start():]
     if entries:
@@ -132,7 +140,3 @@ def set_filter_database(xml: str, sheet: str, ref: str | None) -> str:
         return xml[:wrapper.start()] + names_part + xml[wrapper.end():]
     at = _first(xml, p, _BOOK_SUCCESSORS, "workbook")
     return xml[:at] + names_part + xml[at:]
-
-
-def _drop_empty_names(xml: str, p: str) -> str:
-    return re.sub(rf"<{p}definedNames\s*>\s*</{p}definedNames\s*>", "", xml)
