@@ -3,6 +3,7 @@ county typed or added survives (SPEC §5 "Writing into a user's workbook", §7, 
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -15,6 +16,9 @@ from excelkort import api
 from excelkort.inputs.register import Register, load_register, write_register_csv
 from excelkort.scorecard import layout as L
 from excelkort.scorecard.reader import read_scorecard
+from excelkort.steps.consolidate_update import TABLES
+from excelkort.xlsx.autofilter import autofilter_ref
+from excelkort.xlsx.package import open_package
 from excelkort.xlsx.refs import cell_ref
 from excelkort.xlsx.workbookpatch import patch_workbook
 from test_consolidate import make_work_folder
@@ -22,6 +26,7 @@ from test_consolidate import make_work_folder
 PICTURE = bytes.fromhex(  # a 1×1 PNG, as a picture the county pasted (its own zip member)
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
     "0000000d49444154789c6360f8cfc0f01f0005fe02fe0dd3a2d10000000049454e44ae426082")
+BOOK = "xl/workbook.xml"
 OWNED = {"xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet4.xml",
          *(f"xl/worksheets/sheet{i}.xml" for i in range(5, 10))}  # Målekort, Data, Logg, side sheets
 
@@ -56,6 +61,34 @@ def _sheet(path: Path, name: str) -> list[list]:
 def _hashes(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted((folder / "konsolidert").rglob("*.xlsx")) if ".excelkort" not in p.parts}
+
+
+def _without_filter_names(book: bytes) -> bytes:
+    return re.sub(rb'<definedName name="_xlnm._FilterDatabase"[^>]*>[^<]*</definedName>', b"", book)
+
+
+def _filters(path: Path) -> dict[str, tuple[str | None, str | None]]:
+    """Per table sheet, its autofilter range and the text of its hidden _FilterDatabase name."""
+    with open_package(path) as package:
+        book = package.read(package.workbook_member).decode()
+        sheets = re.findall(r'<sheet name="([^"]+)"', book)
+        names = dict(re.findall(r'<definedName name="_xlnm._FilterDatabase" localSheetId="(\d+)" '
+                                r'hidden="1">([^<]*)<', book))
+        return {sheet: (autofilter_ref(package.read(package.sheet_member(sheet)).decode()),
+                        names.get(str(sheets.index(sheet)))) for sheet in TABLES}
+
+
+def _filter_on_first_column(path: Path, sheet_member: str) -> bytes:
+    """What a county does in Excel: filters a table on its first column (a criterion inside the
+    sheet's autoFilter). Returns the criterion's XML."""
+    criterion = b'<filterColumn colId="0"><filters><filter val="0101"/></filters></filterColumn>'
+    members = _members(path)
+    members[sheet_member] = re.sub(rb"(<autoFilter [^>]*?)/>", rb"\1>" + criterion + b"</autoFilter>",
+                                   members[sheet_member])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return criterion
 
 
 def _as_the_county(path: Path) -> None:
@@ -100,10 +133,12 @@ def test_a_rerun_updates_the_county_workbook_in_place(work):
     assert not [w for w in result.warnings if "på nytt" in w.message]
     assert county in result.written and result.backups
     after = _members(county)
-    # every part but the owned sheets is byte-identical: the picture, styles, the other sheets
+    # every part but the owned sheets is byte-identical: the picture, styles, the other sheets;
+    # the workbook part changes only where Kommentarer's grown autofilter is named
     assert set(after) == set(before)
     changed = {m for m in after if after[m] != before[m]}
-    assert changed and changed <= OWNED
+    assert changed and changed <= OWNED | {BOOK}
+    assert _without_filter_names(after[BOOK]) == _without_filter_names(before[BOOK])
     assert after["xl/media/fylket.png"] == PICTURE
     assert _county(work, "F2").read_bytes() == f2_before  # its offices did not change
     # what the county typed is there, untouched
@@ -156,6 +191,48 @@ def test_changed_units_make_the_workbook_anew_and_say_where_the_old_one_is(work)
     sc = read_scorecard(county)
     assert sc.rows["B2"].risk_assessed == "Høy"  # what the county typed is carried over
     assert "xl/media/fylket.png" not in _members(county)
+
+
+def _month_comment(work: Path, unit: str, text: str) -> None:
+    office = work / "kontor" / unit / f"målekort_{unit}_2026.xlsx"
+    ref = read_scorecard(office).names["Månedskommentar"].split("!")[1].replace("$", "")
+    patch_workbook(office, edits={L.SCORECARD_SHEET: {ref: text}})
+
+
+def test_a_rerun_sets_each_tables_autofilter_to_its_new_rows(work, tmp_path):
+    """More rows (a new month comment), fewer (an office's file gone), a first and a last row:
+    each table's autofilter and its hidden name are what a freshly made workbook has, and a
+    county's own filter and picture stay as they were."""
+    county = _county(work)
+    _as_the_county(county)
+    criterion = _filter_on_first_column(county, "xl/worksheets/sheet9.xml")  # Kommentarer
+    before = _filters(county)
+    _month_comment(work, "0102", "Travel måned hos oss.")  # F1's Kommentarer: one more row
+    (work / "kontor" / "0103" / "målekort_0103_2026.xlsx").unlink()  # F1's Kilder: one fewer
+    _month_comment(work, "0202", "Rolig måned.")  # F2's Kommentarer: its first row
+    assert _filters(_county(work, "F2"))["Kommentarer"] == (None, None)
+
+    result = api.consolidate(work / "kontor")
+    assert not [w for w in result.warnings if "på nytt" in w.message]
+    fresh = api.consolidate(work / "kontor", outdir=tmp_path / "ny")
+    for unit in ("F1", "F2"):  # (the fresh NO lacks what the county typed in F1)
+        made = tmp_path / "ny" / unit / f"målekort_{unit}_2026.xlsx"
+        assert _filters(_county(work, unit)) == _filters(made), unit
+    national = _county(work, "NO")
+    rows = sum(1 for r in _sheet(national, "Kommentarer") if any(r))
+    assert _filters(national)["Kommentarer"] == (f"A1:E{rows}", f"Kommentarer!$A$1:$E${rows}")
+    after = _filters(county)
+    assert after["Kommentarer"][0] != before["Kommentarer"][0]  # A1:E5 → A1:E6
+    assert after["Kilder"] == ("A1:D3", "Kilder!$A$1:$D$3") != before["Kilder"]
+    assert _filters(_county(work, "F2"))["Kommentarer"] == ("A1:E2", "Kommentarer!$A$1:$E$2")
+    members = _members(county)
+    assert criterion in members["xl/worksheets/sheet9.xml"]
+    assert members["xl/media/fylket.png"] == PICTURE
+    assert fresh.exit_code == result.exit_code
+
+    _month_comment(work, "0202", None)  # F2's Kommentarer: empty again, so no filter
+    api.consolidate(work / "kontor")
+    assert _filters(_county(work, "F2"))["Kommentarer"] == (None, None)
 
 
 def test_status_colours_are_conditional_formats(work):

@@ -21,13 +21,24 @@ from test_consolidate import PERIOD, make_work_folder
 CATALOGUE = default_catalogue()
 
 
+def make_cycle_folder(folder: Path, counties: int = 2, per: int = 3, *, corrected: bool = False) -> Path:
+    """A work folder for the month: register, catalogue, targets, the offices' målekort and
+    tiltaksplaner (``make_work_folder``), and the month's extract in uttrekk/. With
+    ``corrected`` the extract has one less in each of the month's tellere, so ``fyll`` has a
+    change to write into every office's målekort."""
+    make_work_folder(folder, counties, per)
+    offices = load_register(folder / "enheter.csv").tree(PERIOD).offices()
+    rows = extract_rows(generate_year(CATALOGUE, offices, 2026), CATALOGUE, PERIOD)
+    if corrected:
+        rows = [{**r, "teller": r["teller"] - 1} if r["periode"] == PERIOD and r["teller"] >= 1 else r
+                for r in rows]
+    write_extract_csv(rows, folder / "uttrekk" / f"uttrekk_{PERIOD}.csv")
+    return folder
+
+
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory) -> Path:
-    folder = make_work_folder(tmp_path_factory.mktemp("syklus") / "arbeidsmappe")
-    offices = load_register(folder / "enheter.csv").tree(PERIOD).offices()
-    year = generate_year(CATALOGUE, offices, 2026)
-    write_extract_csv(extract_rows(year, CATALOGUE, PERIOD), folder / "uttrekk" / f"uttrekk_{PERIOD}.csv")
-    return folder
+    return make_cycle_folder(tmp_path_factory.mktemp("syklus") / "arbeidsmappe")
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Runs killed at random moments (issue 14, point 6). A command is started as a process and its
-main process gets SIGKILL at seeded moments spread over a run's length; then
+main process gets SIGKILL at seeded moments spread over a run's length (``syklus``: once in each
+of its steps); then
 
 * every user's file is byte-identical to its old version or to the new one a run never killed
   writes (atomic writes: never half a file);
@@ -7,11 +8,12 @@ main process gets SIGKILL at seeded moments spread over a run's length; then
 * a re-run writes exactly the bytes of a run never killed, and leaves no temp file
   (``.~excelkort-*``).
 
-The clock is stopped (``stopped_clock_cli.py``) so two runs write the same bytes. About a minute
-of work: skip with ``-m "not kill"``.
+The clock is stopped (``stopped_clock_cli.py``) so two runs write the same bytes. About two
+minutes of work: skip with ``-m "not kill"``.
 """
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -28,8 +30,9 @@ from click.testing import CliRunner
 
 from excelkort.cli import main
 from scorecard_files import office_files
-from stopped_clock_cli import CLOCK_READERS, STOPPED_DT
-from test_consolidate import make_work_folder
+from stopped_clock_cli import stop_the_clock
+from test_consolidate import PERIOD, make_work_folder
+from test_cycle import make_cycle_folder
 
 pytestmark = [pytest.mark.kill,
               pytest.mark.skipif(not sys.platform.startswith("linux"),
@@ -51,6 +54,7 @@ class Case:
     old: dict[str, bytes]
     new: dict[str, bytes]
     seconds: float  # a run never killed, from start to exit
+    output: str = ""  # what it printed
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
@@ -66,16 +70,26 @@ def _temp_files(folder: Path) -> list[Path]:
     return sorted(folder.rglob(".~*"))  # excelkort's own, the backups' included
 
 
-def _case(root: Path, pristine: Path, args, names: list[str]) -> Case:
+def _all_files(folder: Path) -> dict[str, bytes]:
+    """Every file of a work folder but the backups (their names hold the real clock's time)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and ".excelkort" not in p.relative_to(folder).parts}
+
+
+def _case(root: Path, pristine: Path, args, names: list[str] | None = None) -> Case:
+    """What a run never killed makes of ``names`` (None: every file it writes)."""
     done = root / "uninterrupted"
     shutil.copytree(pristine, done)
     t0 = time.monotonic()
     result = _run(args(done), done)
     seconds = time.monotonic() - t0
     assert result.returncode == 0, result.stdout + result.stderr
+    if names is None:
+        before = _all_files(pristine)
+        names = [n for n, data in _all_files(done).items() if before.get(n) != data]
     new = _files(done, names)
     assert new != _files(pristine, names)  # the run changes the files
-    return Case(pristine, args, _files(pristine, names), new, seconds)
+    return Case(pristine, args, _files(pristine, names), new, seconds, result.stdout)
 
 
 @pytest.fixture(scope="session")
@@ -129,6 +143,16 @@ def decks_case(offices_folder, tmp_path_factory) -> Case:
                                                        "-o", str(folder / "rapporter")], names)
 
 
+@pytest.fixture(scope="session")
+def cycle_case(tmp_path_factory) -> Case:
+    """``syklus`` on a work folder of 24 offices and an extract that corrects the month in each:
+    the check's workbook, 24 filled målekort, four consolidated ones and the history, a
+    tiltaksplan and a statusrapport for every unit."""
+    root = tmp_path_factory.mktemp("kill-syklus")
+    pristine = make_cycle_folder(root / "mappe", counties=3, per=8, corrected=True)
+    return _case(root, pristine, lambda folder: ["syklus", str(folder), "--periode", PERIOD, "--json"])
+
+
 # -- the processes of a run --------------------------------------------------------------------
 def _session_members(sid: int) -> list[int]:
     """The live processes of session ``sid`` (the run was started as a session of its own)."""
@@ -168,20 +192,23 @@ def _rerun(case: Case, work: Path, monkeypatch) -> None:
     """The command once more on ``work``, in this process (as quick as a re-run gets), with the
     clock stopped as in the runs it is compared with."""
     with monkeypatch.context() as patch:
-        for module in CLOCK_READERS:
-            patch.setattr(module, "dt", STOPPED_DT)
+        stop_the_clock(patch.setattr)
         patch.chdir(work)
         result = CliRunner().invoke(main, case.args(work))
     assert result.exit_code == 0, result.output
 
 
-def _trials(case: Case, n: int, tmp_path: Path, monkeypatch) -> list[int]:
-    """``n`` kills at seeded moments spread over a run's length (past the interpreter's start,
-    before its end); the files written by each."""
+def _spread(case: Case, n: int) -> list[float]:
+    """``n`` seeded moments spread over a run's length (past the interpreter's start, before
+    its end)."""
     rng = random.Random(SEED)
+    return [case.seconds * (0.2 + 0.8 * (k + rng.random()) / n) for k in range(n)]
+
+
+def _trials(case: Case, delays: list[float], tmp_path: Path, monkeypatch) -> list[int]:
+    """A kill after each of ``delays`` seconds; the files written by each."""
     written = []
-    for k in range(n):
-        delay = case.seconds * (0.2 + 0.8 * (k + rng.random()) / n)
+    for k, delay in enumerate(delays):
         work = tmp_path / f"trial{k}"
         shutil.copytree(case.pristine, work)
         lived_on = _killed_at(case, delay, work)
@@ -200,21 +227,36 @@ def _trials(case: Case, n: int, tmp_path: Path, monkeypatch) -> list[int]:
 
 
 def test_fyll_killed_at_random_moments(fill_case, tmp_path, monkeypatch):
-    written = _trials(fill_case, 8, tmp_path, monkeypatch)
+    written = _trials(fill_case, _spread(fill_case, 8), tmp_path, monkeypatch)
     print(f"fyll: {fill_case.seconds:.2f} s uninterrupted; written when killed: {written}")
     assert any(0 < w < WORKBOOKS for w in written), written  # some kills came mid-run
 
 
 def test_konsolider_killed_at_random_moments(consolidate_case, tmp_path, monkeypatch):
-    written = _trials(consolidate_case, 3, tmp_path, monkeypatch)
+    written = _trials(consolidate_case, _spread(consolidate_case, 3), tmp_path, monkeypatch)
     print(f"konsolider: {consolidate_case.seconds:.2f} s uninterrupted; written when killed: {written}")
 
 
 def test_tiltak_killed_at_random_moments(plans_case, tmp_path, monkeypatch):
-    written = _trials(plans_case, 4, tmp_path, monkeypatch)
+    written = _trials(plans_case, _spread(plans_case, 4), tmp_path, monkeypatch)
     print(f"tiltak: {plans_case.seconds:.2f} s uninterrupted; written when killed: {written}")
 
 
 def test_rapport_alle_killed_at_random_moments(decks_case, tmp_path, monkeypatch):
-    written = _trials(decks_case, 3, tmp_path, monkeypatch)
+    written = _trials(decks_case, _spread(decks_case, 3), tmp_path, monkeypatch)
     print(f"rapport --alle: {decks_case.seconds:.2f} s uninterrupted; written when killed: {written}")
+
+
+def test_syklus_killed_in_each_step(cycle_case, tmp_path, monkeypatch):
+    """One kill in each step (kontroll, fyll, konsolider, tiltak, rapport), at a seeded moment
+    inside the step as the run never killed timed it."""
+    steps = [s["sekunder"] for s in json.loads(cycle_case.output)["steg"]]
+    rng = random.Random(SEED)
+    start, delays = cycle_case.seconds - sum(steps), []  # the interpreter's start, then the steps
+    for seconds in steps:
+        delays.append(start + seconds * (0.2 + 0.6 * rng.random()))
+        start += seconds
+    written = _trials(cycle_case, delays, tmp_path, monkeypatch)
+    print(f"syklus: {cycle_case.seconds:.2f} s uninterrupted ({steps}); killed at "
+          f"{[round(d, 2) for d in delays]} s; written when killed: {written} of {len(cycle_case.new)}")
+    assert any(0 < w < len(cycle_case.new) for w in written), written  # some kills came mid-run

@@ -9,7 +9,10 @@ shape (the same indicators, the same units), a re-run changes only the cells exc
   the aggregated Data (teller and nevner), the Målekort's cached values, Periode and Logg rows;
 - the side sheets Enheter, Rangering, Innlevering, Kilder and Kommentarer (excelkort's own): the
   values that differ from the freshly made workbook. Their styles never depend on a value (the
-  status colours are conditional formats), so only values change.
+  status colours are conditional formats), so only values change. A table (Innlevering, Kilder,
+  Kommentarer) may have more or fewer rows than before: its autofilter (and the hidden name
+  Excel keeps for it) is set to the fresh workbook's range, so the county's filter covers
+  exactly the table's rows and keeps the columns it filtered on.
 
 When the shape differs (``shape_change`` says why) the caller makes the workbook anew.
 """
@@ -26,7 +29,8 @@ from ..xlsx.grid import open_workbook, sheet_values
 from ..xlsx.package import Package
 from ..xlsx.refs import cell_ref, parse_ref
 from ..xlsx.celledit import CellEdit
-from ..xlsx.workbookpatch import PatchResult
+from ..xlsx.autofilter import autofilter_ref
+from ..xlsx.workbookpatch import PatchResult, raw_part
 from ..xlsx.xmltext import tag_attrs
 from .consolidate_sheets import COMMENT_LABELS, DELIVERY_LABELS, SOURCE_LABELS
 from .fill import apply_plan, plan_fill, same_cached
@@ -70,6 +74,8 @@ def update_in_place(sc: ScorecardFile, content: ScorecardContent, fresh: bytes) 
     for sheet, cells in side_sheet_edits(fresh_book, existing).items():
         if cells:
             plan.edits[sheet] = cells
+    plan.autofilters = {sheet: autofilter_ref(raw_part(fresh_package, fresh_package.sheet_member(sheet)))
+                        for sheet in TABLES}
     return Update(apply_plan(plan))
 
 

@@ -49,6 +49,7 @@ class FillPlan:
     package: object = field(default=None, repr=False)  # the file as read, so it is read once
     warnings: list[Problem] = field(default_factory=list)
     catalogue_changes: list[tuple[str, str]] = field(default_factory=list)  # (B1, «Mål 80 → 85»), not applied
+    autofilters: dict[str, str | None] = field(default_factory=dict)  # sheet → range (konsolider's tables)
 
 
 #: definition fields whose change mid-year a fill never applies (SPEC §3), with their labels
@@ -298,6 +299,7 @@ def apply_plan(plan: FillPlan) -> PatchResult:
     """Patch the planned cells into the workbook in place (backup first, atomic, lossless)."""
     return patch_workbook(plan.package or plan.path, edits=plan.edits,
                           append_rows={L.LOG_SHEET: plan.log_rows} if plan.log_rows else None,
+                          autofilters=plan.autofilters,
                           full_calc_on_load=True, backup=True)
 
 

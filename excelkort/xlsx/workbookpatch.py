@@ -3,7 +3,7 @@
 A user's workbook is never loaded and re-saved by a library: ``patch_workbook`` splices the
 cells excelkort owns into each sheet's XML (``sheetpatch``) and rebuilds the zip copying every
 other member's compressed bytes unchanged (``zipcopy``). Only the patched sheets and
-``xl/workbook.xml`` (the ``fullCalcOnLoad`` flag) change, and the calculation chain when it
+``xl/workbook.xml`` (the ``fullCalcOnLoad`` flag, and an autofilter's hidden name) change, and the calculation chain when it
 must go: ``xl/calcChain.xml`` is removed (with its relationship and content type) when a patch
 adds or removes a formula, because Excel repairs a file whose chain names a cell without a
 formula; with ``fullCalcOnLoad`` Excel rebuilds the chain on open. A patch that only changes
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import write_bytes_atomic
+from .autofilter import set_autofilter, set_filter_database
 from .backup import backup_file
 from .package import Package, lock_file_for, locked_message, open_package, refuse
 from .celledit import CellEdit, SheetEdits, sheet_edits
@@ -44,13 +45,16 @@ class PatchResult:
 
 def patch_workbook(src: str | Path | Package, dst: str | Path | None = None,
                    edits: dict[str, dict[str, CellEdit | object]] | None = None, *,
-                   append_rows: dict[str, list[list]] | None = None, full_calc_on_load: bool = True,
+                   append_rows: dict[str, list[list]] | None = None,
+                   autofilters: dict[str, str | None] | None = None, full_calc_on_load: bool = True,
                    backup: bool = False) -> PatchResult:
     """Write ``edits`` (sheet → {``"C7"``: CellEdit or plain value}) into a copy of ``src`` at
     ``dst`` (default: ``src`` itself, in place), changing nothing else.
 
     ``append_rows`` (sheet → rows of values, from column A) adds rows after the sheet's last row
-    that holds a value or formula (a log). With ``full_calc_on_load`` the workbook asks Excel and
+    that holds a value or formula (a log). ``autofilters`` (sheet → range such as ``A1:D26``, or
+    None for none) sets each sheet's autofilter range and the hidden name Excel keeps for it,
+    keeping a person's filter criteria (``autofilter``). With ``full_calc_on_load`` the workbook asks Excel and
     LibreOffice to recalculate on open. With ``backup`` a copy of the old ``dst`` goes to
     ``.excelkort/backup/`` first, but only when ``dst`` is really rewritten.
 
@@ -66,14 +70,16 @@ def patch_workbook(src: str | Path | Package, dst: str | Path | None = None,
     if (lock := lock_file_for(dst)) is not None:
         refuse(dst, locked_message(lock))
     keyed = {sheet: sheet_edits(sheet, cells) for sheet, cells in (edits or {}).items()}
-    replaced, appended, formulas_changed = _patch_sheets(package, keyed, append_rows or {})
+    autofilters = autofilters or {}
+    replaced, appended, formulas_changed = _patch_sheets(package, keyed, append_rows or {}, autofilters)
     removed: set[str] = set()
     if replaced:
-        if full_calc_on_load:
-            old = raw_part(package, package.workbook_member)
-            new = _full_calc_on_load(old)
-            if new != old:
-                replaced[package.workbook_member] = encode_part(new)
+        old = raw_part(package, package.workbook_member)
+        new = _full_calc_on_load(old) if full_calc_on_load else old
+        for sheet, ref in autofilters.items():
+            new = set_filter_database(new, sheet, ref)
+        if new != old:
+            replaced[package.workbook_member] = encode_part(new)
         if formulas_changed:
             _drop_calc_chain(package, replaced, removed)
     output = build_zip(package, replaced, removed) if replaced or removed else package.data
@@ -124,13 +130,14 @@ def raw_part(package: Package, member: str) -> str:
     return parts[member]
 
 
-def _patch_sheets(package: Package, edits: dict[str, SheetEdits], append_rows: dict[str, list[list]]):
+def _patch_sheets(package: Package, edits: dict[str, SheetEdits], append_rows: dict[str, list[list]],
+                  autofilters: dict[str, str | None]):
     """(member → new bytes of each sheet that changed, sheet → appended row numbers, whether
     any formula was added or removed)."""
     replaced: dict[str, bytes] = {}
     appended: dict[str, list[int]] = {}
     formulas_changed = False
-    for sheet in dict.fromkeys([*edits, *append_rows]):
+    for sheet in dict.fromkeys([*edits, *append_rows, *autofilters]):
         member = package.sheet_member(sheet)
         old = raw_part(package, member)
         spliced = patch_sheet_xml(old, edits.get(sheet, {}), append_rows.get(sheet),
@@ -138,8 +145,9 @@ def _patch_sheets(package: Package, edits: dict[str, SheetEdits], append_rows: d
                                   shape=package.sheet_shape(sheet, old))
         if sheet in append_rows:
             appended[sheet] = spliced.appended_rows
-        if spliced.xml != old:
-            replaced[member] = encode_part(spliced.xml)
+        xml = set_autofilter(spliced.xml, autofilters[sheet]) if sheet in autofilters else spliced.xml
+        if xml != old:
+            replaced[member] = encode_part(xml)
         formulas_changed |= spliced.formulas_changed
     return replaced, appended, formulas_changed
 
