@@ -48,8 +48,8 @@ _PR_SET_PDEATHSIG = 1
 MSG_BUSY = ("En annen excelkort-kjøring holder på i denne mappen ({who}). Vent til den er ferdig, "
             "og kjør på nytt.")
 
-_held: list[Path] = []  # folders this process holds, innermost last
-_shared: list[Path] = []  # folders whose lock file this process holds shared
+_held: dict[Path, None] = {}  # folders this process holds (a dict: fyll holds hundreds)
+_shared: dict[Path, None] = {}  # folders whose lock file this process holds shared
 
 
 def lock_path(folder: Path) -> Path:
@@ -72,7 +72,8 @@ def folders_lock(folders, command: str, wait: float | None = None):
     so a run that reads in one place and writes in another never holds their common ancestor
     (``rapport --alle DIR -o /tmp/x`` would otherwise hold all of ``/tmp``)."""
     resolved = sorted({Path(f).resolve() for f in folders}, key=str)
-    outer = [f for f in resolved if not any(o != f and o in f.parents for o in resolved)]
+    named = set(resolved)  # a folder's ancestors looked up, not compared with every other folder
+    outer = [f for f in resolved if named.isdisjoint(f.parents)]
     with ExitStack() as stack:
         for folder in outer:
             stack.enter_context(folder_lock(folder, command, wait))
@@ -104,7 +105,9 @@ def _acquire(path: Path, mode: int, deadline: float, folder: Path) -> int:
 
 
 def _inside_held(folder: Path) -> bool:
-    return any(folder == h or h in folder.parents for h in _held)
+    """Whether this process holds ``folder`` or a folder above it (looked up: ``fyll`` holds
+    hundreds of office folders)."""
+    return folder in _held or not _held.keys().isdisjoint(folder.parents)
 
 
 @contextmanager
@@ -118,8 +121,8 @@ def folder_lock(folder: str | Path, command: str, wait: float | None = None):
     with ExitStack() as stack:
         while not _hold(stack, folder, command, deadline):
             stack.close()  # a run above started meanwhile: let go of everything, and queue behind it
-        _held.append(folder)
-        stack.callback(_held.remove, folder)
+        _held[folder] = None
+        stack.callback(_held.pop, folder)
         yield
 
 
@@ -160,8 +163,8 @@ def _hold_shared(stack: ExitStack, folders: list[Path], deadline: float) -> None
         except OSError:
             continue  # a lock file we may not open: that folder's runs are not ours
         stack.callback(os.close, fd)
-        _shared.append(folder)
-        stack.callback(_shared.remove, folder)
+        _shared[folder] = None
+        stack.callback(_shared.pop, folder)
 
 
 def _walk(folder: Path) -> tuple[list[Path], list[Path]]:
