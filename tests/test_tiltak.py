@@ -123,6 +123,23 @@ def test_a_second_run_changes_nothing(scorecard):
     assert not (plan.parent / ".excelkort").exists()
 
 
+def test_a_plan_made_for_the_run_is_written_whole_or_not_at_all(scorecard, monkeypatch):
+    """A run stopped between making the plan from the template and writing its proposals
+    (killed: ``syklus``'s kill test found the template-only plan on disk) leaves no plan, and
+    no temp file once the next run has cleaned up."""
+    from excelkort.steps import plan_measures
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt  # as a kill, the proposals are never written
+    monkeypatch.setattr(plan_measures, "patch_workbook", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        api.plan_measures(scorecard, today=TODAY)
+    assert sorted(p.name for p in scorecard.parent.iterdir()) == [scorecard.name]
+    monkeypatch.undo()
+    made = api.plan_measures(scorecard, today=TODAY)
+    assert made.created and [p.indicator.id for _r, p in made.proposals] == ["B7", "M2", "M4", "Ø3"]
+
+
 def test_an_in_place_change_is_backed_up(scorecard):
     plan = _plan_with(scorecard, OWN_ROWS)
     before = plan.read_bytes()

@@ -24,6 +24,7 @@ from ..actionplan.proposals import (Proposal, deviation_text, effect_value, reas
                                     result_in_month, start_month)
 from ..actionplan.reader import ActionPlan, Measure, date_serial, read_action_plan
 from ..actionplan.writer import write_action_plan
+from ..atomic import atomic_output
 from ..errors import EXIT_PARTIAL, InputError, Problem, count_word, internal_file_error
 from ..runlock import folder_lock
 from ..inputs.catalogue import default_catalogue
@@ -90,26 +91,30 @@ def plan_measures(scorecard_path: str | Path, action_plan_path: str | Path | Non
     if (lock := lock_file_for(path)) is not None:
         raise InputError(Problem(locked_message(lock, then="kjør tiltak på nytt"), file=str(path)))
     out = MeasuresResult(sc.path, path, sc.unit_id, sc.period, today)
-    if not path.exists():
-        write_action_plan(path, sc.unit_id, sc.unit_name, sc.period)
-        out.created = out.written = True
+    if path.exists():
+        _work_on(path, sc, out, catalogue, backup=True)
+        return out
+    with atomic_output(path) as tmp:  # made whole or not at all: a killed run leaves no half-made plan
+        write_action_plan(tmp, sc.unit_id, sc.unit_name, sc.period)
+        _work_on(tmp, sc, out, catalogue, backup=False)
+    out.created = out.written = True
+    return out
+
+
+def _work_on(path: Path, sc: ScorecardFile, out: MeasuresResult, catalogue: Catalogue | None,
+             backup: bool) -> None:
+    """Read the plan at ``path`` into ``out`` and patch in the proposals and effect cells."""
     plan = read_action_plan(path)
     out.warnings = list(plan.problems)  # the målekort's own warnings are «sjekk»'s
-    out.overdue = plan.overdue(today)
+    out.overdue = plan.overdue(out.today)
     indicators = _indicators(sc, catalogue)
     edits: dict[str, CellEdit] = {}
     out.effect_cells = _effect_edits(plan, sc, indicators, edits)
-    out.proposals = _proposals(plan, indicators, today, edits)
+    out.proposals = _proposals(plan, indicators, out.today, edits)
     if edits:
-        try:
-            patched = patch_workbook(path, edits={ACTION_SHEET: edits}, backup=not out.created)
-        except InputError:
-            if out.created:  # the plan made for this run goes with it: nothing is left half done
-                path.unlink(missing_ok=True)
-            raise
+        patched = patch_workbook(path, edits={ACTION_SHEET: edits}, backup=backup)
         out.written = out.written or patched.written
         out.backup = patched.backup
-    return out
 
 
 def _indicators(sc: ScorecardFile, catalogue: Catalogue | None) -> dict[str, _Indicator]:
