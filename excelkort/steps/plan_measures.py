@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..actionplan.layout import ACTION_SHEET, KEPT_BY_EXCELKORT
@@ -94,9 +94,14 @@ def plan_measures(scorecard_path: str | Path, action_plan_path: str | Path | Non
     if path.exists():
         _work_on(path, sc, out, catalogue, backup=True)
         return out
-    with atomic_output(path) as tmp:  # made whole or not at all: a killed run leaves no half-made plan
-        write_action_plan(tmp, sc.unit_id, sc.unit_name, sc.period)
-        _work_on(tmp, sc, out, catalogue, backup=False)
+    made = None
+    try:
+        with atomic_output(path) as made:  # whole or not at all: a killed run leaves no half-made plan
+            write_action_plan(made, sc.unit_id, sc.unit_name, sc.period)
+            _work_on(made, sc, out, catalogue, backup=False)
+    except InputError as exc:  # said of the plan, not of the temp file it was made in
+        raise InputError([replace(p, file=str(path)) if p.file == str(made) else p
+                          for p in exc.problems]) from None
     out.created = out.written = True
     return out
 
