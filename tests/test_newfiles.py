@@ -138,7 +138,8 @@ def test_next_year_takes_the_units_own_targets_and_says_what_changed(tmp_path):
         "Nye indikatorer i katalogen: B8.",
         "Ikke lenger i katalogen: Ø3.",
         "Katalogen har nye mål: P9 20 → 24.",
-        f"Fra tiltaksplan_{UNIT}_2026.xlsx: 2 åpne tiltak tatt med (Ikke startet eller Pågår)."]
+        f"Fra tiltaksplan_{UNIT}_2026.xlsx: 2 åpne tiltak tatt med (alle som ikke er Fullført "
+        "eller Avbrutt)."]
     assert new.not_placed == [] and new.backups == []
     sc = read_scorecard(new.scorecard)
     assert {i: sc.rows[i].target for i in ("B1", "P1", "B3", "P9")} == {
@@ -158,7 +159,9 @@ def test_next_years_plan_takes_the_open_measures_only(tmp_path):
             (3, "B3", "Kurs", "", "Avbrutt", ""),
             (4, "P1", "Se på saksflyten", "", "Ikke startet", "Forslag fra excelkort"),
             (5, "P2", "Se på fristene", "Per", "Ikke startet", "Forslag fra excelkort"),
-            (6, "M1", "Medarbeidersamtaler", "", "Ikke startet", "")]
+            (6, "M1", "Medarbeidersamtaler", "", "Ikke startet", ""),
+            (7, "M2", "Ryddedag", "Lise", "", ""),  # no Status: not done either
+            (8, "M3", "Ny turnus", "Lise", "Pågående", "")]  # mistyped: not done either
     edits = {}
     for i, (nr, ind, action, owner, status, comment) in enumerate(rows, start=5):
         edits.update({f"A{i}": nr, f"B{i}": ind, f"D{i}": action, f"E{i}": owner, f"H{i}": status,
@@ -166,15 +169,17 @@ def test_next_years_plan_takes_the_open_measures_only(tmp_path):
     patch_workbook(files.action_plan, edits={"Tiltak": edits})
     new = api.new_scorecard(UNIT, "2027-01", outdir=tmp_path)
     assert new.carried[-1] == (
-        f"Fra tiltaksplan_{UNIT}_2026.xlsx: 3 åpne tiltak tatt med (Ikke startet eller Pågår). "
-        "3 tiltak ble igjen i fjorårets plan (fullført, avbrutt, eller et forslag fra excelkort "
-        "uten Ansvarlig).")
+        f"Fra tiltaksplan_{UNIT}_2026.xlsx: 5 åpne tiltak tatt med (alle som ikke er Fullført "
+        "eller Avbrutt). 3 tiltak ble igjen i fjorårets plan (fullført, avbrutt, eller et forslag "
+        "fra excelkort uten Ansvarlig).")
     carried = read_action_plan(new.action_plan).measures
     assert [(m.nr, m.indicator, m.action, m.owner, m.status, m.deadline) for m in carried] == [
         ("1", "B1", "Ringe alle nye", "Kari", "Pågår", dt.date(2027, 3, 15)),
         ("5", "P2", "Se på fristene", "Per", "Ikke startet", dt.date(2027, 3, 15)),
-        ("6", "M1", "Medarbeidersamtaler", "", "Ikke startet", dt.date(2027, 3, 15))]
-    assert len(read_action_plan(files.action_plan).measures) == 6  # last year's plan as it was
+        ("6", "M1", "Medarbeidersamtaler", "", "Ikke startet", dt.date(2027, 3, 15)),
+        ("7", "M2", "Ryddedag", "Lise", "", dt.date(2027, 3, 15)),
+        ("8", "M3", "Ny turnus", "Lise", "Pågående", dt.date(2027, 3, 15))]
+    assert len(read_action_plan(files.action_plan).measures) == 8  # last year's plan as it was
 
 
 @pytest.mark.parametrize("broken", ["målekort", "tiltaksplan"])

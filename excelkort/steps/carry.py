@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..actionplan.layout import CLOSED_STATUSES
 from ..actionplan.reader import read_action_plan
 from ..errors import InputError, count_word
 from ..model import MONTHS, Catalogue, Indicator
@@ -182,17 +183,19 @@ def carry_new_year(last_year: Path, last_plan: Path, catalogue: Catalogue,
 
 
 def carry_open_measures(last_plan: Path, carried: Carried) -> None:
-    """Last year's open measures (Ikke startet, Pågår) into next year's tiltaksplan, as typed;
-    finished and cancelled measures, and excelkort's proposals nobody took on (no Ansvarlig),
-    stay in last year's plan."""
+    """Last year's measures that are not done (neither Fullført nor Avbrutt: Ikke startet,
+    Pågår, or a Status left empty or mistyped, as ``tiltak`` counts them when a Frist passes)
+    into next year's tiltaksplan, as typed; finished and cancelled measures, and excelkort's
+    proposals nobody took on (no Ansvarlig), stay in last year's plan."""
     plan = _read(last_plan, carried.lost, "Fjorårets tiltaksplan", read_action_plan)
     if plan is None:
         return
-    rows = {m.row for m in plan.measures if m.is_open and not (m.is_proposal and not m.owner.strip())}
+    rows = {m.row for m in plan.measures
+            if m.status not in CLOSED_STATUSES and not (m.is_proposal and not m.owner.strip())}
     carried.plan_rows = plan.typed_rows(rows)
     left = len(plan.measures) - len(rows)
     note = (f"Fra {last_plan.name}: {count_word(len(rows), 'åpent tiltak', 'åpne tiltak')} tatt "
-            "med (Ikke startet eller Pågår).")
+            "med (alle som ikke er Fullført eller Avbrutt).")
     if left:
         note += (f" {count_word(left, 'tiltak', 'tiltak')} ble igjen i fjorårets plan (fullført, "
                  "avbrutt, eller et forslag fra excelkort uten Ansvarlig).")
