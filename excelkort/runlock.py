@@ -43,6 +43,7 @@ LOCK_NAME = "kjoring.lock"
 WAIT_SECONDS = 10.0
 _POLL = 0.1
 STALE_SECONDS = 60
+MAX_APART = 64  # folders a run holds one by one; more are held by their common folder
 _PR_SET_PDEATHSIG = 1
 
 MSG_BUSY = ("En annen excelkort-kjøring holder på i denne mappen ({who}). Vent til den er ferdig, "
@@ -70,10 +71,14 @@ def folders_of(paths) -> list[Path]:
 def folders_lock(folders, command: str, wait: float | None = None):
     """Hold each of ``folders`` (one inside another: the outer one), always in the same order,
     so a run that reads in one place and writes in another never holds their common ancestor
-    (``rapport --alle DIR -o /tmp/x`` would otherwise hold all of ``/tmp``)."""
+    (``rapport --alle DIR -o /tmp/x`` would otherwise hold all of ``/tmp``). More than
+    ``MAX_APART`` folders (``fyll`` on a county's offices) are held by their common folder, as
+    each held folder keeps a file open (a process may have only some hundreds)."""
     resolved = sorted({Path(f).resolve() for f in folders}, key=str)
     named = set(resolved)  # a folder's ancestors looked up, not compared with every other folder
     outer = [f for f in resolved if named.isdisjoint(f.parents)]
+    if len(outer) > MAX_APART:  # each held folder keeps a file open: hold their common folder
+        outer = [Path(os.path.commonpath([str(f) for f in outer]))]
     with ExitStack() as stack:
         for folder in outer:
             stack.enter_context(folder_lock(folder, command, wait))
@@ -81,17 +86,30 @@ def folders_lock(folders, command: str, wait: float | None = None):
 
 
 def _holder(fd: int) -> str:
-    """«startet kl. 18:31:02 av prosess 1234, excelkort fyll», from what the holder wrote."""
+    """«startet kl. 18:31:02 av prosess 1234, excelkort fyll», from what the holder wrote; when
+    that process has ended, the folder is held by a run in a folder above or below it (those
+    hold a lock file shared and write nothing in it)."""
     try:
         text = os.pread(fd, 400, 0).decode("utf-8", "replace").strip()
         pid, started, command = text.split("\t", 2)
-        return f"startet kl. {started} av prosess {pid}, excelkort {command}"
     except (OSError, ValueError):
         return "startet av en annen prosess"
+    if _process_gone(pid) or pid == str(os.getpid()):  # this process's own run has ended
+        return "fra en mappe over eller under den"
+    return f"startet kl. {started} av prosess {pid}, excelkort {command}"
+
+
+def _open_lock_file(path: Path) -> int:
+    """The lock file, made where missing; read-only where this user may not write it (another
+    user's run made it): a lock is taken on a read-only file as well."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except PermissionError:
+        return os.open(path, os.O_RDONLY)
 
 
 def _acquire(path: Path, mode: int, deadline: float, folder: Path) -> int:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _open_lock_file(path)
     while True:
         try:
             fcntl.flock(fd, mode | fcntl.LOCK_NB)
@@ -209,7 +227,11 @@ def die_with_parent() -> None:
 
 def _writer_gone(name: str) -> bool:
     """Whether a temp file's name holds the id of a process that has ended."""
-    pid = name[len(TEMP_PREFIX):].split("-", 1)[0]
+    return _process_gone(name[len(TEMP_PREFIX):].split("-", 1)[0])
+
+
+def _process_gone(pid: str) -> bool:
+    """Whether ``pid`` (text) is the id of a process that has ended."""
     if not pid.isdigit() or os.name != "posix":  # Windows' os.kill would end the process
         return False
     try:

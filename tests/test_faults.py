@@ -477,3 +477,58 @@ def test_formula_like_text_in_a_logg_row_gets_an_apostrophe(office, tmp_path):
     assert result.exit_code == 0, result.output
     sources = {row[6] for row in read_log(workbook) if len(row) > 6}
     assert sources == {"'" + FORMULA_NAME}
+
+
+def test_a_folder_held_from_below_is_said_so_not_by_a_finished_runs_name(tmp_path, monkeypatch):
+    """A finished run left its name in the folder's lock file; a run below now holds the folder
+    (shared): the message says a run above or below holds it, not the finished one."""
+    from excelkort.runlock import folder_lock
+
+    inner = tmp_path / "kontor" / "0101"
+    inner.mkdir(parents=True)
+    with folder_lock(tmp_path, "syklus"):
+        pass  # the lock file now names this process's finished run
+    with _holding(monkeypatch, inner):
+        with pytest.raises(InputError) as exc:
+            with folder_lock(tmp_path, "syklus"):
+                pass
+    assert str(exc.value.problems[0]) == (
+        f"{tmp_path.name}: En annen excelkort-kjøring holder på i denne mappen (fra en mappe over "
+        "eller under den). Vent til den er ferdig, og kjør på nytt.")
+
+
+def test_a_lock_file_this_user_may_not_write_still_locks(office, tmp_path, monkeypatch):
+    """Another user's run made the lock file (mode 644): it is opened read-only and locked all
+    the same, so this run still waits for a run holding the folder."""
+    import excelkort.runlock as runlock
+
+    real_open = os.open
+
+    def other_users_file(path, flags, *mode):
+        if str(path).endswith("kjoring.lock") and flags & os.O_RDWR:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *mode)
+
+    wb = Path(shutil.copy2(office["workbook"], tmp_path))
+    with _holding(monkeypatch, tmp_path):
+        monkeypatch.setattr(runlock.os, "open", other_users_file)
+        result = CliRunner().invoke(main, ["fyll", str(office["extract"]), str(wb)])
+        assert result.exit_code == 2, result.output
+        assert "En annen excelkort-kjøring holder på i denne mappen" in result.output
+
+
+def test_many_folders_are_held_by_their_common_folder(tmp_path):
+    """Each held folder keeps a file open; ``fyll`` on a county's hundred offices holds their
+    common folder instead (a process may open only some hundred files)."""
+    from excelkort.runlock import MAX_APART, folders_lock
+
+    few = [tmp_path / "fylke" / f"{i:04d}" for i in range(MAX_APART)]
+    many = few + [tmp_path / "fylke" / "9999"]
+    for folder in many:
+        folder.mkdir(parents=True)
+    with folders_lock(few, "fyll"):
+        assert not (tmp_path / "fylke" / ".excelkort").exists()
+        assert all((f / ".excelkort" / "kjoring.lock").is_file() for f in few)
+    with folders_lock(many, "fyll"):
+        assert (tmp_path / "fylke" / ".excelkort" / "kjoring.lock").is_file()
+        assert not (many[-1] / ".excelkort").exists()
