@@ -216,3 +216,16 @@ def test_an_unreadable_plan_of_last_year_is_said_and_next_years_starts_empty(tmp
     assert problem.message.endswith("); ingenting fra filen ble tatt med.")
     assert read_action_plan(new.action_plan).measures == []
     assert files.action_plan.read_bytes() == b"not a zip"
+
+
+def test_a_years_plan_never_made_takes_last_years_open_measures_on_a_remake(tmp_path):
+    """``ny`` stopped between the year's målekort and its tiltaksplan: ``ny --erstatt`` makes
+    the plan with last year's open measures all the same."""
+    _typed(tmp_path)
+    first = api.new_scorecard(UNIT, "2027-01", outdir=tmp_path)
+    first.action_plan.unlink()  # as if the run had stopped before the plan was written
+    again = api.new_scorecard(UNIT, "2027-01", outdir=tmp_path, replace=True)
+    old_plan = read_action_plan(tmp_path / f"tiltaksplan_{UNIT}_2026.xlsx").typed_rows()
+    assert read_action_plan(again.action_plan).typed_rows() == old_plan
+    assert f"Fra tiltaksplan_{UNIT}_2026.xlsx: 2 åpne tiltak tatt med (alle som ikke er Fullført " \
+           "eller Avbrutt)." in again.carried

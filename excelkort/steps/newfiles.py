@@ -16,7 +16,7 @@ from ..period import check_period
 from ..runlock import folder_lock
 from ..scorecard.writer import ScorecardContent, write_scorecard
 from ..xlsx.backup import backup_file
-from .carry import Carried, carry_new_year, carry_remake
+from .carry import Carried, carry_new_year, carry_open_measures, carry_remake
 
 
 def scorecard_name(unit_id: str, year: int) -> str:
@@ -73,6 +73,8 @@ def new_scorecard(unit_id: str, period: str, *, catalogue: Catalogue | None = No
         last_plan = outdir / action_plan_name(unit.id, year - 1)
         if sc.exists() or ap.exists():
             carried = carry_remake(sc, ap, catalogue)
+            if not ap.exists() and last_plan.exists():  # the year's plan was never made
+                carry_open_measures(last_plan, carried)
         elif last_year.exists() or last_plan.exists():
             carried = carry_new_year(last_year, last_plan, catalogue, unit_targets)
         else:
