@@ -112,6 +112,19 @@ def test_a_proposal_row(scorecard):
                      "Hittil i år 45 mot mål 25"]
 
 
+def test_a_proposal_row_is_high_enough_for_its_text(scorecard):
+    """An Avvik that wraps over two lines gets a row of two lines' height (Excel and LibreOffice
+    do not fit it on open: the text would run into the row below); one line needs nothing."""
+    import re
+
+    api.plan_measures(scorecard, today=TODAY)
+    xml = zipfile.ZipFile(scorecard.parent / PLAN_NAME).read("xl/worksheets/sheet1.xml").decode()
+    heights = dict(re.findall(r'<row r="(\d+)"[^>]*? ht="([^"]+)"', xml))
+    first = FIRST + 1  # the first proposal's row number, from 1
+    assert str(first) not in heights  # «Hittil i år 79,1 % mot mål 90 %»: one line
+    assert heights[str(first + 1)] == "30"  # «Hittil i år 90,6 % mot mål 100 %; Risiko høy»
+
+
 def test_a_second_run_changes_nothing(scorecard):
     first = api.plan_measures(scorecard, today=TODAY)
     assert first.created and first.written and first.backup is None

@@ -14,10 +14,22 @@ from ..atomic import atomic_output
 from .layout import (ACTION_HEADER_ROW, ACTION_INPUT_ROWS, ACTION_LABELS, ACTION_SHEET,
                      ACTION_STATUSES, CLOSED_STATUSES, DATE_LABELS, column_of)
 from ..xlsx.refs import cell_ref
+from ..xlsx.rowheight import LINE_HEIGHT, wrapped_height
 from ..xlsx.writer import (GRID, INPUT, RED_FILL, RED_FONT, Formats, new_workbook, period_datetime,
                            print_setup)
 
 WIDTHS = (5, 40, 28, 40, 16, 11, 11, 13, 24, 30, 13, 12, 12)
+
+
+def row_height(row: dict[str, object], cols: dict[str, int] | None = None) -> float:
+    """The height a table row needs for its text (label → value; a date or number takes one
+    line) wrapped in the template's columns; ``cols`` (label → column) where the table is not
+    where the template puts it."""
+    cols = cols or {label: column_of(label) for label in ACTION_LABELS}
+    texts = {cols[label]: value for label, value in row.items()
+             if isinstance(value, str) and label in cols}
+    widths = {cols[label]: WIDTHS[column_of(label)] for label in ACTION_LABELS if label in cols}
+    return wrapped_height(texts, widths)
 
 
 def write_action_plan(path: str | Path, unit_id: str, unit_name: str, period: str,
@@ -64,6 +76,8 @@ def write_action_plan(path: str | Path, unit_id: str, unit_name: str, period: st
 def _write_rows(ws, first: int, rows: list[dict[str, object]], cell, date) -> None:
     """Carried rows: a date as a date cell, a number as a number, anything else as text."""
     for r, row in enumerate(rows, start=first):
+        if (height := row_height(row)) > LINE_HEIGHT:
+            ws.set_row(r, height)
         for label, value in row.items():
             col = column_of(label)
             if isinstance(value, dt.datetime):

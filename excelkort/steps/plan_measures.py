@@ -23,7 +23,7 @@ from ..actionplan.layout import ACTION_SHEET, KEPT_BY_EXCELKORT
 from ..actionplan.proposals import (Proposal, deviation_text, effect_value, reason_for_measure,
                                     result_in_month, start_month)
 from ..actionplan.reader import ActionPlan, Measure, date_serial, read_action_plan
-from ..actionplan.writer import write_action_plan
+from ..actionplan.writer import row_height, write_action_plan
 from ..atomic import atomic_output
 from ..errors import EXIT_PARTIAL, InputError, Problem, count_word, internal_file_error
 from ..runlock import folder_lock
@@ -116,8 +116,11 @@ def _work_on(path: Path, sc: ScorecardFile, out: MeasuresResult, catalogue: Cata
     edits: dict[str, CellEdit] = {}
     out.effect_cells = _effect_edits(plan, sc, indicators, edits)
     out.proposals = _proposals(plan, indicators, out.today, edits)
+    heights = {row + 1: row_height(proposal.cells(0, out.today, date_serial), plan.cols)
+               for row, proposal in out.proposals}
     if edits:
-        patched = patch_workbook(path, edits={ACTION_SHEET: edits}, backup=backup)
+        patched = patch_workbook(path, edits={ACTION_SHEET: edits}, backup=backup,
+                                 row_heights={ACTION_SHEET: heights})
         out.written = out.written or patched.written
         out.backup = patched.backup
 

@@ -20,6 +20,7 @@ from ..atomic import write_bytes_atomic
 from .autofilter import set_autofilter, set_filter_database
 from .backup import backup_file
 from .package import Package, lock_file_for, locked_message, open_package, refuse
+from .rowheight import set_row_heights
 from .celledit import CellEdit, SheetEdits, sheet_edits
 from .sheetpatch import check_sheet_xml, patch_sheet_xml
 from .xmltext import decode_part, encode_part, tag_attrs, to_raw
@@ -46,15 +47,18 @@ class PatchResult:
 def patch_workbook(src: str | Path | Package, dst: str | Path | None = None,
                    edits: dict[str, dict[str, CellEdit | object]] | None = None, *,
                    append_rows: dict[str, list[list]] | None = None,
-                   autofilters: dict[str, str | None] | None = None, full_calc_on_load: bool = True,
-                   backup: bool = False) -> PatchResult:
+                   autofilters: dict[str, str | None] | None = None,
+                   row_heights: dict[str, dict[int, float]] | None = None,
+                   full_calc_on_load: bool = True, backup: bool = False) -> PatchResult:
     """Write ``edits`` (sheet → {``"C7"``: CellEdit or plain value}) into a copy of ``src`` at
     ``dst`` (default: ``src`` itself, in place), changing nothing else.
 
     ``append_rows`` (sheet → rows of values, from column A) adds rows after the sheet's last row
     that holds a value or formula (a log). ``autofilters`` (sheet → range such as ``A1:D26``, or
     None for none) sets each sheet's autofilter range and the hidden name Excel keeps for it,
-    keeping a person's filter criteria (``autofilter``). With ``full_calc_on_load`` the workbook asks Excel and
+    keeping a person's filter criteria (``autofilter``). ``row_heights`` (sheet → {row number
+    from 1: points}) makes rows that high at least (``rowheight``: text written into a row
+    wraps). With ``full_calc_on_load`` the workbook asks Excel and
     LibreOffice to recalculate on open. With ``backup`` a copy of the old ``dst`` goes to
     ``.excelkort/backup/`` first, but only when ``dst`` is really rewritten.
 
@@ -71,7 +75,8 @@ def patch_workbook(src: str | Path | Package, dst: str | Path | None = None,
         refuse(dst, locked_message(lock))
     keyed = {sheet: sheet_edits(sheet, cells) for sheet, cells in (edits or {}).items()}
     autofilters = autofilters or {}
-    replaced, appended, formulas_changed = _patch_sheets(package, keyed, append_rows or {}, autofilters)
+    replaced, appended, formulas_changed = _patch_sheets(package, keyed, append_rows or {}, autofilters,
+                                                         row_heights or {})
     removed: set[str] = set()
     if replaced:
         old = raw_part(package, package.workbook_member)
@@ -131,13 +136,13 @@ def raw_part(package: Package, member: str) -> str:
 
 
 def _patch_sheets(package: Package, edits: dict[str, SheetEdits], append_rows: dict[str, list[list]],
-                  autofilters: dict[str, str | None]):
+                  autofilters: dict[str, str | None], row_heights: dict[str, dict[int, float]]):
     """(member → new bytes of each sheet that changed, sheet → appended row numbers, whether
     any formula was added or removed)."""
     replaced: dict[str, bytes] = {}
     appended: dict[str, list[int]] = {}
     formulas_changed = False
-    for sheet in dict.fromkeys([*edits, *append_rows, *autofilters]):
+    for sheet in dict.fromkeys([*edits, *append_rows, *autofilters, *row_heights]):
         member = package.sheet_member(sheet)
         old = raw_part(package, member)
         spliced = patch_sheet_xml(old, edits.get(sheet, {}), append_rows.get(sheet),
@@ -146,6 +151,8 @@ def _patch_sheets(package: Package, edits: dict[str, SheetEdits], append_rows: d
         if sheet in append_rows:
             appended[sheet] = spliced.appended_rows
         xml = set_autofilter(spliced.xml, autofilters[sheet]) if sheet in autofilters else spliced.xml
+        if sheet in row_heights:
+            xml = set_row_heights(xml, row_heights[sheet])
         if xml != old:
             replaced[member] = encode_part(xml)
         formulas_changed |= spliced.formulas_changed
