@@ -115,9 +115,8 @@ def _work_on(path: Path, sc: ScorecardFile, out: MeasuresResult, catalogue: Cata
     indicators = _indicators(sc, catalogue)
     edits: dict[str, CellEdit] = {}
     out.effect_cells = _effect_edits(plan, sc, indicators, edits)
-    out.proposals = _proposals(plan, indicators, out.today, edits)
-    heights = {row + 1: row_height(proposal.cells(0, out.today, date_serial), plan.cols)
-               for row, proposal in out.proposals}
+    heights: dict[int, float] = {}
+    out.proposals = _proposals(plan, indicators, out.today, edits, heights)
     if edits:
         patched = patch_workbook(path, edits={ACTION_SHEET: edits}, backup=backup,
                                  row_heights={ACTION_SHEET: heights})
@@ -179,9 +178,10 @@ def _effect_edits(plan: ActionPlan, sc: ScorecardFile, indicators: dict[str, _In
 
 
 def _proposals(plan: ActionPlan, indicators: dict[str, _Indicator], today: dt.date,
-               edits: dict[str, CellEdit]) -> list[tuple[int, Proposal]]:
+               edits: dict[str, CellEdit], heights: dict[int, float]) -> list[tuple[int, Proposal]]:
     """A proposal row for each indicator that needs a measure and has no open one, in the
-    målekort's order, in the first free rows after the last row anything is written in."""
+    målekort's order, in the first free rows after the last row anything is written in; the
+    height each row needs for its text goes to ``heights`` (row number from 1)."""
     open_ids = {m.indicator_id for m in plan.open_measures()}
     numbers = [int(m.nr) for m in plan.measures if m.nr.isdigit()]
     nr = max(numbers, default=len(plan.measures)) + 1
@@ -194,9 +194,11 @@ def _proposals(plan: ActionPlan, indicators: dict[str, _Indicator], today: dt.da
         proposal = Proposal(ind, found.reason,
                             deviation_text(ind, found.now, found.reason, found.inputs.target),
                             effect_value(ind, found.now))
-        for label, value in proposal.cells(nr, today, date_serial).items():
+        cells = proposal.cells(nr, today, date_serial)
+        for label, value in cells.items():
             if value is not None and label in plan.cols:  # a column a person removed stays so
                 edits[cell_ref(row, plan.cols[label])] = CellEdit(value)
+        heights[row + 1] = row_height(cells, plan.cols)
         out.append((row, proposal))
         nr += 1
         row += 1

@@ -17,7 +17,7 @@ import re
 
 from xlsxwriter.utility import quote_sheetname
 
-from .xmltext import escape_text, from_raw, tag_attrs, to_raw, unescape_xml
+from .xmltext import escape_text, from_raw, root_prefix, tag_attrs, to_raw, unescape_xml
 
 FILTER_NAME = "_xlnm._FilterDatabase"
 #: what may follow ``<autoFilter>`` in a worksheet (ECMA-376 CT_Worksheet, in order)
@@ -33,11 +33,6 @@ _BOOK_SUCCESSORS = ("calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "
                     "extLst")
 
 
-def _prefix(xml: str, root: str) -> str:
-    m = re.search(rf"<(\w+:)?{root}[\s>]", xml)
-    return (m.group(1) or "") if m else ""
-
-
 def _first(xml: str, p: str, names: tuple[str, ...], root: str, start: int = 0) -> int:
     """Where the first of ``names`` (or the root's end tag) starts, from ``start``."""
     alts = "|".join(names)
@@ -48,7 +43,7 @@ def _first(xml: str, p: str, names: tuple[str, ...], root: str, start: int = 0) 
 def _sheet_filter(xml: str) -> tuple[int, int, re.Match | None, str]:
     """(where the sheet's own ``<autoFilter>`` is or would go, where it ends, its start tag,
     the namespace prefix). A custom view's autoFilter, further on, is not the sheet's."""
-    p = _prefix(xml, "worksheet")
+    p = root_prefix(xml, "worksheet")
     data = re.compile(rf"</{p}sheetData\s*>|<{p}sheetData\s*/>").search(xml)
     after = data.end() if data else 0
     at = _first(xml, p, ("autoFilter", *_SHEET_SUCCESSORS), "worksheet", after)
@@ -104,7 +99,7 @@ def _sort_key(name: str, text: str) -> str:
 def set_filter_database(xml: str, sheet: str, ref: str | None) -> str:
     """The workbook part's XML with ``sheet``'s ``_xlnm._FilterDatabase`` name over ``ref``
     (None: no such name). ``sheet`` must be one of the workbook's sheets."""
-    p = _prefix(xml, "workbook")
+    p = root_prefix(xml, "workbook")
     local = str([_attr(m, "name") for m in re.finditer(rf"<{p}sheet(\s[^>]*?)/?>", xml)].index(sheet))
     text = None if ref is None else filter_range_text(sheet, ref)
     entries = list(re.finditer(rf"<{p}definedName(\s[^>]*?)?(?<!/)>(.*?)</{p}definedName\s*>", xml, re.S))

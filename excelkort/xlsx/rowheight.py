@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 import re
 
+from .xmltext import root_prefix, tag_attrs
+
 LINE_HEIGHT = 15.0  # points per line of Calibri 11: Excel's default row height
 _CHARS_PER_WIDTH = 1.25  # characters of ordinary text per unit of column width (a little under what fits)
 
@@ -34,8 +36,7 @@ def set_row_heights(xml: str, heights: dict[int, float]) -> str:
     """The sheet's XML with each row of ``heights`` (row number from 1 → points) at least that
     high; a row without an element, a row a person gave a height of their own, or a higher one
     is left as it is."""
-    root = re.search(r"<(\w+:)?worksheet[\s>]", xml)
-    p = (root.group(1) or "") if root else ""
+    p = root_prefix(xml, "worksheet")
     for number, height in sorted(heights.items()):
         if height <= LINE_HEIGHT:
             continue
@@ -43,14 +44,15 @@ def set_row_heights(xml: str, heights: dict[int, float]) -> str:
         if m is None:
             continue
         attrs = m.group(1) or ""
-        if re.search(r"""\scustomHeight\s*=\s*["'](?:1|true)["']""", attrs):
+        given = tag_attrs(attrs)
+        if given.get("customHeight") in ("1", "true"):
             continue
-        old = re.search(r"""\sht\s*=\s*["']([^"']*)["']""", attrs)
         try:
-            if old is not None and float(old.group(1)) >= height:
+            if "ht" in given and float(given["ht"]) >= height:
                 continue
         except ValueError:
             continue  # a height no reader understands: not ours to mend
+        old = re.search(r"""\sht\s*=\s*("[^"]*"|'[^']*')""", attrs)
         value = f"{height:g}"
         new_attrs = (attrs[:old.start()] + f' ht="{value}"' + attrs[old.end():] if old is not None
                      else attrs + f' ht="{value}"')

@@ -39,8 +39,8 @@ from .cells import ErrorValue, typed_value
 from .package import MSG_BAD_XML, refuse
 from .refs import MAX_COLS, cell_ref, range_ref
 from .sheetshape import Shape, check_unique, in_order, sheet_shape
-from .xmltext import (escape_text, escape_xstring, from_raw, tag_attrs, text_mark, to_raw,
-                      unescape_xml)
+from .xmltext import (escape_text, escape_xstring, from_raw, root_prefix, tag_attrs, text_mark,
+                      to_raw, unescape_xml)
 
 
 # -- cell references ---------------------------------------------------------------------------
@@ -143,8 +143,7 @@ class _SheetPatch:
     def __init__(self, xml: str, path: Path, member: str, sheet: str, shape: Shape | None = None):
         self.xml, self.path, self.member, self.sheet = xml, path, member, sheet
         self.shape = check_unique(shape or sheet_shape(xml), path, sheet)
-        root = re.search(r"<(\w+:)?worksheet[\s>]", xml)
-        self.p = p = (root.group(1) or "") if root else ""
+        self.p = p = root_prefix(xml, "worksheet")
         self.pat = _patterns(p)
         self.c_close, self.row_close, self.f_close = f"</{p}c>", f"</{p}row>", f"</{p}f>"
         self.c_open, self.f_open = f"<{p}c", f"<{p}f"

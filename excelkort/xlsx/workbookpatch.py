@@ -23,7 +23,7 @@ from .package import Package, lock_file_for, locked_message, open_package, refus
 from .rowheight import set_row_heights
 from .celledit import CellEdit, SheetEdits, sheet_edits
 from .sheetpatch import check_sheet_xml, patch_sheet_xml
-from .xmltext import decode_part, encode_part, tag_attrs, to_raw
+from .xmltext import decode_part, encode_part, root_prefix, tag_attrs, to_raw
 from .zipcopy import build_zip, check_copyable
 
 MSG_CHANGED_MEANWHILE = "Filen ble endret mens excelkort arbeidet med den. Prøv igjen."
@@ -165,8 +165,7 @@ _CALCPR_SUCCESSORS = ("oleSize", "customWorkbookViews", "pivotCaches", "smartTag
 
 def _full_calc_on_load(xml: str) -> str:
     """Set ``<calcPr fullCalcOnLoad="1"/>``, keeping calcPr's other attributes."""
-    root = re.search(r"<(\w+:)?workbook[\s>]", xml)
-    p = (root.group(1) or "") if root else ""
+    p = root_prefix(xml, "workbook")
     m = re.search(rf"<{re.escape(p)}calcPr(\s[^>]*?)?\s*(/?)>", xml)
     if m is None:
         names = "|".join(_CALCPR_SUCCESSORS)

@@ -86,6 +86,13 @@ def unescape_xml(text: str) -> str:
     return html.unescape(text) if "&" in text else text
 
 
+def root_prefix(xml: str, root: str) -> str:
+    """The namespace prefix of a part's root element ``root`` (``x:`` in ``<x:worksheet …>``;
+    "" for the default namespace): the prefix its other elements are written with too."""
+    m = re.search(rf"<(\w+:)?{root}[\s>]", xml)
+    return (m.group(1) or "") if m else ""
+
+
 def tag_attrs(text: str | None) -> dict[str, str]:
     """Attributes of a start tag (raw, still escaped, without quotes), in document order."""
     return {k: v[1:-1] for k, v in _ATTR.findall(text or "")}
